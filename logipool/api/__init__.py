@@ -1,0 +1,62 @@
+"""The HTTP API under /api/v1: one flask-smorest blueprint per resource."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+from marshmallow import Schema, fields
+
+from ..errors import handle_http_exception
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, the body of every error."""
+
+    type = fields.String(metadata={"example": "/problems/validation-error"})
+    title = fields.String(metadata={"example": "Unprocessable Content"})
+    status = fields.Integer(metadata={"example": 422})
+    detail = fields.String()
+    instance = fields.String()
+    request_id = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "For validation errors: field → messages."})
+
+
+class LogipoolApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        return handle_http_exception(error)
+
+
+API_PREFIX = "/api/v1"
+
+
+def init_app(app: Flask) -> None:
+    from . import charges, coordinations, directory, health, tokens, users
+
+    app.config.setdefault("API_TITLE", "logipool")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "docs")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", f"{API_PREFIX}/docs/assets/")
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {
+            "description": (
+                "Pooled logistics for food-aid coordinations. Every call but the documentation "
+                "needs `Authorization: Bearer <token>` (`logipool tokens create --email E`). "
+                "Errors are `application/problem+json`; money is a decimal string with two "
+                "places; datetimes are ISO 8601 with an offset."
+            ),
+        },
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearerAuth": []}],
+    })
+    api = LogipoolApi(app)
+    for module in (coordinations, directory, users, tokens, charges):
+        for blp in module.blueprints():
+            api.register_blueprint(blp, url_prefix=f"{API_PREFIX}/{blp.url_prefix_suffix}")
+    health.init_app(app)
+    app.extensions["logipool.api"] = api

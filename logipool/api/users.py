@@ -1,0 +1,59 @@
+"""Users of the coordination and their role."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from .. import schemas as s
+from ..auth import current
+from ..db import get_session
+from ..services import accounts as svc
+from .common import ApiBlueprint, commit
+
+blp = ApiBlueprint("users", "users", "People who use the coordination, with their role here.")
+
+
+@blp.route("/")
+class Users(MethodView):
+    @blp.arguments(s.UserQuery, location="query")
+    @blp.response(200, s.page_of(s.UserSchema))
+    def get(self, args):
+        return svc.list_users(get_session(), current(), args)
+
+    @blp.arguments(s.UserSchema)
+    @blp.response(201, s.UserSchema)
+    def post(self, data):
+        view = svc.create_user(get_session(), current(), data)
+        commit()
+        return view
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, s.UserSchema)
+    def get(self):
+        return svc.get_user(get_session(), current(), current().user_id)
+
+
+@blp.route("/<int:user_id>")
+class UserItem(MethodView):
+    @blp.response(200, s.UserSchema)
+    def get(self, user_id):
+        return svc.get_user(get_session(), current(), user_id)
+
+    @blp.arguments(s.UserUpdateSchema(partial=True))
+    @blp.response(200, s.UserSchema)
+    def patch(self, data, user_id):
+        view = svc.update_user(get_session(), current(), user_id, data)
+        commit()
+        return view
+
+    @blp.response(204)
+    def delete(self, user_id):
+        """Withdraw the user's role here and revoke its tokens."""
+        svc.remove_user(get_session(), current(), user_id)
+        commit()
+
+
+def blueprints():
+    return [blp]

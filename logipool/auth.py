@@ -1,0 +1,109 @@
+"""Bearer tokens and the caller's scope.
+
+A token is 256 random bits shown once; only its SHA-256 is stored, and the stored hash is
+compared in constant time. A token belongs to one role grant, so it carries exactly one
+coordination, one role and, for representatives and treasurers, one member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import g, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .db import get_session, utcnow
+from .errors import Forbidden, Unauthorized
+from .models import ApiToken, Role, RoleGrant, User
+
+TOKEN_PREFIX = "lp_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    email: str
+    grant_id: int
+    coordination_id: int
+    role: Role
+    member_id: int | None
+    platform_admin: bool
+    token_id: int
+
+    @property
+    def sees_all_members(self) -> bool:
+        return self.role in (Role.ADMIN, Role.MANAGER, Role.AUDITOR)
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_token_secret() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def principal_for_token(session: Session, secret: str, now: datetime | None = None) -> Principal:
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        raise Unauthorized("The bearer token is not a logipool token.")
+    digest = hash_token(secret)
+    row = session.execute(
+        select(ApiToken, RoleGrant, User)
+        .join(RoleGrant, ApiToken.grant_id == RoleGrant.id)
+        .join(User, RoleGrant.user_id == User.id)
+        .where(ApiToken.token_hash == digest)
+    ).first()
+    if row is None or not hmac.compare_digest(row.ApiToken.token_hash, digest):
+        raise Unauthorized("The bearer token is unknown.")
+    token, grant, user = row
+    now = now or utcnow()
+    if token.revoked_at is not None:
+        raise Unauthorized("The bearer token has been revoked.")
+    if token.expires_at <= now:
+        raise Unauthorized("The bearer token has expired.")
+    if not user.active:
+        raise Unauthorized("The user of this token is deactivated.")
+    return Principal(
+        user_id=user.id,
+        email=user.email,
+        grant_id=grant.id,
+        coordination_id=grant.coordination_id,
+        role=grant.role,
+        member_id=grant.member_id,
+        platform_admin=user.platform_admin,
+        token_id=token.id,
+    )
+
+
+def authenticate() -> None:
+    """``before_request`` of every API blueprint: resolve the bearer token into ``g.principal``."""
+    if request.method == "OPTIONS":
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
+    g.principal = principal_for_token(get_session(), secret.strip())
+
+
+def current() -> Principal:
+    return g.principal
+
+
+def require(*roles: Role) -> Principal:
+    """The caller, if its role is one of ``roles``; otherwise 403."""
+    principal = current()
+    if principal.role not in roles:
+        allowed = ", ".join(r.value for r in roles)
+        raise Forbidden(f"This action needs one of the roles: {allowed} (you are {principal.role.value}).")
+    return principal
+
+
+READERS = (Role.ADMIN, Role.MANAGER, Role.AUDITOR, Role.MEMBER_REP, Role.TREASURER)
+STAFF = (Role.ADMIN, Role.MANAGER)
+STAFF_READERS = (Role.ADMIN, Role.MANAGER, Role.AUDITOR)

@@ -1,0 +1,168 @@
+"""The ``logipool`` command: database, demo data, users, tokens, and the server."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import migrate
+from .db import database, get_session
+from .errors import ServiceError
+from .models import Role
+from .services import accounts
+
+
+def main() -> None:
+    cli(prog_name="logipool")
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: _create_app(), add_default_commands=False,
+             add_version_option=False)
+def cli() -> None:
+    """Pooled logistics for food-aid coordinations."""
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+def register(app) -> None:
+    """Attach the commands to the app, so ``logipool`` and Flask's test runner both see them."""
+    for command in (db_group, demo_command, users_group, tokens_group, serve):
+        app.cli.add_command(command)
+
+
+def _fail_cleanly(fn):
+    """Show service errors as one readable line and a non-zero exit, not a traceback."""
+
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ServiceError as exc:
+            raise click.ClickException(exc.detail) from None
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the latest)."""
+    migrate.upgrade(database().write_engine, revision)
+    click.echo(f"Database at {revision}: {database().engine.url.render_as_string(hide_password=True)}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION."""
+    migrate.downgrade(database().write_engine, revision)
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the database's revision."""
+    migrate.current(database().write_engine)
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the demo coordination (Pays d'Aubagne and east Marseille); running it again changes nothing."""
+    from .services.demo import load_demo
+
+    session = get_session()
+    report = load_demo(session)
+    session.commit()
+    click.echo(report.summary())
+
+
+@click.group("users")
+def users_group() -> None:
+    """Users and their roles."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--member", "member_ref", help="Member id or short name (member_rep, treasurer).")
+@click.option("--coordination", "slug", help="Coordination slug (needed when there are several).")
+@click.option("--name", default="")
+@click.option("--platform-admin", is_flag=True, help="May create further coordinations.")
+@with_appcontext
+@_fail_cleanly
+def users_create(email, role, member_ref, slug, name, platform_admin) -> None:
+    """Give a user (created if new) a role in a coordination."""
+    session = get_session()
+    coordination = accounts.coordination_for_cli(session, slug)
+    role = Role(role)
+    member_id = None
+    if role.needs_member:
+        if not member_ref:
+            raise click.UsageError(f"--member is required for the role {role.value}.")
+        member_id = accounts.member_by_ref(session, coordination.id, member_ref).id
+    elif member_ref:
+        raise click.UsageError(f"The role {role.value} is not tied to a member: drop --member.")
+    grant = accounts.grant_role(session, coordination.id, email, role, member_id, name)
+    if platform_admin:
+        grant.user.platform_admin = True
+    session.commit()
+    click.echo(f"{grant.user.email} is {role.value} of {coordination.slug} (user id {grant.user.id}).")
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """API tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--email", required=True)
+@click.option("--coordination", "slug", help="Coordination slug (when the user has several).")
+@click.option("--days", default=None, type=click.IntRange(1, 365), help="Validity (default 90).")
+@click.option("--name", default="cli")
+@with_appcontext
+@_fail_cleanly
+def tokens_create(email, slug, days, name) -> None:
+    """Create a token for a user and print it (it is shown this once)."""
+    session = get_session()
+    grant = accounts.grant_for_cli(session, email, slug)
+    days = days or int(current_app.config["TOKEN_DAYS_DEFAULT"])
+    token, secret = accounts.issue_token(session, grant, days=days, name=name)
+    session.commit()
+    click.echo(secret)
+    click.echo(
+        f"# {grant.user.email}, {grant.role.value}, expires {token.expires_at:%Y-%m-%d}", err=True
+    )
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the service under gunicorn."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", None)
+
+        def load(self):
+            return _create_app()
+
+    Server().run()

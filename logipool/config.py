@@ -1,0 +1,74 @@
+"""Configuration: built-in defaults, then ``LOGIPOOL_*`` environment variables, then overrides.
+
+The secret key is generated into the instance folder on first start when none is configured,
+so a fresh install is secure without a manual step and no secret is ever committed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+
+DEFAULTS: dict[str, object] = {
+    "DATABASE_URL": None,  # None: SQLite file logipool.sqlite in the instance folder
+    "TIMEZONE": "Europe/Paris",
+    "LOCALE": "fr_FR",
+    "LOG_FORMAT": "text",  # "text" or "json" (one JSON object per line)
+    "LOG_LEVEL": "INFO",
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # request bodies over 1 MiB answer 413
+    "PAGE_SIZE_MAX": 200,
+    "PAGE_SIZE_DEFAULT": 50,
+    "TOKEN_DAYS_DEFAULT": 90,
+    "SQLITE_BUSY_TIMEOUT_MS": 10000,
+    "JSON_SORT_KEYS": False,
+}
+
+SUPPORTED_LOCALES = ("fr_FR", "en_GB", "en_US")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which setting is wrong."""
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("LOGIPOOL")
+    if overrides:
+        app.config.update(overrides)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'logipool.sqlite'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    _check(app.config)
+
+
+def _instance_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    return key
+
+
+def _check(config) -> None:
+    try:
+        ZoneInfo(str(config["TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"LOGIPOOL_TIMEZONE={config['TIMEZONE']!r} is not a known time zone") from None
+    if config["LOCALE"] not in SUPPORTED_LOCALES:
+        raise ConfigError(
+            f"LOGIPOOL_LOCALE={config['LOCALE']!r} is not supported; use one of {SUPPORTED_LOCALES}"
+        )
+    if config["LOG_FORMAT"] not in ("text", "json"):
+        raise ConfigError("LOGIPOOL_LOG_FORMAT must be 'text' or 'json'")
+    url = str(config["DATABASE_URL"])
+    if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+        raise ConfigError("LOGIPOOL_DATABASE_URL must be a sqlite:/// or postgresql:// URL")

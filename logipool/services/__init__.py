@@ -1,0 +1,1 @@
+"""Services: load rows, build domain values, call the domain libraries, persist (flush only)."""

@@ -1,0 +1,76 @@
+"""Coordinations: the tenants. Created by platform administrators, run by their admins."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..auth import READERS, Principal, require
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..models import ApiToken, Coordination, Funder, Member, Role, RoleGrant, Site
+from .crud import paginate, refers
+from .directory import _check_vat
+
+
+def _check(coordination: Coordination) -> None:
+    _check_vat(coordination)
+    if coordination.siret and coordination.siren and coordination.siret[:9] != coordination.siren:
+        raise InvalidInput.field("siret", "The SIRET must start with the coordination's SIREN.")
+
+
+def list_coordinations(session: Session, principal: Principal, limit: int, offset: int) -> dict:
+    require(*READERS)
+    stmt = select(Coordination).order_by(Coordination.id)
+    if not principal.platform_admin:
+        stmt = stmt.where(Coordination.id == principal.coordination_id)
+    return paginate(session, stmt, limit, offset)
+
+
+def get_coordination(session: Session, principal: Principal, coordination_id: int) -> Coordination:
+    require(*READERS)
+    row = session.get(Coordination, coordination_id)
+    if row is None or (not principal.platform_admin and row.id != principal.coordination_id):
+        raise NotFound(f"No coordination {coordination_id} here.")
+    return row
+
+
+def create_coordination(session: Session, principal: Principal, data: dict) -> Coordination:
+    if not principal.platform_admin:
+        raise Forbidden("Only a platform administrator creates coordinations.")
+    if session.scalar(select(Coordination.id).where(Coordination.slug == data["slug"])):
+        raise Conflict(f"A coordination with slug {data['slug']!r} exists already.")
+    row = Coordination(**data)
+    _check(row)
+    session.add(row)
+    session.flush()
+    # whoever creates a coordination administers it until they hand it over
+    session.add(RoleGrant(user_id=principal.user_id, coordination_id=row.id, role=Role.ADMIN))
+    session.flush()
+    return row
+
+
+def update_coordination(session: Session, principal: Principal, coordination_id: int, data: dict):
+    row = get_coordination(session, principal, coordination_id)
+    if not (principal.platform_admin or principal.role == Role.ADMIN):
+        raise Forbidden("Only the coordination's admin changes its settings.")
+    for key, value in data.items():
+        setattr(row, key, value)
+    _check(row)
+    session.flush()
+    return row
+
+
+def delete_coordination(session: Session, principal: Principal, coordination_id: int) -> None:
+    row = get_coordination(session, principal, coordination_id)
+    if not principal.platform_admin:
+        raise Forbidden("Only a platform administrator deletes coordinations.")
+    if row.id == principal.coordination_id:
+        raise Conflict("You cannot delete the coordination your token belongs to.")
+    for model, what in ((Member, "members"), (Site, "sites"), (Funder, "funders")):
+        if refers(session, model, model.coordination_id, row.id):
+            raise Conflict(f"This coordination still has {what}; it cannot be deleted.")
+    grants = select(RoleGrant.id).where(RoleGrant.coordination_id == row.id)
+    session.execute(delete(ApiToken).where(ApiToken.grant_id.in_(grants)))
+    session.execute(delete(RoleGrant).where(RoleGrant.coordination_id == row.id))
+    session.delete(row)
+    session.flush()

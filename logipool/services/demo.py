@@ -1,0 +1,208 @@
+"""The demo coordination: the Pays d'Aubagne and east Marseille.
+
+Everything is keyed by a natural key (slug, SIRET, site name, e-mail, posting key), created
+only when missing: loading the demo twice changes nothing. Names of associations, shops and
+people are invented; towns and their coordinates are real.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Charge,
+    ChargeSource,
+    Coordination,
+    Funder,
+    FunderKind,
+    Member,
+    MemberKind,
+    Nature,
+    Role,
+    RoleGrant,
+    Site,
+    SiteKind,
+    User,
+    VatRegime,
+)
+from .accounts import grant_role
+from .ledger import ChargeDraft, Payer, post_charges, split_charge
+
+DEMO_SLUG = "pays-aubagne"
+DEMO_DOMAIN = "coordination-aubagne.example"
+
+WEEKDAYS_WAREHOUSE = {d: [["07:00", "12:00"], ["13:30", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+SHOP_HOURS = {d: [["08:30", "20:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}
+
+MEMBERS = [
+    # short name, legal name, kind, SIREN, SIRET, street, postcode, city, regime, VAT no., people/week,
+    # distribution point (lat, lon, hours)
+    ("escale", "L'Escale solidaire – épicerie sociale d'Aubagne", MemberKind.SOCIAL_GROCERY,
+     "812345676", "81234567600017", "8 cours Voltaire", "13400", "Aubagne", VatRegime.OUTSIDE_VAT, None,
+     180, (43.292700, 5.570800, {"tue": [["14:00", "18:00"]], "thu": [["14:00", "18:00"]],
+                                 "sat": [["09:00", "12:00"]]})),
+    ("colis-penne", "Colis du Cœur de La Penne", MemberKind.PARCEL_DISTRIBUTION,
+     "793456120", "79345612000013", "3 place de la Mairie", "13821", "La Penne-sur-Huveaune",
+     VatRegime.OUTSIDE_VAT, None, 260, (43.281100, 5.515000, {"wed": [["09:00", "12:00"]]})),
+    ("veilleurs", "Les Veilleurs de l'Huveaune (maraude)", MemberKind.STREET_OUTREACH,
+     "845123785", "84512378500014", "41 boulevard de Saint-Marcel", "13011", "Marseille",
+     VatRegime.OUTSIDE_VAT, None, 90, (43.288000, 5.468000, {d: [["17:00", "19:00"]] for d in ("mon", "wed", "fri")})),
+    ("marmite", "La Marmite partagée – cuisine solidaire", MemberKind.COMMUNITY_KITCHEN,
+     "502134679", "50213467900013", "17 rue Montaigne", "13012", "Marseille",
+     VatRegime.VAT_REGISTERED, "FR63502134679", 140,
+     (43.304000, 5.417000, {d: [["08:00", "15:00"]] for d in ("mon", "tue", "wed", "thu", "fri")})),
+    ("entraide-gemenos", "Entraide alimentaire 13 – antenne de Gémenos", MemberKind.NETWORK_ANTENNA,
+     "775890346", "77589034600015", "2 avenue de la Libération", "13420", "Gémenos",
+     VatRegime.OUTSIDE_VAT, None, 420, (43.295300, 5.628300, {"mon": [["13:30", "17:30"]], "fri": [["09:00", "12:00"]]})),
+    ("passons", "Amicale des habitants des Passons", MemberKind.NEIGHBOURHOOD,
+     "911234565", "91123456500016", "Chemin des Passons", "13400", "Aubagne",
+     VatRegime.FRANCHISE_293B, None, 35, (43.299000, 5.560000, {"sat": [["10:00", "12:00"]]})),
+]
+
+SITES = [
+    ("Entrepôt mutualisé des Paluds", SiteKind.WAREHOUSE, "Avenue de la Fleuride, ZI des Paluds", "13400",
+     "Aubagne", 43.287500, 5.601000, WEEKDAYS_WAREHOUSE, "Accueil quai", "+33 4 42 00 00 10"),
+    ("Coopérative des producteurs du Garlaban", SiteKind.SUPPLIER, "Route de Lascours", "13360", "Roquevaire",
+     43.350000, 5.604000, {d: [["07:00", "12:00"]] for d in ("mon", "wed", "fri")}, "Quai expéditions",
+     "+33 4 42 00 00 20"),
+    ("Provence Gros Alimentaire (grossiste)", SiteKind.SUPPLIER, "MIN des Arnavaux", "13014", "Marseille",
+     43.337000, 5.389000, {d: [["04:00", "11:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+     "Service clients", "+33 4 91 00 00 30"),
+    ("Supermarché des Paluds", SiteKind.SUPERMARKET, "Avenue des Paluds", "13400", "Aubagne",
+     43.289000, 5.588000, SHOP_HOURS, "Responsable réserve", "+33 4 42 00 01 01"),
+    ("Hypermarché de La Valentine", SiteKind.SUPERMARKET, "Route de la Sablière", "13011", "Marseille",
+     43.293500, 5.485500, SHOP_HOURS, "Responsable dons", "+33 4 91 00 01 02"),
+    ("Supermarché de la Plaine de Jouques", SiteKind.SUPERMARKET, "Avenue du Château de Jouques", "13420",
+     "Gémenos", 43.301000, 5.616000, SHOP_HOURS, "Accueil livraisons", "+33 4 42 00 01 03"),
+    ("Supermarché de La Penne", SiteKind.SUPERMARKET, "Avenue Jean Jaurès", "13821",
+     "La Penne-sur-Huveaune", 43.279000, 5.516000, SHOP_HOURS, "Chef de rayon frais", "+33 4 91 00 01 04"),
+]
+
+FUNDERS = [
+    ("Fondation pour l'aide alimentaire en Provence", FunderKind.FOUNDATION, "26130001600019"),
+    ("DDETS des Bouches-du-Rhône", FunderKind.STATE, None),
+    ("Région Provence-Alpes-Côte d'Azur", FunderKind.REGION, None),
+    ("Ville d'Aubagne", FunderKind.TOWN, None),
+]
+
+USERS = [
+    ("admin", "Camille Roux", Role.ADMIN, None),
+    ("gestion", "Karim Benali", Role.MANAGER, None),
+    ("escale.benevole", "Sophie Martin", Role.MEMBER_REP, "escale"),
+    ("escale.tresorerie", "Jean Durand", Role.TREASURER, "escale"),
+    ("marmite.tresorerie", "Nadia Haddad", Role.TREASURER, "marmite"),
+    ("audit", "Agnès Morel", Role.AUDITOR, None),
+]
+
+
+@dataclass
+class DemoReport:
+    created: dict[str, int] = field(default_factory=dict)
+    existing: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, created: bool) -> None:
+        bucket = self.created if created else self.existing
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        made = ", ".join(f"{n} {k}" for k, n in self.created.items()) or "nothing"
+        kept = ", ".join(f"{n} {k}" for k, n in self.existing.items()) or "nothing"
+        return f"Demo coordination '{DEMO_SLUG}': created {made}; already present {kept}."
+
+
+def load_demo(session: Session) -> DemoReport:
+    report = DemoReport()
+    coordination = session.scalars(select(Coordination).where(Coordination.slug == DEMO_SLUG)).first()
+    report.count("coordination", coordination is None)
+    if coordination is None:
+        coordination = Coordination(
+            slug=DEMO_SLUG,
+            name="Coordination alimentaire du Pays d'Aubagne et de l'Est marseillais",
+            legal_name="Groupement de coopération alimentaire du Pays d'Aubagne",
+            siren="449876515", siret="44987651500015",
+            street="Avenue de la Fleuride, ZI des Paluds", postcode="13400", city="Aubagne",
+            vat_regime=VatRegime.COST_SHARING_261B, email=f"contact@{DEMO_DOMAIN}",
+        )
+        session.add(coordination)
+        session.flush()
+    cid = coordination.id
+
+    members: dict[str, Member] = {}
+    for (short, legal, kind, siren, siret, street, postcode, city, regime, vat_no, people,
+         (lat, lon, hours)) in MEMBERS:
+        member = session.scalars(select(Member).filter_by(coordination_id=cid, siret=siret)).first()
+        report.count("members", member is None)
+        if member is None:
+            member = Member(coordination_id=cid, short_name=short, legal_name=legal, kind=kind,
+                            siren=siren, siret=siret, street=street, postcode=postcode, city=city,
+                            vat_regime=regime, vat_number=vat_no,
+                            contact_email=f"{short}@{DEMO_DOMAIN}", people_served_per_week=people)
+            session.add(member)
+            session.flush()
+        members[short] = member
+        _ensure_site(session, report, cid, f"Point de distribution – {legal.split(' – ')[0]}",
+                     SiteKind.DISTRIBUTION_POINT, street, postcode, city, lat, lon, hours,
+                     member_id=member.id)
+
+    for name, kind, street, postcode, city, lat, lon, hours, contact, phone in SITES:
+        _ensure_site(session, report, cid, name, kind, street, postcode, city, lat, lon, hours,
+                     contact_name=contact, contact_phone=phone)
+
+    for name, kind, siret in FUNDERS:
+        funder = session.scalars(select(Funder).filter_by(coordination_id=cid, name=name)).first()
+        report.count("funders", funder is None)
+        if funder is None:
+            session.add(Funder(coordination_id=cid, name=name, kind=kind,
+                               siren=siret[:9] if siret else None,
+                               contact_email=f"{name.split()[0].lower()}@funder.example"))
+    session.flush()
+
+    for local, name, role, member_short in USERS:
+        email = f"{local}@{DEMO_DOMAIN}"
+        exists = session.scalar(
+            select(RoleGrant.id).join(User).where(User.email == email, RoleGrant.coordination_id == cid)
+        )
+        report.count("users", exists is None)
+        if exists is None:
+            grant = grant_role(session, cid, email, role,
+                               members[member_short].id if member_short else None, name)
+            grant.user.platform_admin = role == Role.ADMIN
+
+    _coordination_fee(session, report, cid, members)
+    session.flush()
+    return report
+
+
+def _ensure_site(session, report, cid, name, kind, street, postcode, city, lat, lon, hours, **extra):
+    site = session.scalars(select(Site).filter_by(coordination_id=cid, name=name)).first()
+    report.count("sites", site is None)
+    if site is None:
+        session.add(Site(coordination_id=cid, name=name, kind=kind, street=street, postcode=postcode,
+                         city=city, latitude=Decimal(str(lat)), longitude=Decimal(str(lon)),
+                         opening_hours=hours, **extra))
+        session.flush()
+
+
+def _coordination_fee(session: Session, report: DemoReport, cid: int, members: dict[str, Member]):
+    """The yearly coordination fee, split pro rata of people served per week."""
+    key = "demo:coordination-fee-2026"
+    posted = session.scalar(select(Charge.id).where(Charge.coordination_id == cid,
+                                                    Charge.posting_key.startswith(key)))
+    report.count("charges", posted is None)
+    if posted is not None:
+        return
+    template = ChargeDraft(
+        payer=Payer(member_id=0), source_type=ChargeSource.MANUAL, source_id=None, posting_key=key,
+        label="Participation aux frais de coordination 2026",
+        period_start=datetime(2026, 1, 1, tzinfo=UTC), period_end=datetime(2027, 1, 1, tzinfo=UTC),
+        allocation_key="people_served_per_week", basis="Frais de coordination 2026:",
+        amount_cents=0, nature=Nature.SERVICES,
+    )
+    parts = [(Payer(member_id=m.id), m.people_served_per_week or 0, f"{m.people_served_per_week} "
+              "personnes servies par semaine") for m in members.values()]
+    post_charges(session, cid, split_charge(template, 240000, parts))
