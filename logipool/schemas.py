@@ -6,6 +6,7 @@ two places ("12.34"), datetimes are ISO 8601 with an offset.
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -14,6 +15,15 @@ from purchasing import MoneyError, format_cents, to_cents
 
 from .models import ChargeSource, FunderKind, MemberKind, Nature, Role, SiteKind, VatRegime
 from .validators import opening_hours_errors, siren_error, siret_error
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """ISO 8601 with an offset on the way in (naive refused), UTC on the way out."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None:
+            value = value.astimezone(UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class Money(fields.Field):
@@ -94,7 +104,7 @@ class CoordinationSchema(AddressFields):
     vat_regime = fields.Enum(VatRegime, by_value=True, required=True)
     vat_number = fields.String(allow_none=True, validate=validate.Regexp(r"^FR[0-9A-Z]{2}\d{9}$"))
     email = Email(allow_none=True)
-    created_at = fields.AwareDateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class CoordinationUpdateSchema(CoordinationSchema):
@@ -113,7 +123,7 @@ class MemberSchema(AddressFields):
     contact_email = Email(required=True)
     people_served_per_week = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1_000_000))
     active = fields.Boolean()
-    created_at = fields.AwareDateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class MemberUpdateSchema(MemberSchema):
@@ -177,7 +187,7 @@ class UserSchema(Schema):
     member_id = fields.Integer(allow_none=True,
                                metadata={"description": "Required for member_rep and treasurer."})
     active = fields.Boolean()
-    created_at = fields.AwareDateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
 
 class UserUpdateSchema(UserSchema):
@@ -193,9 +203,9 @@ class TokenSchema(Schema):
     name = fields.String(validate=validate.Length(max=100))
     prefix = fields.String(dump_only=True, metadata={"description": "First characters, to recognise it."})
     user_id = fields.Integer(dump_only=True)
-    created_at = fields.AwareDateTime(dump_only=True)
-    expires_at = fields.AwareDateTime(dump_only=True)
-    revoked_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    created_at = UtcDateTime(dump_only=True)
+    expires_at = UtcDateTime(dump_only=True)
+    revoked_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class TokenCreateSchema(Schema):
@@ -214,8 +224,8 @@ class ChargeSchema(Schema):
     source_type = fields.Enum(ChargeSource, by_value=True, dump_only=True)
     source_id = fields.Integer(dump_only=True, allow_none=True)
     label = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    period_start = fields.AwareDateTime(required=True)
-    period_end = fields.AwareDateTime(required=True)
+    period_start = UtcDateTime(required=True)
+    period_end = UtcDateTime(required=True)
     allocation_key = fields.String(dump_only=True)
     basis = fields.String(required=True, validate=validate.Length(min=1, max=5000),
                           metadata={"description": "How the amount was computed, for people to read."})
@@ -225,7 +235,7 @@ class ChargeSchema(Schema):
                               validate=validate.Range(min=Decimal(0), max=Decimal(100)))
     invoiced = fields.Boolean(dump_only=True)
     invoice_id = fields.Integer(dump_only=True, allow_none=True)
-    created_at = fields.AwareDateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
     @validates_schema
     def _one_payer_and_ordered_period(self, data, **kwargs):
@@ -240,8 +250,8 @@ class ChargeQuery(PageArgs):
     funder_id = fields.Integer()
     source_type = fields.Enum(ChargeSource, by_value=True)
     invoiced = fields.Boolean()
-    start = fields.AwareDateTime(metadata={"description": "Charges whose period ends after this."})
-    end = fields.AwareDateTime(metadata={"description": "Charges whose period starts before this."})
+    start = UtcDateTime(metadata={"description": "Charges whose period ends after this."})
+    end = UtcDateTime(metadata={"description": "Charges whose period starts before this."})
 
 
 class ChargeTotalsSchema(Schema):

@@ -55,11 +55,11 @@ def runner(app):
 
 @pytest.fixture
 def session(app):
-    with app.app_context():
-        s = app.extensions["logipool.db"].session()
-        yield s
-        s.rollback()
-        s.close()
+    """A session for arranging rows; no app context stays pushed, so every request gets its own."""
+    s = app.extensions["logipool.db"].session()
+    yield s
+    s.rollback()
+    s.close()
 
 
 @pytest.fixture

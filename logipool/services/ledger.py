@@ -91,6 +91,8 @@ def split_charge(template: ChargeDraft, total_cents: int,
                  parts: Sequence[tuple[Payer, int | Decimal, str]]) -> list[ChargeDraft]:
     """Apportion ``total_cents`` over payers by weight; each part says how it was computed.
 
+    The basis is written in French: it is printed on the invoices members receive.
+
     ``parts`` are ``(payer, weight, what the weight is)``; the basis of each draft states the
     key, the payer's weight, the total weight and the amount split, so anyone can redo it.
     """
@@ -99,8 +101,8 @@ def split_charge(template: ChargeDraft, total_cents: int,
     drafts = []
     for (payer, weight, what), amount in zip(parts, amounts, strict=True):
         basis = (f"{template.basis} {format_cents(total_cents)} € × {weight} / {total_weight} "
-                 f"({template.allocation_key}: {what}) = {format_cents(amount)} €, "
-                 f"rounded by the largest-remainder rule so the parts sum to the total.")
+                 f"({template.allocation_key} : {what}) = {format_cents(amount)} € "
+                 f"(arrondi au plus fort reste : la somme des parts égale le total).")
         drafts.append(replace(template, payer=payer, amount_cents=amount, basis=basis,
                               posting_key=f"{template.posting_key}:{payer.key}"))
     return drafts

@@ -1,0 +1,48 @@
+# logipool — the two commands of the README are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+DEMO_TOKEN_EMAIL := gestion@coordination-aubagne.example
+
+.PHONY: run test bench lint install clean
+
+# The virtual environment is (re)installed when setup.cfg or the pinned versions change.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,bench]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/logipool db upgrade
+	$(BIN)/logipool demo
+	@echo
+	@echo "logipool is starting on http://$(HOST):$(PORT)"
+	@echo "  API documentation: http://$(HOST):$(PORT)/api/v1/docs"
+	@echo "  A demo token (platform manager), in another terminal:"
+	@echo "    $(BIN)/logipool tokens create --email $(DEMO_TOKEN_EMAIL)"
+	@echo "  then: curl -H 'Authorization: Bearer <token>' http://$(HOST):$(PORT)/api/v1/members/"
+	@echo
+	$(BIN)/logipool serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check logipool purchasing routing invoices tests bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,106 @@
+"""The demo coordination, health, docs, logging, and the purity of the domain libraries."""
+
+import ast
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from logipool.db import Base
+from logipool.models import Charge, Member, Role, Site, SiteKind
+from logipool.validators import siren_error, siret_error
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _counts(session):
+    counts = {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+    session.rollback()  # release SQLite's write lock before the next command writes
+    return counts
+
+
+def test_demo_loads_once_and_is_consistent(runner, session, client):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    before = _counts(session)
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, repr(second.exception)
+    assert "created nothing" in second.output
+    assert _counts(session) == before
+    members = session.scalars(select(Member)).all()
+    assert len(members) == 6 and len({m.kind for m in members}) == 6
+    assert all(siren_error(m.siren) is None and siret_error(m.siret) is None for m in members)
+    kinds = [s.kind for s in session.scalars(select(Site)).all()]
+    assert kinds.count(SiteKind.WAREHOUSE) == 1 and kinds.count(SiteKind.SUPERMARKET) == 4
+    assert kinds.count(SiteKind.SUPPLIER) == 2 and kinds.count(SiteKind.DISTRIBUTION_POINT) == 6
+    # the coordination fee is split exactly
+    assert session.scalar(select(func.sum(Charge.amount_cents))) == 240000
+    session.rollback()
+    # every demo role can log in
+    r = runner.invoke(args=["tokens", "create", "--email", "escale.tresorerie@coordination-aubagne.example"])
+    token = r.stdout.strip().splitlines()[0]
+    charges = client.get("/api/v1/charges/", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert charges["total"] == 1 and "× 180 / 1125" in charges["items"][0]["basis"]
+    assert charges["items"][0]["amount"] == "384.00"
+
+
+def test_healthz(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_docs_page_needs_no_internet(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "http://" not in page and "https://" not in page
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"):
+        assert f"/api/v1/docs/assets/{asset}" in page
+        assert client.get(f"/api/v1/docs/assets/{asset}").status_code == 200
+
+
+def test_openapi_document_describes_the_api(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    for path in ("/api/v1/members/", "/api/v1/sites/{row_id}", "/api/v1/charges/", "/api/v1/tokens/"):
+        assert path in spec["paths"]
+
+
+def test_one_json_log_line_per_request(app, world, caplog):
+    app.config["LOG_FORMAT"] = "json"
+    from logipool.requestlog import JsonFormatter
+
+    with caplog.at_level(logging.INFO, logger="logipool.request"):
+        app.test_client().get("/api/v1/members/", headers=world.a.headers(Role.ADMIN) | {"X-Request-ID": "r-1"})
+    records = [r for r in caplog.records if r.name == "logipool.request"]
+    assert len(records) == 1
+    line = json.loads(JsonFormatter().format(records[0]))
+    assert line["request_id"] == "r-1" and line["method"] == "GET" and line["status"] == 200
+    assert line["path"] == "/api/v1/members/" and line["duration_ms"] >= 0
+
+
+DOMAIN_LIBRARIES = ("purchasing", "routing", "invoices")
+FORBIDDEN = {"flask", "flask_smorest", "sqlalchemy", "logipool", "werkzeug", "alembic"}
+
+
+def test_domain_libraries_import_no_web_or_database_code():
+    offenders = []
+    for lib in DOMAIN_LIBRARIES:
+        for path in (ROOT / lib).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    names = [node.module or ""]
+                offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in FORBIDDEN]
+    assert offenders == []
+
+
+def test_domain_libraries_load_without_flask():
+    code = ("import sys; import purchasing, routing, invoices; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (FORBIDDEN,))
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
