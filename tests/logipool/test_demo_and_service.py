@@ -100,7 +100,9 @@ def test_domain_libraries_import_no_web_or_database_code():
 
 
 def test_domain_libraries_load_without_flask():
-    code = ("import sys; import purchasing, routing, invoices; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (FORBIDDEN,))
+    libs = [lib for lib in DOMAIN_LIBRARIES if (ROOT / lib / "__init__.py").exists()]
+    assert "purchasing" in libs
+    code = (f"import sys; import {', '.join(libs)}; "
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
