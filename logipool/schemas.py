@@ -17,6 +17,19 @@ from .models import ChargeSource, FunderKind, MemberKind, Nature, Role, SiteKind
 from .validators import opening_hours_errors, siren_error, siret_error
 
 
+class Whole(fields.Integer):
+    """An integer that refuses 1.5 instead of truncating it to 1 (and refuses booleans)."""
+
+    default_error_messages = {"fraction": "A whole number is expected."}
+
+    def _validated(self, value):
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise self.make_error("fraction")
+        if isinstance(value, str) and not value.strip().lstrip("+-").isdigit():
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 class UtcDateTime(fields.AwareDateTime):
     """ISO 8601 with an offset on the way in (naive refused), UTC on the way out."""
 
@@ -67,9 +80,9 @@ Email = lambda **kw: fields.Email(validate=validate.Length(max=254), **kw)  # no
 
 
 class PageArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200),
+    limit = Whole(load_default=50, validate=validate.Range(min=1, max=200),
                            metadata={"description": "Page size (at most 200)."})
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = Whole(load_default=0, validate=validate.Range(min=0))
 
 
 def page_of(item_schema: type[Schema]) -> type[Schema]:
@@ -79,9 +92,9 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
         (Schema,),
         {
             "items": fields.List(fields.Nested(item_schema), required=True),
-            "total": fields.Integer(required=True, metadata={"description": "Rows matching, all pages."}),
-            "limit": fields.Integer(required=True),
-            "offset": fields.Integer(required=True),
+            "total": Whole(required=True, metadata={"description": "Rows matching, all pages."}),
+            "limit": Whole(required=True),
+            "offset": Whole(required=True),
         },
     )
 
@@ -95,7 +108,7 @@ class AddressFields(Schema):
 
 
 class CoordinationSchema(AddressFields):
-    id = fields.Integer(dump_only=True)
+    id = Whole(dump_only=True)
     slug = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,59}$"))
     name = Name(required=True)
     legal_name = Name(required=True)
@@ -112,7 +125,7 @@ class CoordinationUpdateSchema(CoordinationSchema):
 
 
 class MemberSchema(AddressFields):
-    id = fields.Integer(dump_only=True)
+    id = Whole(dump_only=True)
     legal_name = Name(required=True)
     short_name = fields.String(required=True, validate=validate.Length(min=1, max=60))
     kind = fields.Enum(MemberKind, by_value=True, required=True)
@@ -121,7 +134,7 @@ class MemberSchema(AddressFields):
     vat_regime = fields.Enum(VatRegime, by_value=True, required=True)
     vat_number = fields.String(allow_none=True, validate=validate.Regexp(r"^FR[0-9A-Z]{2}\d{9}$"))
     contact_email = Email(required=True)
-    people_served_per_week = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1_000_000))
+    people_served_per_week = Whole(allow_none=True, validate=validate.Range(min=0, max=1_000_000))
     active = fields.Boolean()
     created_at = UtcDateTime(dump_only=True)
 
@@ -136,10 +149,10 @@ class MemberQuery(PageArgs):
 
 
 class SiteSchema(AddressFields):
-    id = fields.Integer(dump_only=True)
+    id = Whole(dump_only=True)
     name = Name(required=True)
     kind = fields.Enum(SiteKind, by_value=True, required=True)
-    member_id = fields.Integer(allow_none=True,
+    member_id = Whole(allow_none=True,
                                metadata={"description": "Required for a member's distribution point."})
     latitude = fields.Float(required=True, allow_nan=False, validate=validate.Range(-90, 90))
     longitude = fields.Float(required=True, allow_nan=False, validate=validate.Range(-180, 180))
@@ -161,11 +174,11 @@ class SiteUpdateSchema(SiteSchema):
 
 class SiteQuery(PageArgs):
     kind = fields.Enum(SiteKind, by_value=True)
-    member_id = fields.Integer()
+    member_id = Whole()
 
 
 class FunderSchema(AddressFields):
-    id = fields.Integer(dump_only=True)
+    id = Whole(dump_only=True)
     name = Name(required=True)
     kind = fields.Enum(FunderKind, by_value=True, required=True)
     siren = Siren(allow_none=True)
@@ -180,11 +193,11 @@ class FunderUpdateSchema(FunderSchema):
 class UserSchema(Schema):
     """A user as seen in one coordination: identity plus the role granted there."""
 
-    id = fields.Integer(dump_only=True)
+    id = Whole(dump_only=True)
     email = Email(required=True)
     name = fields.String(validate=validate.Length(max=200))
     role = fields.Enum(Role, by_value=True, required=True)
-    member_id = fields.Integer(allow_none=True,
+    member_id = Whole(allow_none=True,
                                metadata={"description": "Required for member_rep and treasurer."})
     active = fields.Boolean()
     created_at = UtcDateTime(dump_only=True)
@@ -199,10 +212,10 @@ class UserQuery(PageArgs):
 
 
 class TokenSchema(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Whole(dump_only=True)
     name = fields.String(validate=validate.Length(max=100))
     prefix = fields.String(dump_only=True, metadata={"description": "First characters, to recognise it."})
-    user_id = fields.Integer(dump_only=True)
+    user_id = Whole(dump_only=True)
     created_at = UtcDateTime(dump_only=True)
     expires_at = UtcDateTime(dump_only=True)
     revoked_at = UtcDateTime(dump_only=True, allow_none=True)
@@ -210,7 +223,7 @@ class TokenSchema(Schema):
 
 class TokenCreateSchema(Schema):
     name = fields.String(load_default="", validate=validate.Length(max=100))
-    expires_in_days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=365))
+    expires_in_days = Whole(load_default=90, validate=validate.Range(min=1, max=365))
 
 
 class TokenCreatedSchema(TokenSchema):
@@ -218,11 +231,11 @@ class TokenCreatedSchema(TokenSchema):
 
 
 class ChargeSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    member_id = fields.Integer(allow_none=True)
-    funder_id = fields.Integer(allow_none=True)
+    id = Whole(dump_only=True)
+    member_id = Whole(allow_none=True)
+    funder_id = Whole(allow_none=True)
     source_type = fields.Enum(ChargeSource, by_value=True, dump_only=True)
-    source_id = fields.Integer(dump_only=True, allow_none=True)
+    source_id = Whole(dump_only=True, allow_none=True)
     label = fields.String(required=True, validate=validate.Length(min=1, max=300))
     period_start = UtcDateTime(required=True)
     period_end = UtcDateTime(required=True)
@@ -234,7 +247,7 @@ class ChargeSchema(Schema):
     vat_rate = fields.Decimal(allow_none=True, as_string=True, places=2,
                               validate=validate.Range(min=Decimal(0), max=Decimal(100)))
     invoiced = fields.Boolean(dump_only=True)
-    invoice_id = fields.Integer(dump_only=True, allow_none=True)
+    invoice_id = Whole(dump_only=True, allow_none=True)
     created_at = UtcDateTime(dump_only=True)
 
     @validates_schema
@@ -246,8 +259,8 @@ class ChargeSchema(Schema):
 
 
 class ChargeQuery(PageArgs):
-    member_id = fields.Integer()
-    funder_id = fields.Integer()
+    member_id = Whole()
+    funder_id = Whole()
     source_type = fields.Enum(ChargeSource, by_value=True)
     invoiced = fields.Boolean()
     start = UtcDateTime(metadata={"description": "Charges whose period ends after this."})
@@ -255,10 +268,333 @@ class ChargeQuery(PageArgs):
 
 
 class ChargeTotalsSchema(Schema):
-    count = fields.Integer()
+    count = Whole()
     amount = Money(attribute="amount_cents", data_key="amount")
 
 
 class HealthSchema(Schema):
     status = fields.String()
     database = fields.String()
+
+
+# Vehicles ------------------------------------------------------------------------------------
+
+from .models import BookingStatus, StorageStatus, TemperatureClass, VehicleKind  # noqa: E402
+
+Cents = lambda **kw: Money(**kw)  # noqa: E731
+
+
+class VehicleSchema(Schema):
+    id = Whole(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    plate = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9][A-Z0-9 -]{1,18}$",
+                                                                   error="A plate is letters, digits and dashes, e.g. GH-123-AB."))
+    kind = fields.Enum(VehicleKind, by_value=True, required=True)
+    capacity_kg = Whole(required=True, validate=validate.Range(min=0, max=60000))
+    capacity_m3 = fields.Decimal(required=True, as_string=True, places=2,
+                                 validate=validate.Range(min=Decimal(0), max=Decimal(200)))
+    capacity_pallets = Whole(required=True, validate=validate.Range(min=0, max=40))
+    chilled = fields.Boolean(load_default=False)
+    frozen = fields.Boolean(load_default=False)
+    home_site_id = Whole(allow_none=True)
+    owner_member_id = Whole(allow_none=True,
+                                     metadata={"description": "The member that lends it; null: the coordination's."})
+    fixed_cost_per_day = Cents(attribute="fixed_cost_per_day_cents", data_key="fixed_cost_per_day",
+                               load_default=0)
+    cost_per_hour = Cents(attribute="cost_per_hour_cents", data_key="cost_per_hour", load_default=0)
+    cost_per_km = Cents(attribute="cost_per_km_cents", data_key="cost_per_km", load_default=0)
+    buffer_minutes = Whole(load_default=0, validate=validate.Range(min=0, max=24 * 60),
+                                    metadata={"description": "Kept free after each booking (loading, cleaning)."})
+    auto_confirm = fields.Boolean(load_default=False,
+                                  metadata={"description": "Members' requests are confirmed at once when free."})
+    odometer_km = Whole(load_default=0, validate=validate.Range(min=0, max=2_000_000))
+    active = fields.Boolean(load_default=True)
+
+    @validates_schema
+    def _no_negative_costs(self, data, **kwargs):
+        for name in ("fixed_cost_per_day_cents", "cost_per_hour_cents", "cost_per_km_cents"):
+            if data.get(name, 0) < 0:
+                raise ValidationError("A cost cannot be negative.", name.removesuffix("_cents"))
+
+
+class VehicleUpdateSchema(VehicleSchema):
+    pass
+
+
+class VehicleQuery(PageArgs):
+    kind = fields.Enum(VehicleKind, by_value=True)
+    active = fields.Boolean()
+
+
+class PeriodArgs(Schema):
+    start = UtcDateTime(required=True)
+    end = UtcDateTime(required=True)
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["end"] <= data["start"]:
+            raise ValidationError("The period must end after it starts.", "end")
+        if (data["end"] - data["start"]).days > 370:
+            raise ValidationError("Ask for at most a year at a time.", "end")
+
+
+class AvailabilityQuery(PeriodArgs):
+    min_pallets = Whole(validate=validate.Range(min=0))
+    min_kg = Whole(validate=validate.Range(min=0))
+    min_m3 = fields.Decimal(validate=validate.Range(min=Decimal(0)))
+    chilled = fields.Boolean()
+    frozen = fields.Boolean()
+    kind = fields.Enum(VehicleKind, by_value=True)
+
+
+class BusySchema(Schema):
+    start = UtcDateTime()
+    end = UtcDateTime()
+    kind = fields.String(metadata={"description": "booking, buffer or blackout"})
+    booking_id = Whole(allow_none=True)
+    member_id = Whole(allow_none=True)
+    status = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class FreeSchema(Schema):
+    start = UtcDateTime()
+    end = UtcDateTime()
+
+
+class FreeBusySchema(Schema):
+    vehicle_id = Whole()
+    busy = fields.List(fields.Nested(BusySchema))
+    free = fields.List(fields.Nested(FreeSchema))
+
+
+class BookingSchema(Schema):
+    id = Whole(dump_only=True)
+    vehicle_id = Whole(required=True)
+    member_id = Whole(metadata={"description": "Defaults to your member for representatives."})
+    start = UtcDateTime(required=True, attribute="start_at", data_key="start")
+    end = UtcDateTime(required=True, attribute="end_at", data_key="end")
+    blocked_until = UtcDateTime(dump_only=True, attribute="block_end",
+                                metadata={"description": "End plus the vehicle's buffer."})
+    purpose = fields.String(load_default="", validate=validate.Length(max=300))
+    status = fields.Enum(BookingStatus, by_value=True, dump_only=True)
+    series_id = fields.String(dump_only=True, allow_none=True)
+    decision_reason = fields.String(dump_only=True, allow_none=True)
+    checkout_at = UtcDateTime(dump_only=True, allow_none=True)
+    checkout_odometer_km = Whole(dump_only=True, allow_none=True)
+    return_at = UtcDateTime(dump_only=True, allow_none=True)
+    return_odometer_km = Whole(dump_only=True, allow_none=True)
+    distance_km = Whole(dump_only=True, allow_none=True)
+    notes = fields.String(dump_only=True)
+    override_quota = fields.Boolean(load_only=True, load_default=False,
+                                    metadata={"description": "Staff only: book beyond a member's quota."})
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if "start_at" in data and "end_at" in data and data["end_at"] <= data["start_at"]:
+            raise ValidationError("A booking must end after it starts.", "end")
+
+
+class BookingQuery(PageArgs):
+    vehicle_id = Whole()
+    member_id = Whole()
+    status = fields.Enum(BookingStatus, by_value=True)
+    series_id = fields.String()
+    start = UtcDateTime(metadata={"description": "Bookings ending after this."})
+    end = UtcDateTime(metadata={"description": "Bookings starting before this."})
+
+
+class RecurringBookingSchema(Schema):
+    vehicle_id = Whole(required=True)
+    member_id = Whole()
+    rrule = fields.String(required=True, validate=validate.Length(min=5, max=500),
+                          metadata={"example": "FREQ=WEEKLY;BYDAY=TU,FR;UNTIL=20270330"})
+    first_start = fields.NaiveDateTime(
+        required=True, metadata={"description": "Local wall-clock time of the first occurrence (no offset), "
+                                                "e.g. 2026-11-24T08:00; each occurrence keeps this time across DST.",
+                                 "example": "2026-11-24T08:00:00"})
+    duration_minutes = Whole(required=True, validate=validate.Range(min=15, max=7 * 24 * 60))
+    purpose = fields.String(load_default="", validate=validate.Length(max=300))
+    on_conflict = fields.String(load_default="all_or_none", validate=validate.OneOf(["all_or_none", "skip"]))
+    override_quota = fields.Boolean(load_default=False)
+
+
+class OccurrenceConflictSchema(Schema):
+    start = UtcDateTime()
+    end = UtcDateTime()
+    reason = fields.String()
+    conflicting_booking_id = Whole(allow_none=True)
+
+
+class RecurringResultSchema(Schema):
+    series_id = fields.String()
+    created = fields.List(fields.Nested(BookingSchema))
+    skipped = fields.List(fields.Nested(OccurrenceConflictSchema))
+
+
+class DecisionSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+class OdometerSchema(Schema):
+    odometer_km = Whole(required=True, validate=validate.Range(min=0, max=2_000_000))
+    at = UtcDateTime(metadata={"description": "When it happened; default now."})
+    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class BlackoutSchema(Schema):
+    id = Whole(dump_only=True)
+    vehicle_id = Whole(dump_only=True)
+    start = UtcDateTime(required=True, attribute="start_at", data_key="start")
+    end = UtcDateTime(required=True, attribute="end_at", data_key="end")
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["end_at"] <= data["start_at"]:
+            raise ValidationError("A blackout must end after it starts.", "end")
+
+
+class QuotaSchema(Schema):
+    id = Whole(dump_only=True)
+    vehicle_kind = fields.Enum(VehicleKind, by_value=True, allow_none=True,
+                               metadata={"description": "null: every kind together."})
+    member_id = Whole(allow_none=True, metadata={"description": "null: each member."})
+    max_hours_per_week = Whole(required=True, validate=validate.Range(min=1, max=168))
+
+
+class QuotaUpdateSchema(QuotaSchema):
+    pass
+
+
+class FeedCreateSchema(Schema):
+    vehicle_id = Whole()
+    member_id = Whole()
+
+    @validates_schema
+    def _one_subject(self, data, **kwargs):
+        if ("vehicle_id" in data) == ("member_id" in data):
+            raise ValidationError("Give exactly one of vehicle_id and member_id.", "vehicle_id")
+
+
+class FeedSchema(Schema):
+    id = Whole(dump_only=True)
+    vehicle_id = Whole(allow_none=True)
+    member_id = Whole(allow_none=True)
+    created_at = UtcDateTime(dump_only=True)
+    revoked_at = UtcDateTime(dump_only=True, allow_none=True)
+    url = fields.String(dump_only=True, metadata={"description": "Shown once, at creation."})
+
+
+# Storage -------------------------------------------------------------------------------------
+
+
+class ZoneSchema(Schema):
+    id = Whole(dump_only=True)
+    site_id = Whole(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    temperature_class = fields.Enum(TemperatureClass, by_value=True, required=True)
+    capacity_pallets = Whole(required=True, validate=validate.Range(min=1, max=100000))
+    area_m2 = fields.Decimal(required=True, as_string=True, places=2,
+                             validate=validate.Range(min=Decimal("0.01"), max=Decimal(1_000_000)))
+    cost_per_pallet_day = Cents(attribute="cost_per_pallet_day_cents", data_key="cost_per_pallet_day",
+                                load_default=0)
+    active = fields.Boolean(load_default=True)
+
+
+class ZoneUpdateSchema(ZoneSchema):
+    pass
+
+
+class StorageBookingSchema(Schema):
+    id = Whole(dump_only=True)
+    zone_id = Whole(required=True)
+    member_id = Whole()
+    pallets = Whole(required=True, validate=validate.Range(min=1, max=100000))
+    start = UtcDateTime(required=True, attribute="start_at", data_key="start")
+    end = UtcDateTime(required=True, attribute="end_at", data_key="end")
+    status = fields.Enum(StorageStatus, by_value=True, dump_only=True)
+    charged_until = UtcDateTime(dump_only=True, allow_none=True)
+    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["end_at"] <= data["start_at"]:
+            raise ValidationError("A storage booking must end after it starts.", "end")
+
+
+class StorageQuery(PageArgs):
+    zone_id = Whole()
+    member_id = Whole()
+    status = fields.Enum(StorageStatus, by_value=True)
+    start = UtcDateTime()
+    end = UtcDateTime()
+
+
+class EndStorageSchema(Schema):
+    end = UtcDateTime(required=True, metadata={"description": "The new, earlier end."})
+
+
+class ChargeUntilSchema(Schema):
+    until = UtcDateTime(required=True, metadata={"description": "Charge every storage booking up to this instant."})
+
+
+class OccupancyStepSchema(Schema):
+    start = UtcDateTime()
+    end = UtcDateTime()
+    pallets = Whole()
+    booking_ids = fields.List(Whole())
+
+
+class OccupancySchema(Schema):
+    zone_id = Whole()
+    capacity_pallets = Whole()
+    peak_pallets = Whole()
+    steps = fields.List(fields.Nested(OccupancyStepSchema))
+
+
+class OccupancyQuery(PeriodArgs):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "svg"]))
+
+
+class FunderShareSchema(Schema):
+    funder_id = Whole(required=True)
+    percent = fields.Decimal(required=True, as_string=True, places=2,
+                             validate=validate.Range(min=Decimal("0.01"), max=Decimal(100)))
+
+
+class WarehouseCostSchema(Schema):
+    site_id = Whole(required=True)
+    start = UtcDateTime(required=True)
+    end = UtcDateTime(required=True)
+    total_cost = Money(required=True)
+    funders = fields.List(fields.Nested(FunderShareSchema), load_default=list)
+    key = fields.String(load_default="pallet_days", validate=validate.OneOf(["pallet_days", "m2_days"]))
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "Compute without posting charges."})
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        if data["end"] <= data["start"]:
+            raise ValidationError("The period must end after it starts.", "end")
+        if data["total_cost"] <= 0:
+            raise ValidationError("The cost to split must be positive.", "total_cost")
+        if sum(f["percent"] for f in data["funders"]) > 100:
+            raise ValidationError("Funders' percentages add up to more than 100 %.", "funders")
+        ids = [f["funder_id"] for f in data["funders"]]
+        if len(set(ids)) != len(ids):
+            raise ValidationError("A funder appears twice.", "funders")
+
+
+class CostPartSchema(Schema):
+    member_id = Whole(allow_none=True)
+    funder_id = Whole(allow_none=True)
+    weight = fields.String(metadata={"description": "Percent for funders; pallet-days or m²-days for members."})
+    amount = Money()
+    charge_id = Whole(allow_none=True)
+
+
+class WarehouseCostResultSchema(Schema):
+    total_cost = Money()
+    key = fields.String()
+    posted = fields.Boolean()
+    parts = fields.List(fields.Nested(CostPartSchema))

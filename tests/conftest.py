@@ -55,8 +55,10 @@ def runner(app):
 
 @pytest.fixture
 def session(app):
-    """A session for arranging rows; no app context stays pushed, so every request gets its own."""
-    s = app.extensions["logipool.db"].session()
+    """A session for arranging and checking rows. No app context stays pushed, so every request
+    gets its own session; its transactions begin deferred, so reading here never holds SQLite's
+    write lock against the requests under test (end a transaction before expecting fresh data)."""
+    s = app.extensions["logipool.db"].session(write=False)
     yield s
     s.rollback()
     s.close()

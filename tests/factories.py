@@ -114,3 +114,30 @@ def build_tenant(session: Session, slug: str) -> Tenant:
 
 def build_world(session: Session) -> World:
     return World(build_tenant(session, "alpha"), build_tenant(session, "beta"))
+
+
+def make_vehicle(session: Session, coordination: Coordination, name: str = "Master frigo", **kw):
+    from logipool.models import Vehicle, VehicleKind
+
+    values = dict(plate=f"{name[:2].upper()}-{next(_serial) % 1000:03d}-LP", kind=VehicleKind.REFRIGERATED_TRUCK,
+                  capacity_kg=1200, capacity_m3=Decimal("12.00"), capacity_pallets=4, chilled=True,
+                  fixed_cost_per_day_cents=2500, cost_per_hour_cents=600, cost_per_km_cents=45,
+                  buffer_minutes=30, odometer_km=15000)
+    values.update(kw)
+    row = Vehicle(coordination_id=coordination.id, name=name, **values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_zone(session: Session, coordination: Coordination, capacity: int = 10, **kw):
+    from logipool.models import StorageZone, TemperatureClass
+
+    warehouse = make_site(session, coordination, f"Entrepôt {next(_serial)}", kind=SiteKind.WAREHOUSE)
+    values = dict(name="Froid positif", temperature_class=TemperatureClass.CHILLED, capacity_pallets=capacity,
+                  area_m2=Decimal("40.00"), cost_per_pallet_day_cents=150)
+    values.update(kw)
+    row = StorageZone(coordination_id=coordination.id, site_id=warehouse.id, **values)
+    session.add(row)
+    session.flush()
+    return row

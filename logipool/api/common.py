@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 
-from ..auth import authenticate
+from .. import schemas as s
+from ..auth import authenticate, current
 from ..db import get_session
+from ..services.crud import Resource
 
 
 class ApiBlueprint(Blueprint):
@@ -16,12 +19,55 @@ class ApiBlueprint(Blueprint):
     # unknown query arguments are refused like unknown body fields, not silently dropped
     ARGUMENTS_PARSER = FlaskParser(unknown=RAISE)
 
-    def __init__(self, name: str, url_prefix_suffix: str, description: str):
+    def __init__(self, name: str, url_prefix_suffix: str, description: str, *, public: bool = False):
         super().__init__(name, __name__, description=description)
         self.url_prefix_suffix = url_prefix_suffix
-        self.before_request(authenticate)
+        if not public:
+            self.before_request(authenticate)
 
 
 def commit() -> None:
     """The one commit of a write request (services only flush)."""
     get_session().commit()
+
+
+def crud_blueprint(resource: Resource, plural: str, schema, update_schema, query_schema,
+                   description: str) -> ApiBlueprint:
+    blp = ApiBlueprint(plural, plural, description)
+    page_schema = s.page_of(schema)
+
+    @blp.route("/")
+    class Collection(MethodView):
+        @blp.arguments(query_schema, location="query")
+        @blp.response(200, page_schema)
+        def get(self, args):
+            return resource.list(get_session(), current(), args)
+
+        @blp.arguments(schema)
+        @blp.response(201, schema)
+        def post(self, data):
+            row = resource.create(get_session(), current(), data)
+            commit()
+            return row
+
+    @blp.route("/<int:row_id>")
+    class Item(MethodView):
+        @blp.response(200, schema)
+        def get(self, row_id):
+            return resource.get(get_session(), current(), row_id)
+
+        @blp.arguments(update_schema(partial=True))
+        @blp.response(200, schema)
+        def patch(self, data, row_id):
+            row = resource.update(get_session(), current(), row_id, data)
+            commit()
+            return row
+
+        @blp.response(204)
+        def delete(self, row_id):
+            resource.delete(get_session(), current(), row_id)
+            commit()
+
+    Collection.__name__ = f"{plural.title()}Collection"
+    Item.__name__ = f"{plural.title()}Item"
+    return blp

@@ -21,6 +21,11 @@ def init_app(app: Flask) -> None:
             return problem(503, "The database does not answer.", slug="database-unavailable")
         return jsonify(status="ok", database="ok")
 
+    @bp.get("/livez")
+    def livez():
+        """Liveness: the process answers (no database call)."""
+        return jsonify(status="ok")
+
     @bp.get("/api/v1/docs/assets/<path:filename>")
     def swagger_assets(filename):
         return send_from_directory(swagger_ui_path, filename, max_age=86400)

@@ -1,0 +1,98 @@
+"""Read-only iCalendar feeds of a vehicle's or a member's bookings, behind a revocable token."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..auth import READERS, STAFF, Principal, hash_token, require
+from ..db import utcnow
+from ..errors import Forbidden, InvalidInput, NotFound
+from ..models import HOLDING_STATUSES, BookingStatus, CalendarFeed, Coordination, Role, Vehicle, VehicleBooking
+from .crud import paginate
+from .directory import member_in_coordination
+
+FEED_PREFIX = "cal_"
+FEED_WINDOW = timedelta(days=400)
+
+
+def create_feed(session: Session, principal: Principal, data: dict) -> tuple[CalendarFeed, str]:
+    require(*READERS)
+    if data.get("vehicle_id") is not None:
+        if principal.role not in (*STAFF, Role.AUDITOR):
+            raise Forbidden("A vehicle's calendar shows every member's bookings: staff only.")
+        vehicle = session.get(Vehicle, data["vehicle_id"])
+        if vehicle is None or vehicle.coordination_id != principal.coordination_id:
+            raise InvalidInput.field("vehicle_id", f"No vehicle {data['vehicle_id']} in this coordination.")
+    else:
+        if not principal.sees_all_members and data["member_id"] != principal.member_id:
+            raise InvalidInput.field("member_id", "You may subscribe to your own member's calendar only.")
+        member_in_coordination(session, principal, data["member_id"])
+    secret = FEED_PREFIX + secrets.token_urlsafe(32)
+    feed = CalendarFeed(coordination_id=principal.coordination_id, vehicle_id=data.get("vehicle_id"),
+                        member_id=data.get("member_id"), token_hash=hash_token(secret),
+                        created_by_id=principal.user_id)
+    session.add(feed)
+    session.flush()
+    return feed, secret
+
+
+def _feeds(principal: Principal):
+    stmt = select(CalendarFeed).where(CalendarFeed.coordination_id == principal.coordination_id)
+    if principal.role != Role.ADMIN:
+        stmt = stmt.where(CalendarFeed.created_by_id == principal.user_id)
+    return stmt.order_by(CalendarFeed.id)
+
+
+def list_feeds(session: Session, principal: Principal, args: dict) -> dict:
+    require(*READERS)
+    return paginate(session, _feeds(principal), args["limit"], args["offset"])
+
+
+def revoke_feed(session: Session, principal: Principal, feed_id: int) -> None:
+    require(*READERS)
+    feed = session.scalars(_feeds(principal).where(CalendarFeed.id == feed_id)).first()
+    if feed is None:
+        raise NotFound(f"No calendar feed {feed_id} here.")
+    feed.revoked_at = feed.revoked_at or utcnow()
+    session.flush()
+
+
+def render_feed(session: Session, secret: str) -> bytes:
+    """The ``.ics`` body; an unknown or revoked token is simply not found."""
+    feed = session.scalars(select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(secret))).first()
+    if feed is None or feed.revoked_at is not None:
+        raise NotFound("No such calendar.")
+    coordination = session.get(Coordination, feed.coordination_id)
+    now = utcnow()
+    stmt = select(VehicleBooking).where(
+        VehicleBooking.coordination_id == feed.coordination_id,
+        VehicleBooking.status.in_((BookingStatus.REQUESTED, *HOLDING_STATUSES)),
+        VehicleBooking.end_at > now - FEED_WINDOW, VehicleBooking.start_at < now + FEED_WINDOW)
+    if feed.vehicle_id is not None:
+        stmt = stmt.where(VehicleBooking.vehicle_id == feed.vehicle_id)
+        title = session.get(Vehicle, feed.vehicle_id).name
+    else:
+        stmt = stmt.where(VehicleBooking.member_id == feed.member_id)
+        title = "Réservations"
+    cal = Calendar()
+    cal.add("prodid", "-//logipool//calendar feed//FR")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{title} – {coordination.name}")
+    for b in session.scalars(stmt.order_by(VehicleBooking.start_at)).all():
+        event = Event()
+        event.add("uid", f"vehicle-booking-{b.id}@{coordination.slug}.logipool")
+        event.add("dtstamp", now)
+        event.add("dtstart", b.start_at)
+        event.add("dtend", b.end_at)
+        who = b.vehicle.name if feed.member_id is not None else b.member.short_name
+        tentative = b.status == BookingStatus.REQUESTED
+        event.add("summary", f"{who}{' (demandée)' if tentative else ''}" + (f" – {b.purpose}" if b.purpose else ""))
+        event.add("status", "TENTATIVE" if tentative else "CONFIRMED")
+        event.add("description", f"Réservation {b.id}, statut {b.status.value}")
+        cal.add_component(event)
+    return cal.to_ical()
