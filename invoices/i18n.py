@@ -1,0 +1,256 @@
+"""Printed words and number, date and money formats, French by default and English on request.
+
+Formats come from Babel's CLDR data (fr_FR: "1 234,56 €", "22 novembre 2026") so that a
+treasurer reads amounts the way the bank statement shows them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_currency as _babel_currency
+from babel.numbers import format_decimal as _babel_decimal
+
+from .exceptions import DocumentError
+
+LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "invoice": "Facture",
+        "credit_note": "Avoir",
+        "delivery_note": "Bon de livraison",
+        "statement": "Relevé de compte",
+        "number": "N°",
+        "issue_date": "Date d'émission",
+        "due_date": "Échéance",
+        "period": "Période",
+        "delivery_date": "Date de livraison",
+        "period_range": "du {start} au {end}",
+        "nature": "Nature",
+        "goods": "Livraison de biens",
+        "services": "Prestation de services",
+        "mixed": "Biens et services",
+        "billed_to": "Facturé à",
+        "delivered_to": "Adresse de livraison",
+        "issuer": "Émetteur",
+        "customer": "Client",
+        "siren": "SIREN",
+        "siret": "SIRET",
+        "vat_number": "N° TVA",
+        "description": "Désignation",
+        "quantity": "Qté",
+        "unit": "Unité",
+        "unit_price": "PU HT",
+        "vat_rate": "TVA",
+        "amount": "Montant HT",
+        "source": "Origine",
+        "deductions": "Déductions (parts des financeurs et subventions)",
+        "funder": "Financeur",
+        "lines_total": "Total des lignes HT",
+        "deductions_total": "Déductions",
+        "taxable_total": "Total HT",
+        "vat_total": "TVA {rate}",
+        "vat_none": "TVA",
+        "total": "Total TTC",
+        "total_no_vat": "Total",
+        "due": "Net à payer",
+        "credited": "Montant de l'avoir",
+        "vat_breakdown": "Récapitulatif TVA",
+        "vat_base": "Base HT",
+        "vat_amount": "Montant TVA",
+        "corrects": "Avoir sur la facture n° {number} du {date}",
+        "payment_terms": "Conditions de paiement",
+        "penalties": (
+            "En cas de retard de paiement, pénalités au taux annuel de {rate} exigibles "
+            "dès le lendemain de l'échéance, et indemnité forfaitaire pour frais de "
+            "recouvrement de {indemnity} (art. L441-10 et D441-5 du Code de commerce)."
+        ),
+        "no_discount": "Pas d'escompte pour paiement anticipé.",
+        "bank": "Virement : IBAN {iban}",
+        "bic": "BIC {bic}",
+        "page": "Page {page}/{pages}",
+        "legal": "Mentions légales",
+        "member": "Adhérent",
+        "as_of": "Situation au {date}",
+        "date": "Date",
+        "reference": "Référence",
+        "label": "Libellé",
+        "debit": "Débit",
+        "credit": "Crédit",
+        "balance": "Solde",
+        "entry_invoice": "Facture",
+        "entry_credit_note": "Avoir",
+        "entry_payment": "Règlement",
+        "invoiced": "Total facturé",
+        "credited_total": "Total des avoirs",
+        "paid": "Total réglé",
+        "balance_due": "Solde restant dû",
+        "overdue": "Dont échu au {date}",
+        "open_items": "Factures non soldées",
+        "remaining": "Reste dû",
+        "status_overdue": "échue",
+        "status_open": "à échoir",
+        "delivery": "Livraison",
+        "origin": "Origine",
+        "lot": "Lot",
+        "dlc": "DLC",
+        "ddm": "DDM",
+        "temperature_class": "Classe",
+        "measured_temperature": "T° mesurée",
+        "ordered": "Commandé",
+        "delivered": "Livré",
+        "difference_reason": "Motif de l'écart",
+        "ambient": "Ambiant",
+        "chilled": "Frais 0–4\u00a0°C",
+        "frozen": "Surgelé ≤\u00a0−18\u00a0°C",
+        "signature_delivered_by": "Livré par",
+        "signature_received_by": "Reçu par",
+        "signature_name": "Nom",
+        "signature_datetime": "Date et heure",
+        "signature": "Signature",
+        "reserves": "Réserves à la réception",
+        "vehicle": "Véhicule",
+        "none": "—",
+    },
+    "en": {
+        "invoice": "Invoice",
+        "credit_note": "Credit note",
+        "delivery_note": "Delivery note",
+        "statement": "Account statement",
+        "number": "No.",
+        "issue_date": "Issue date",
+        "due_date": "Due date",
+        "period": "Period",
+        "delivery_date": "Delivery date",
+        "period_range": "{start} to {end}",
+        "nature": "Nature",
+        "goods": "Supply of goods",
+        "services": "Supply of services",
+        "mixed": "Goods and services",
+        "billed_to": "Billed to",
+        "delivered_to": "Delivery address",
+        "issuer": "Issuer",
+        "customer": "Customer",
+        "siren": "SIREN",
+        "siret": "SIRET",
+        "vat_number": "VAT no.",
+        "description": "Description",
+        "quantity": "Qty",
+        "unit": "Unit",
+        "unit_price": "Unit price",
+        "vat_rate": "VAT",
+        "amount": "Amount excl. VAT",
+        "source": "Source",
+        "deductions": "Deductions (funders' shares and subsidies)",
+        "funder": "Funder",
+        "lines_total": "Lines total excl. VAT",
+        "deductions_total": "Deductions",
+        "taxable_total": "Total excl. VAT",
+        "vat_total": "VAT {rate}",
+        "vat_none": "VAT",
+        "total": "Total incl. VAT",
+        "total_no_vat": "Total",
+        "due": "Amount due",
+        "credited": "Amount credited",
+        "vat_breakdown": "VAT summary",
+        "vat_base": "Taxable amount",
+        "vat_amount": "VAT amount",
+        "corrects": "Credit note for invoice {number} of {date}",
+        "payment_terms": "Payment terms",
+        "penalties": (
+            "Late payment bears penalties at the annual rate of {rate} from the day after the "
+            "due date, plus a fixed recovery indemnity of {indemnity} (French Commercial Code "
+            "art. L441-10 and D441-5)."
+        ),
+        "no_discount": "No discount for early payment.",
+        "bank": "Bank transfer: IBAN {iban}",
+        "bic": "BIC {bic}",
+        "page": "Page {page}/{pages}",
+        "legal": "Legal notices",
+        "member": "Member",
+        "as_of": "Position on {date}",
+        "date": "Date",
+        "reference": "Reference",
+        "label": "Label",
+        "debit": "Debit",
+        "credit": "Credit",
+        "balance": "Balance",
+        "entry_invoice": "Invoice",
+        "entry_credit_note": "Credit note",
+        "entry_payment": "Payment",
+        "invoiced": "Total invoiced",
+        "credited_total": "Total credited",
+        "paid": "Total paid",
+        "balance_due": "Balance due",
+        "overdue": "Of which overdue on {date}",
+        "open_items": "Unsettled invoices",
+        "remaining": "Remaining",
+        "status_overdue": "overdue",
+        "status_open": "not yet due",
+        "delivery": "Delivery",
+        "origin": "Source",
+        "lot": "Lot",
+        "dlc": "Use by",
+        "ddm": "Best before",
+        "temperature_class": "Class",
+        "measured_temperature": "Measured T°",
+        "ordered": "Ordered",
+        "delivered": "Delivered",
+        "difference_reason": "Reason for difference",
+        "ambient": "Ambient",
+        "chilled": "Chilled 0–4\u00a0°C",
+        "frozen": "Frozen ≤\u00a0−18\u00a0°C",
+        "signature_delivered_by": "Delivered by",
+        "signature_received_by": "Received by",
+        "signature_name": "Name",
+        "signature_datetime": "Date and time",
+        "signature": "Signature",
+        "reserves": "Reservations on receipt",
+        "vehicle": "Vehicle",
+        "none": "—",
+    },
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if documents can be printed in it."""
+    if lang not in LOCALES:
+        raise DocumentError(f"lang: documents are printed in {' or '.join(LOCALES)}, not {lang!r}")
+    return lang
+
+
+def money(cents: int, lang: str) -> str:
+    """Cents as a currency amount: ``123456`` -> ``"1 234,56 €"`` in French."""
+    return _babel_currency(Decimal(cents).scaleb(-2), "EUR", locale=LOCALES[lang])
+
+
+def number(value: Decimal, lang: str, min_places: int = 0) -> str:
+    """A quantity or price with all its significant decimals (never rounded for display)."""
+    exponent = value.normalize().as_tuple().exponent
+    places = max(min_places, -exponent if isinstance(exponent, int) else 0)
+    fmt = "#,##0" + ("." + "0" * places if places else "")
+    return _babel_decimal(value, format=fmt, locale=LOCALES[lang], decimal_quantization=False)
+
+
+def unit_price(value: Decimal, lang: str) -> str:
+    """A unit price with at least two decimals, as prices are read."""
+    text = number(value, lang, min_places=2)
+    return f"{text}\u00a0€" if lang == "fr" else f"€{text}"
+
+
+def percent(rate: Decimal, lang: str) -> str:
+    """A VAT or penalty rate: ``Decimal("5.5")`` -> ``"5,5 %"``."""
+    return f"{number(rate, lang)}\u00a0%" if lang == "fr" else f"{number(rate, lang)}%"
+
+
+def long_date(day: date, lang: str) -> str:
+    """``22 novembre 2026`` / ``22 November 2026``."""
+    return _babel_date(day, format="long", locale=LOCALES[lang])
+
+
+def short_date(day: date, lang: str) -> str:
+    """``22/11/2026`` in both languages (the European order)."""
+    return day.strftime("%d/%m/%Y")

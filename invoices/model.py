@@ -1,0 +1,575 @@
+"""Invoice and credit-note dataclasses that refuse to exist in a state French law would reject.
+
+Every amount is integer cents; quantities, unit prices and VAT rates are ``Decimal``. The VAT
+regime is configuration of the issuer and is never defaulted: it decides the VAT category of
+every line (EN 16931 codes S, E, O) and the legal mention printed on the document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum
+from functools import cached_property
+
+from purchasing import apportion
+
+from .exceptions import DocumentError
+from .identifiers import (
+    check_email,
+    check_iban,
+    check_siren,
+    check_siret,
+    check_vat_number,
+)
+
+#: The fixed recovery indemnity owed by a late professional payer (art. D441-5 C. com.), cents.
+RECOVERY_INDEMNITY_CENTS = 4000
+
+#: French VAT rates (percent) a VAT-registered issuer may charge (mainland, Corsica, overseas).
+FRENCH_VAT_RATES = frozenset(
+    Decimal(r) for r in ("20", "10", "5.5", "2.1", "13", "8.5", "1.75", "1.05", "0.9")
+)
+
+#: UN/ECE Recommendation 20/21 unit codes accepted on a line, with their printed labels.
+UNITS: dict[str, tuple[str, str]] = {
+    "C62": ("unité", "unit"),
+    "H87": ("pièce", "piece"),
+    "DAY": ("jour", "day"),
+    "HUR": ("heure", "hour"),
+    "MON": ("mois", "month"),
+    "KMT": ("km", "km"),
+    "KGM": ("kg", "kg"),
+    "TNE": ("t", "t"),
+    "LTR": ("L", "L"),
+    "MTK": ("m²", "m²"),
+    "MTQ": ("m³", "m³"),
+    "XPX": ("palette", "pallet"),
+    "XBX": ("carton", "box"),
+}
+
+_NUMBER = re.compile(r"^[A-Za-z0-9+\-_/]{1,35}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class VatRegime(Enum):
+    """How the issuer stands towards VAT; it decides the category code and the legal mention."""
+
+    OUTSIDE_SCOPE = "outside_scope"
+    FRANCHISE_293B = "franchise_293b"
+    COST_SHARING_261B = "cost_sharing_261b"
+    VAT_REGISTERED = "vat_registered"
+
+    @property
+    def category_code(self) -> str:
+        """EN 16931 VAT category (UNTDID 5305): O outside scope, E exempt, S standard."""
+        return {"outside_scope": "O", "vat_registered": "S"}.get(self.value, "E")
+
+    @property
+    def exemption_code(self) -> str | None:
+        """VATEX code (BT-121) that states the legal ground of a non-taxed operation."""
+        return {
+            "outside_scope": "VATEX-EU-O",
+            "franchise_293b": "VATEX-FR-FRANCHISE",
+            "cost_sharing_261b": "VATEX-FR-CGI261B",
+        }.get(self.value)
+
+    def mention(self, lang: str = "fr") -> str | None:
+        """The legal mention printed on the document (None when VAT is charged)."""
+        texts = {
+            "outside_scope": (
+                "Opération hors du champ d'application de la TVA",
+                "Outside the scope of VAT",
+            ),
+            "franchise_293b": (
+                "TVA non applicable, art. 293 B du CGI",
+                "VAT not applicable, art. 293 B of the French Tax Code (CGI)",
+            ),
+            "cost_sharing_261b": (
+                "Exonération de TVA, art. 261 B du CGI",
+                "Exempt from VAT, art. 261 B of the French Tax Code (CGI)",
+            ),
+        }
+        pair = texts.get(self.value)
+        if pair is None:
+            return None
+        return pair[0] if lang == "fr" else pair[1]
+
+
+class InvoiceKind(Enum):
+    """Invoice (UNTDID 1001 code 380) or credit note (381) correcting an issued invoice."""
+
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+    @property
+    def type_code(self) -> str:
+        return "380" if self is InvoiceKind.INVOICE else "381"
+
+
+class Nature(Enum):
+    """Goods, services or both: a mention the 2026 reform adds (French billing frame B1/S1/M1)."""
+
+    GOODS = "goods"
+    SERVICES = "services"
+    MIXED = "mixed"
+
+    @property
+    def billing_frame(self) -> str:
+        return {"goods": "B1", "services": "S1", "mixed": "M1"}[self.value]
+
+
+def _text(value: object, field_name: str, *, max_len: int = 200, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise DocumentError(f"{field_name}: expected text, got {type(value).__name__}")
+    if required and not value.strip():
+        raise DocumentError(f"{field_name}: must not be empty")
+    if len(value) > max_len:
+        raise DocumentError(f"{field_name}: at most {max_len} characters")
+    return value
+
+
+def _decimal(value: object, field_name: str, *, places: int) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise DocumentError(
+            f"{field_name}: expected a Decimal, int or decimal string (never float), "
+            f"got {type(value).__name__}"
+        )
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        raise DocumentError(f"{field_name}: {value!r} is not a number") from None
+    if not number.is_finite():
+        raise DocumentError(f"{field_name}: {value!r} is not a finite number")
+    try:
+        exact = number == number.quantize(Decimal(1).scaleb(-places))
+    except ArithmeticError:
+        raise DocumentError(f"{field_name}: {value} is too large") from None
+    if not exact:
+        raise DocumentError(f"{field_name}: at most {places} decimals, got {value}")
+    return number
+
+
+def _cents(value: object, field_name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DocumentError(f"{field_name}: an amount is an integer number of cents")
+    return value
+
+
+def _date(value: object, field_name: str) -> date:
+    if not isinstance(value, date):
+        raise DocumentError(f"{field_name}: expected a date, got {type(value).__name__}")
+    if not 2000 <= value.year <= 2099:
+        raise DocumentError(f"{field_name}: year {value.year} is outside 2000-2099")
+    return value
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)
+
+
+def round_cents(amount: Decimal) -> int:
+    """Round an amount in cents half up (away from zero on .5) to an integer."""
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Party:
+    """A legal person on a document: the coordination, a member association, a funder."""
+
+    legal_name: str
+    address_lines: tuple[str, ...]
+    postcode: str
+    city: str
+    country: str = "FR"
+    siren: str | None = None
+    siret: str | None = None
+    vat_number: str | None = None
+    email: str | None = None
+    vat_regime: VatRegime | None = None
+    iban: str | None = None
+    bic: str | None = None
+    tax_registration: str | None = None
+
+    def __post_init__(self) -> None:
+        _text(self.legal_name, "legal_name", max_len=200)
+        lines = tuple(self.address_lines) if not isinstance(self.address_lines, str) else None
+        if not lines or len(lines) > 3:
+            raise DocumentError("address_lines: give 1 to 3 address lines")
+        for i, line in enumerate(lines):
+            _text(line, f"address_lines[{i}]", max_len=100)
+        _set(self, "address_lines", lines)
+        _text(self.postcode, "postcode", max_len=10)
+        _text(self.city, "city", max_len=100)
+        if not isinstance(self.country, str) or not _COUNTRY.match(self.country):
+            raise DocumentError(
+                f"country: an ISO 3166 alpha-2 code such as FR, got {self.country!r}"
+            )
+        if self.country == "FR" and not re.match(r"^\d{5}$", self.postcode):
+            raise DocumentError(f"postcode: a French postcode is 5 digits, got {self.postcode!r}")
+        if self.siren is not None:
+            check_siren(self.siren, "siren")
+        if self.siret is not None:
+            check_siret(self.siret, "siret")
+            if self.siren is None:
+                _set(self, "siren", self.siret[:9])
+                check_siren(self.siren, "siren (from siret)")
+            elif not self.siret.startswith(self.siren):
+                raise DocumentError(
+                    f"siret: {self.siret} does not start with the SIREN {self.siren}"
+                )
+        if self.vat_number is not None:
+            check_vat_number(self.vat_number, "vat_number", self.siren)
+        if self.email is not None:
+            check_email(self.email, "email")
+        if self.vat_regime is not None and not isinstance(self.vat_regime, VatRegime):
+            raise DocumentError("vat_regime: expected a VatRegime")
+        if self.vat_regime is VatRegime.VAT_REGISTERED and not self.vat_number:
+            raise DocumentError("vat_number: a VAT-registered issuer must give its VAT number")
+        if self.iban is not None:
+            _set(self, "iban", check_iban(self.iban, "iban"))
+        if self.bic is not None and not re.match(r"^[A-Z0-9]{8}([A-Z0-9]{3})?$", self.bic):
+            raise DocumentError(f"bic: {self.bic!r} is not a BIC")
+        if self.tax_registration is not None:
+            _text(self.tax_registration, "tax_registration", max_len=50)
+
+
+@dataclass(frozen=True)
+class DeliveryAddress:
+    """Where goods or services were delivered, when it differs from the customer's address."""
+
+    name: str
+    address_lines: tuple[str, ...]
+    postcode: str
+    city: str
+    country: str = "FR"
+
+    def __post_init__(self) -> None:
+        _text(self.name, "delivery_address.name")
+        lines = tuple(self.address_lines) if not isinstance(self.address_lines, str) else None
+        if not lines or len(lines) > 3:
+            raise DocumentError("delivery_address.address_lines: give 1 to 3 address lines")
+        for i, line in enumerate(lines):
+            _text(line, f"delivery_address.address_lines[{i}]", max_len=100)
+        _set(self, "address_lines", lines)
+        _text(self.postcode, "delivery_address.postcode", max_len=10)
+        _text(self.city, "delivery_address.city", max_len=100)
+        if not isinstance(self.country, str) or not _COUNTRY.match(self.country):
+            raise DocumentError("delivery_address.country: an ISO 3166 alpha-2 code")
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """One charged item, traceable to what caused it (a booking, an order cycle, a route)."""
+
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    amount_cents: int
+    source: str
+    vat_rate: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        _text(self.description, "description", max_len=300)
+        _set(self, "quantity", _decimal(self.quantity, "quantity", places=4))
+        if self.quantity <= 0:
+            raise DocumentError(f"quantity: must be positive, got {self.quantity}")
+        if self.unit not in UNITS:
+            raise DocumentError(f"unit: {self.unit!r} is not one of {', '.join(UNITS)}")
+        _set(self, "unit_price", _decimal(self.unit_price, "unit_price", places=6))
+        if self.unit_price < 0:
+            raise DocumentError("unit_price: must not be negative (correct with a credit note)")
+        _cents(self.amount_cents, "amount_cents")
+        expected = round_cents(self.quantity * self.unit_price * 100)
+        if self.amount_cents != expected:
+            raise DocumentError(
+                f"amount_cents: {self.amount_cents} is not quantity × unit price "
+                f"({self.quantity} × {self.unit_price} = {expected} cents)"
+            )
+        _text(self.source, "source", max_len=100)
+        if self.vat_rate is not None:
+            _set(self, "vat_rate", _decimal(self.vat_rate, "vat_rate", places=2))
+
+
+@dataclass(frozen=True)
+class Deduction:
+    """A funder's share or a subsidy taken off what the member owes, shown as a deduction."""
+
+    label: str
+    funder: str
+    amount_cents: int
+    vat_rate: Decimal | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        _text(self.label, "label", max_len=200)
+        _text(self.funder, "funder", max_len=200)
+        if _cents(self.amount_cents, "amount_cents") <= 0:
+            raise DocumentError("amount_cents: a deduction is a positive amount")
+        if self.vat_rate is not None:
+            _set(self, "vat_rate", _decimal(self.vat_rate, "vat_rate", places=2))
+        _text(self.source, "source", max_len=100, required=False)
+
+
+@dataclass(frozen=True)
+class VatBreakdown:
+    """Totals of one VAT category and rate (EN 16931 BG-23), in cents."""
+
+    category: str
+    rate: Decimal | None
+    lines_cents: int
+    deductions_cents: int
+    taxable_cents: int
+    vat_cents: int
+    exemption_code: str | None
+    exemption_reason: str | None
+
+
+@dataclass(frozen=True)
+class InvoiceTotals:
+    """Document totals in cents; ``due_cents`` is what the customer pays (or is credited)."""
+
+    lines_cents: int
+    deductions_cents: int
+    taxable_cents: int
+    vat_cents: int
+    total_cents: int
+    due_cents: int
+    breakdown: tuple[VatBreakdown, ...]
+    #: each deduction's cents per VAT rate, in the order of ``Invoice.deductions``
+    deduction_split: tuple[tuple[tuple[Decimal | None, int], ...], ...]
+
+    def is_consistent(self) -> bool:
+        """The totals add up: per rate and overall (what an auditor checks first)."""
+        return (
+            sum(b.lines_cents for b in self.breakdown) == self.lines_cents
+            and sum(b.deductions_cents for b in self.breakdown) == self.deductions_cents
+            and self.taxable_cents == self.lines_cents - self.deductions_cents
+            and sum(b.vat_cents for b in self.breakdown) == self.vat_cents
+            and self.total_cents == self.taxable_cents + self.vat_cents
+        )
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """An invoice or a credit note from the coordination (issuer) to a member (customer)."""
+
+    number: str
+    kind: InvoiceKind
+    issue_date: date
+    issuer: Party
+    customer: Party
+    nature: Nature
+    lines: tuple[InvoiceLine, ...]
+    late_penalty_rate: Decimal
+    payment_terms: str
+    due_date: date | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    delivery_date: date | None = None
+    deductions: tuple[Deduction, ...] = ()
+    delivery_address: DeliveryAddress | None = None
+    original_number: str | None = None
+    original_date: date | None = None
+    currency: str = "EUR"
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.number, str) or not _NUMBER.match(self.number):
+            raise DocumentError(
+                "number: 1 to 35 letters, digits or + - _ / (e.g. 2026-000123), "
+                f"got {self.number!r}"
+            )
+        if not isinstance(self.kind, InvoiceKind):
+            raise DocumentError("kind: expected an InvoiceKind")
+        _date(self.issue_date, "issue_date")
+        if not isinstance(self.issuer, Party) or not isinstance(self.customer, Party):
+            raise DocumentError("issuer, customer: expected Party objects")
+        if self.issuer.vat_regime is None:
+            raise DocumentError(
+                "issuer.vat_regime: the issuer's VAT regime must be configured; there is no default"
+            )
+        if self.issuer.siren is None:
+            raise DocumentError("issuer.siren: the issuer's SIREN is required on an invoice")
+        if self.customer.siren is None and self.customer.country == "FR":
+            raise DocumentError(
+                "customer.siren: a French customer's SIREN is required on an invoice"
+            )
+        if not isinstance(self.nature, Nature):
+            raise DocumentError("nature: expected a Nature (goods, services or mixed)")
+        lines = tuple(self.lines)
+        if not lines:
+            raise DocumentError("lines: an invoice needs at least one line")
+        _set(self, "lines", lines)
+        _set(self, "deductions", tuple(self.deductions))
+        self._check_vat_rates()
+        rate = _decimal(self.late_penalty_rate, "late_penalty_rate", places=2)
+        if rate <= 0:
+            raise DocumentError("late_penalty_rate: the late-payment penalty rate must be positive")
+        _set(self, "late_penalty_rate", rate)
+        _text(self.payment_terms, "payment_terms", max_len=300)
+        _text(self.note, "note", max_len=500, required=False)
+        if self.currency != "EUR":
+            raise DocumentError(f"currency: only EUR is supported, got {self.currency!r}")
+        self._check_dates()
+        if self.delivery_address is not None and not isinstance(
+            self.delivery_address, DeliveryAddress
+        ):
+            raise DocumentError("delivery_address: expected a DeliveryAddress")
+        self.totals  # noqa: B018 - computing the totals validates the deductions
+
+    def _check_vat_rates(self) -> None:
+        regime = self.issuer.vat_regime
+        for i, line in enumerate(self.lines):
+            if not isinstance(line, InvoiceLine):
+                raise DocumentError(f"lines[{i}]: expected an InvoiceLine")
+            self._check_rate(line.vat_rate, f"lines[{i}].vat_rate", regime)
+        for i, ded in enumerate(self.deductions):
+            if not isinstance(ded, Deduction):
+                raise DocumentError(f"deductions[{i}]: expected a Deduction")
+            if ded.vat_rate is not None:
+                self._check_rate(ded.vat_rate, f"deductions[{i}].vat_rate", regime)
+                if ded.vat_rate not in {line.vat_rate for line in self.lines}:
+                    raise DocumentError(
+                        f"deductions[{i}].vat_rate: no line is charged at {ded.vat_rate} %"
+                    )
+
+    @staticmethod
+    def _check_rate(rate: Decimal | None, field_name: str, regime: VatRegime) -> None:
+        if regime is VatRegime.VAT_REGISTERED:
+            if rate not in FRENCH_VAT_RATES:
+                raise DocumentError(
+                    f"{field_name}: a VAT-registered issuer charges one of the French rates "
+                    f"({', '.join(str(r) for r in sorted(FRENCH_VAT_RATES))}), got {rate}"
+                )
+        elif rate is not None:
+            raise DocumentError(
+                f"{field_name}: leave it empty, the issuer's regime ({regime.value}) "
+                f"charges no VAT; got {rate} %"
+            )
+
+    def _check_dates(self) -> None:
+        if self.period_start is not None or self.period_end is not None:
+            if self.period_start is None or self.period_end is None:
+                raise DocumentError("period_start, period_end: give both ends of the period")
+            _date(self.period_start, "period_start")
+            _date(self.period_end, "period_end")
+            if self.period_end < self.period_start:
+                raise DocumentError("period_end: the period ends before it starts")
+        if self.delivery_date is not None:
+            _date(self.delivery_date, "delivery_date")
+        if self.period_start is None and self.delivery_date is None:
+            raise DocumentError(
+                "period_start, delivery_date: give the period of the service or the delivery date"
+            )
+        if self.kind is InvoiceKind.INVOICE:
+            if self.due_date is None:
+                raise DocumentError("due_date: an invoice states when payment is due")
+            if self.original_number is not None:
+                raise DocumentError("original_number: only a credit note cites an original invoice")
+        else:
+            if not self.original_number or not _NUMBER.match(self.original_number):
+                raise DocumentError(
+                    "original_number: a credit note cites the number of the invoice it corrects"
+                )
+            if self.original_number == self.number:
+                raise DocumentError("original_number: a credit note has its own number")
+            _date(self.original_date, "original_date")
+            if self.original_date > self.issue_date:
+                raise DocumentError(
+                    "original_date: the corrected invoice must predate the credit note"
+                )
+        if self.due_date is not None:
+            _date(self.due_date, "due_date")
+            if self.due_date < self.issue_date:
+                raise DocumentError("due_date: cannot be before the issue date")
+
+    @property
+    def vat_regime(self) -> VatRegime:
+        assert self.issuer.vat_regime is not None
+        return self.issuer.vat_regime
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind is InvoiceKind.CREDIT_NOTE
+
+    @cached_property
+    def totals(self) -> InvoiceTotals:
+        """Exact totals: VAT per rate is taxable base × rate, rounded half up once per rate."""
+        regime = self.vat_regime
+        rates = sorted({line.vat_rate for line in self.lines}, key=lambda r: r or Decimal(0))
+        lines_by_rate = {r: 0 for r in rates}
+        for line in self.lines:
+            lines_by_rate[line.vat_rate] += line.amount_cents
+        deductions_by_rate = {r: 0 for r in rates}
+        split: list[tuple[tuple[Decimal | None, int], ...]] = []
+        for ded in self.deductions:
+            if ded.vat_rate is not None or len(rates) == 1:
+                parts = (
+                    (ded.vat_rate if ded.vat_rate is not None else rates[0], ded.amount_cents),
+                )
+            else:
+                shares = apportion(ded.amount_cents, [lines_by_rate[r] for r in rates])
+                parts = tuple((r, c) for r, c in zip(rates, shares, strict=True) if c)
+            for r, c in parts:
+                deductions_by_rate[r] += c
+            split.append(parts)
+        breakdown = []
+        for r in rates:
+            taxable = lines_by_rate[r] - deductions_by_rate[r]
+            if taxable < 0:
+                raise DocumentError(
+                    f"deductions: {deductions_by_rate[r]} cents exceed the "
+                    f"{lines_by_rate[r]} cents of lines{f' at {r} %' if r is not None else ''}"
+                )
+            if regime is VatRegime.VAT_REGISTERED:
+                assert r is not None
+                vat = round_cents(Decimal(taxable) * r / 100)
+            else:
+                vat = 0
+            breakdown.append(
+                VatBreakdown(
+                    category=regime.category_code,
+                    rate=r if regime is VatRegime.VAT_REGISTERED else None,
+                    lines_cents=lines_by_rate[r],
+                    deductions_cents=deductions_by_rate[r],
+                    taxable_cents=taxable,
+                    vat_cents=vat,
+                    exemption_code=regime.exemption_code,
+                    exemption_reason=regime.mention("fr"),
+                )
+            )
+        lines_total = sum(lines_by_rate.values())
+        deductions_total = sum(deductions_by_rate.values())
+        taxable_total = lines_total - deductions_total
+        vat_total = sum(b.vat_cents for b in breakdown)
+        return InvoiceTotals(
+            lines_cents=lines_total,
+            deductions_cents=deductions_total,
+            taxable_cents=taxable_total,
+            vat_cents=vat_total,
+            total_cents=taxable_total + vat_total,
+            due_cents=taxable_total + vat_total,
+            breakdown=tuple(breakdown),
+            deduction_split=tuple(split),
+        )
+
+
+__all__ = [
+    "FRENCH_VAT_RATES",
+    "RECOVERY_INDEMNITY_CENTS",
+    "UNITS",
+    "DeliveryAddress",
+    "Deduction",
+    "Invoice",
+    "InvoiceKind",
+    "InvoiceLine",
+    "InvoiceTotals",
+    "Nature",
+    "Party",
+    "VatBreakdown",
+    "VatRegime",
+]

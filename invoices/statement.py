@@ -1,0 +1,163 @@
+"""Member statements: what a treasurer owes, what is overdue, and how it adds up.
+
+Credit notes settle the invoice they cite; a payment settles the invoice it names, otherwise the
+oldest open invoices first. Every figure is integer cents and reproducible from the entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from .exceptions import DocumentError
+from .model import Party, _cents, _date, _set, _text
+
+
+class EntryKind(Enum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+    PAYMENT = "payment"
+
+
+@dataclass(frozen=True)
+class StatementEntry:
+    """One movement on the member's account; ``amount_cents`` is always positive."""
+
+    kind: EntryKind
+    entry_date: date
+    reference: str
+    label: str
+    amount_cents: int
+    due_date: date | None = None
+    invoice_reference: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, EntryKind):
+            raise DocumentError("kind: expected an EntryKind")
+        _date(self.entry_date, "entry_date")
+        _text(self.reference, "reference", max_len=35)
+        _text(self.label, "label", max_len=200)
+        if _cents(self.amount_cents, "amount_cents") <= 0:
+            raise DocumentError("amount_cents: an entry amount is positive")
+        if self.kind is EntryKind.INVOICE and self.due_date is None:
+            raise DocumentError("due_date: an invoice entry has a due date")
+        if self.kind is EntryKind.CREDIT_NOTE and not self.invoice_reference:
+            raise DocumentError("invoice_reference: a credit note cites the invoice it corrects")
+
+    @property
+    def signed_cents(self) -> int:
+        """Positive for what the member owes, negative for what reduces it."""
+        return self.amount_cents if self.kind is EntryKind.INVOICE else -self.amount_cents
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An invoice with something left to pay on the statement date."""
+
+    reference: str
+    issue_date: date
+    due_date: date
+    amount_cents: int
+    remaining_cents: int
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class StatementSummary:
+    invoiced_cents: int
+    credited_cents: int
+    paid_cents: int
+    balance_cents: int
+    overdue_cents: int
+    unallocated_cents: int
+    open_items: tuple[OpenItem, ...]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A member's account with the coordination on a given date."""
+
+    issuer: Party
+    member: Party
+    as_of: date
+    entries: tuple[StatementEntry, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.issuer, Party) or not isinstance(self.member, Party):
+            raise DocumentError("issuer, member: expected Party objects")
+        _date(self.as_of, "as_of")
+        # same day: the invoice before what settles it
+        order = {EntryKind.INVOICE: 0, EntryKind.CREDIT_NOTE: 1, EntryKind.PAYMENT: 2}
+        entries = tuple(sorted(self.entries, key=lambda e: (e.entry_date, order[e.kind])))
+        refs = [e.reference for e in entries if e.kind is EntryKind.INVOICE]
+        if len(refs) != len(set(refs)):
+            raise DocumentError("entries: an invoice number appears twice")
+        for i, e in enumerate(entries):
+            if e.entry_date > self.as_of:
+                raise DocumentError(f"entries[{i}].entry_date: after the statement date")
+            if e.invoice_reference is not None and e.invoice_reference not in refs:
+                raise DocumentError(
+                    f"entries[{i}].invoice_reference: {e.invoice_reference} is not on the statement"
+                )
+        _set(self, "entries", entries)
+        self.summary()  # refuses credits larger than their invoice
+
+    def running_balances(self) -> list[int]:
+        """Balance after each entry, in entry order."""
+        balance, out = 0, []
+        for e in self.entries:
+            balance += e.signed_cents
+            out.append(balance)
+        return out
+
+    def summary(self) -> StatementSummary:
+        remaining: dict[str, int] = {}
+        invoices = {}
+        unallocated = 0
+        for e in self.entries:
+            if e.kind is EntryKind.INVOICE:
+                remaining[e.reference] = e.amount_cents
+                invoices[e.reference] = e
+            elif e.invoice_reference is not None:
+                if e.amount_cents > remaining[e.invoice_reference]:
+                    raise DocumentError(
+                        f"{e.reference}: {e.amount_cents} cents exceed what remains of "
+                        f"{e.invoice_reference} ({remaining[e.invoice_reference]} cents)"
+                    )
+                remaining[e.invoice_reference] -= e.amount_cents
+            else:
+                left = e.amount_cents + unallocated
+                unallocated = 0
+                for ref in remaining:  # oldest first: invoices were inserted in date order
+                    take = min(left, remaining[ref])
+                    remaining[ref] -= take
+                    left -= take
+                unallocated = left
+        # Payments received before an invoice existed settle it now, oldest first.
+        for ref in remaining:
+            take = min(unallocated, remaining[ref])
+            remaining[ref] -= take
+            unallocated -= take
+        open_items = tuple(
+            OpenItem(
+                reference=ref,
+                issue_date=invoices[ref].entry_date,
+                due_date=invoices[ref].due_date,
+                amount_cents=invoices[ref].amount_cents,
+                remaining_cents=left,
+                overdue=invoices[ref].due_date < self.as_of,
+            )
+            for ref, left in remaining.items()
+            if left
+        )
+        total = {k: sum(e.amount_cents for e in self.entries if e.kind is k) for k in EntryKind}
+        return StatementSummary(
+            invoiced_cents=total[EntryKind.INVOICE],
+            credited_cents=total[EntryKind.CREDIT_NOTE],
+            paid_cents=total[EntryKind.PAYMENT],
+            balance_cents=sum(e.signed_cents for e in self.entries),
+            overdue_cents=sum(o.remaining_cents for o in open_items if o.overdue),
+            unallocated_cents=unallocated,
+            open_items=open_items,
+        )

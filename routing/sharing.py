@@ -1,0 +1,386 @@
+"""Fair shares of a pooled plan's cost among the members it serves, and the value of pooling.
+
+The cost game gives each coalition S of members the cost c(S) of the best plan serving only
+their stops (solved with the same fleet, cached). The Shapley value charges each member its
+average marginal cost over all arrival orders; the core asks that no group pays more together
+than it would alone. Parts are rounded to cents once, by the shared largest-remainder rule, so
+they always sum to the plan's cost.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from itertools import combinations
+
+from purchasing import apportion
+
+from .exceptions import SharingError
+from .model import Problem
+from .plan import Plan
+from .solver import Solver
+
+Cost = int | Fraction | Decimal
+METHODS = ("shapley", "proportional_standalone", "by_load", "equal")
+EXACT_SHAPLEY_LIMIT = 10
+
+
+def _players(costs: Mapping[frozenset, Cost]) -> list:
+    players: dict = {}
+    for coalition in costs:
+        for p in sorted(coalition, key=str):
+            players.setdefault(p, None)
+    return list(players)
+
+
+def _cost(costs: Mapping[frozenset, Cost], coalition: frozenset) -> Fraction:
+    if not coalition:
+        return Fraction(costs.get(frozenset(), 0))
+    try:
+        return Fraction(costs[coalition])
+    except KeyError:
+        names = ", ".join(sorted(map(str, coalition)))
+        raise SharingError(f"the cost game has no cost for coalition {{{names}}}") from None
+
+
+def shapley_value(costs: Mapping[frozenset, Cost]) -> dict[Hashable, Fraction]:
+    """Exact Shapley value of a cost game given for every non-empty coalition (c(∅) = 0)."""
+    players = _players(costs)
+    n = len(players)
+    if n == 0:
+        return {}
+    weight = [
+        Fraction(math.factorial(k) * math.factorial(n - k - 1), math.factorial(n)) for k in range(n)
+    ]
+    value = {p: Fraction(0) for p in players}
+    for p in players:
+        others = [q for q in players if q != p]
+        for k in range(n):
+            for rest in combinations(others, k):
+                s = frozenset(rest)
+                value[p] += weight[k] * (_cost(costs, s | {p}) - _cost(costs, s))
+    return value
+
+
+def proportional_to_standalone(costs: Mapping[frozenset, Cost]) -> dict[Hashable, Fraction]:
+    """x_i = c(N) · c(i) / Σ c(j)."""
+    players = _players(costs)
+    grand = _cost(costs, frozenset(players))
+    alone = {p: _cost(costs, frozenset([p])) for p in players}
+    total = sum(alone.values(), Fraction(0))
+    if total == 0:
+        raise SharingError("every stand-alone cost is zero: there is nothing to be proportional to")
+    return {p: grand * alone[p] / total for p in players}
+
+
+def blocking_coalitions(
+    costs: Mapping[frozenset, Cost], allocation: Mapping[Hashable, Cost]
+) -> list[frozenset]:
+    """Coalitions that pay more than they would alone (an allocation is in the core iff none,
+    and it covers c(N) exactly)."""
+    players = _players(costs)
+    out = []
+    for k in range(1, len(players) + 1):
+        for group in combinations(players, k):
+            s = frozenset(group)
+            if sum((Fraction(allocation[p]) for p in s), Fraction(0)) > _cost(costs, s):
+                out.append(s)
+    return out
+
+
+def in_core(costs: Mapping[frozenset, Cost], allocation: Mapping[Hashable, Cost]) -> bool:
+    """True when the allocation pays c(N) exactly and no coalition pays more than c(S)."""
+    players = _players(costs)
+    paid = sum((Fraction(allocation[p]) for p in players), Fraction(0))
+    if paid != _cost(costs, frozenset(players)):
+        return False
+    return not blocking_coalitions(costs, allocation)
+
+
+@dataclass(frozen=True)
+class MemberShare:
+    member: str
+    share_cents: int
+    standalone_cents: int
+    standalone_metres: int
+    ton_km: Fraction
+    std_error_cents: int | None = None
+
+    @property
+    def saving_cents(self) -> int:
+        return self.standalone_cents - self.share_cents
+
+
+@dataclass(frozen=True)
+class CostShares:
+    """Who pays what for a plan, and why it is fair: ``coalition_costs`` is the whole game
+    (when exact), so every figure can be shown and recomputed."""
+
+    method: str
+    total_cents: int
+    members: tuple[MemberShare, ...]
+    individually_rational: bool
+    in_core: bool | None
+    exact: bool
+    coalition_costs: dict[frozenset, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def share_of(self, member: str) -> int:
+        for m in self.members:
+            if m.member == member:
+                return m.share_cents
+        raise KeyError(member)
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.method}: {self.total_cents / 100:.2f} EUR among {len(self.members)} members"
+        ]
+        for m in self.members:
+            lines.append(
+                f"  {m.member}: pays {m.share_cents / 100:.2f}, "
+                f"alone {m.standalone_cents / 100:.2f}, "
+                f"saves {m.saving_cents / 100:.2f}"
+            )
+        lines.append(
+            f"  individually rational: {self.individually_rational}; in core: {self.in_core}"
+        )
+        return "\n".join(lines + [f"  note: {n}" for n in self.notes])
+
+
+class CoalitionCosts:
+    """c(S) for coalitions of members: each solved once with the same fleet, then cached.
+
+    Only the stops the pooled plan serves count, so c(N) is the plan itself.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        plan: Plan,
+        *,
+        time_limit: float = 2.0,
+        max_iterations: int | None = 400,
+        seed: int = 0,
+        solver: Solver | None = None,
+    ):
+        from .planner import plan_routes
+
+        served = set(plan.served)
+        unassigned = [s.id for s in problem.stops if s.id in served and s.member is None]
+        if unassigned:
+            raise SharingError(
+                f"stops {', '.join(unassigned)} have no member: "
+                "every served stop needs one to share costs"
+            )
+        self.problem = problem.with_stops(s for s in problem.stops if s.id in served)
+        self.members = tuple(dict.fromkeys(s.member for s in self.problem.stops))
+        self._plan = lambda p: plan_routes(
+            p, time_limit=time_limit, max_iterations=max_iterations, seed=seed, solver=solver
+        )
+        self._cache: dict[frozenset, tuple[int, int]] = {
+            frozenset(): (0, 0),
+            frozenset(self.members): (plan.cost_cents, plan.metres),
+        }
+
+    def solved(self, coalition: Iterable[str]) -> tuple[int, int]:
+        """(cost in cents, metres) of the coalition's own plan."""
+        key = frozenset(coalition)
+        if key not in self._cache:
+            sub = self._plan(self.problem.restricted_to(key))
+            self._cache[key] = (sub.cost_cents, sub.metres)
+        return self._cache[key]
+
+    def __call__(self, coalition: Iterable[str]) -> int:
+        return self.solved(coalition)[0]
+
+    def game(self) -> dict[frozenset, int]:
+        """Every coalition's cost (2^n - 1 plans)."""
+        out = {}
+        for k in range(1, len(self.members) + 1):
+            for group in combinations(self.members, k):
+                out[frozenset(group)] = self(group)
+        return out
+
+
+def _ton_km(problem: Problem, plan: Plan) -> dict[str, Fraction]:
+    """kg x km each member's goods travel on board (ton-km x 1000)."""
+    stops = {s.id: s for s in problem.stops}
+    out: dict[str, Fraction] = {}
+    for route in plan.routes:
+        visits = route.visits
+        trip_start, trip_end = {}, {}
+        for v in visits:
+            if v.action in ("start", "reload"):
+                trip_start.setdefault(v.trip, v.metres_from_start)
+            if v.action in ("reload", "end"):
+                trip_end[v.trip - 1 if v.action == "reload" else v.trip] = v.metres_from_start
+        loaded_at: dict[str, int] = {}
+        for v in visits:
+            stop = stops.get(v.stop_id) if v.stop_id else None
+            if stop is None or stop.member is None:
+                continue
+            if v.action == "delivery":
+                metres = v.metres_from_start - trip_start[v.trip]
+            elif v.action == "pickup":
+                metres = trip_end[v.trip] - v.metres_from_start
+            elif v.action == "load":
+                loaded_at[stop.id] = v.metres_from_start
+                continue
+            else:
+                metres = v.metres_from_start - loaded_at.get(stop.id, v.metres_from_start)
+            out[stop.member] = out.get(stop.member, Fraction(0)) + Fraction(stop.kg * metres, 1000)
+    return out
+
+
+def share_costs(
+    problem: Problem,
+    plan: Plan,
+    method: str = "shapley",
+    *,
+    time_limit: float = 2.0,
+    max_iterations: int | None = 400,
+    seed: int = 0,
+    samples: int = 64,
+    solver: Solver | None = None,
+    coalition_costs: CoalitionCosts | None = None,
+) -> CostShares:
+    """Split ``plan.cost_cents`` among the members it serves. Shapley is exact up to
+    ``EXACT_SHAPLEY_LIMIT`` members (2^n - 1 coalition plans, each capped by ``time_limit`` and
+    ``max_iterations``); beyond, it averages ``samples`` random arrival orders drawn from
+    ``seed`` and reports each member's standard error."""
+    if method not in METHODS:
+        raise SharingError(f"unknown sharing method {method!r}; use one of {', '.join(METHODS)}")
+    game = coalition_costs or CoalitionCosts(
+        problem,
+        plan,
+        time_limit=time_limit,
+        max_iterations=max_iterations,
+        seed=seed,
+        solver=solver,
+    )
+    members = game.members
+    total = plan.cost_cents
+    if not members:
+        return CostShares(method, total, (), True, None, True)
+    n = len(members)
+    exact = n <= EXACT_SHAPLEY_LIMIT
+    notes: list[str] = []
+    full = game.game() if exact else {}
+    alone = {m: game.solved([m]) for m in members}
+    ton_km = _ton_km(problem, plan)
+    std_err: dict[str, int] = {}
+
+    if method == "shapley":
+        if exact:
+            value = shapley_value(full)
+        else:
+            value, std_err = _sampled_shapley(game, members, samples, seed)
+            notes.append(f"Shapley value estimated from {samples} random arrival orders")
+    elif method == "proportional_standalone":
+        value = {m: Fraction(alone[m][0]) for m in members}
+    elif method == "by_load":
+        value = {m: ton_km.get(m, Fraction(0)) for m in members}
+        if not any(value.values()):
+            raise SharingError("no goods travel on board: there is no load to share by")
+    else:
+        value = {m: Fraction(1) for m in members}
+
+    weights = [value[m] for m in members]
+    if any(w < 0 for w in weights):
+        notes.append("negative values (a member lowering others' cost) were counted as zero")
+        weights = [max(w, Fraction(0)) for w in weights]
+    if not any(weights):
+        weights = [Fraction(1)] * n
+    parts = apportion(total, weights)
+    exact_alloc = {
+        m: Fraction(total) * w / sum(weights) for m, w in zip(members, weights, strict=False)
+    }
+    shares = tuple(
+        MemberShare(
+            m, parts[i], alone[m][0], alone[m][1], ton_km.get(m, Fraction(0)), std_err.get(m)
+        )
+        for i, m in enumerate(members)
+    )
+    rational = all(s.share_cents <= s.standalone_cents for s in shares)
+    core = in_core(full, exact_alloc) if exact else None
+    return CostShares(method, total, shares, rational, core, exact, full, tuple(notes))
+
+
+def _sampled_shapley(
+    cost: Callable[[Iterable[str]], int], members: tuple[str, ...], samples: int, seed: int
+) -> tuple[dict[str, Fraction], dict[str, int]]:
+    rng = random.Random(seed)  # noqa: S311 - a seeded sample, not a secret
+    sums = {m: Fraction(0) for m in members}
+    squares = {m: Fraction(0) for m in members}
+    order = list(members)
+    for _ in range(samples):
+        rng.shuffle(order)
+        before, prev = [], 0
+        for m in order:
+            before.append(m)
+            now = cost(before)
+            marginal = Fraction(now - prev)
+            sums[m] += marginal
+            squares[m] += marginal * marginal
+            prev = now
+    mean = {m: sums[m] / samples for m in members}
+    err = {}
+    for m in members:
+        var = (squares[m] - samples * mean[m] ** 2) / max(samples - 1, 1)
+        err[m] = round(math.sqrt(max(float(var), 0.0) / samples))
+    return mean, err
+
+
+@dataclass(frozen=True)
+class PoolingValue:
+    """Every member driving its own rounds with the fleet vs everyone in one plan."""
+
+    pooled_metres: int
+    pooled_cents: int
+    standalone: dict[str, tuple[int, int]]  # member -> (metres, cents)
+
+    @property
+    def standalone_metres(self) -> int:
+        return sum(m for m, _ in self.standalone.values())
+
+    @property
+    def standalone_cents(self) -> int:
+        return sum(c for _, c in self.standalone.values())
+
+    @property
+    def saved_metres(self) -> int:
+        return self.standalone_metres - self.pooled_metres
+
+    @property
+    def saved_cents(self) -> int:
+        return self.standalone_cents - self.pooled_cents
+
+
+def pooling_value(
+    problem: Problem,
+    plan: Plan,
+    *,
+    time_limit: float = 2.0,
+    max_iterations: int | None = 400,
+    seed: int = 0,
+    solver: Solver | None = None,
+    coalition_costs: CoalitionCosts | None = None,
+) -> PoolingValue:
+    """Km and cost of each member alone vs the pooled plan (reuses ``coalition_costs``)."""
+    game = coalition_costs or CoalitionCosts(
+        problem,
+        plan,
+        time_limit=time_limit,
+        max_iterations=max_iterations,
+        seed=seed,
+        solver=solver,
+    )
+    alone = {}
+    for m in game.members:
+        cents, metres = game.solved([m])
+        alone[m] = (metres, cents)
+    return PoolingValue(plan.metres, plan.cost_cents, alone)

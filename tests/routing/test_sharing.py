@@ -1,0 +1,152 @@
+from decimal import Decimal
+from fractions import Fraction
+from itertools import combinations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from purchasing import apportion
+from routing import (
+    SharingError,
+    blocking_coalitions,
+    in_core,
+    plan_routes,
+    proportional_to_standalone,
+    shapley_value,
+    share_costs,
+    sharing,
+)
+
+from ._problems import three_members
+
+# Published example (LINDO's SHAPLEY model), see shared DOMAIN.md.
+A, B, C = "A", "B", "C"
+GAME = {
+    frozenset({A}): 88,
+    frozenset({B}): 92,
+    frozenset({C}): 70,
+    frozenset({A, B}): 100,
+    frozenset({A, C}): 119,
+    frozenset({B, C}): 112,
+    frozenset({A, B, C}): 120,
+}
+
+
+def test_shapley_matches_the_published_three_member_example():
+    value = shapley_value(GAME)
+    assert value == {A: Fraction("41.5"), B: Fraction(40), C: Fraction("38.5")}
+
+
+def test_proportional_to_standalone_matches_the_published_example():
+    value = proportional_to_standalone(GAME)
+    assert value == {A: Fraction("42.24"), B: Fraction("44.16"), C: Fraction("33.60")}
+
+
+def test_both_published_allocations_are_in_the_core():
+    assert in_core(GAME, shapley_value(GAME))
+    assert in_core(GAME, proportional_to_standalone(GAME))
+
+
+def test_an_allocation_that_overcharges_a_pair_is_not_in_the_core():
+    unfair = {A: 60, B: 45, C: 15}  # A and B together pay 105 > c(AB) = 100
+    assert not in_core(GAME, unfair)
+    assert frozenset({A, B}) in blocking_coalitions(GAME, unfair)
+
+
+def test_core_requires_covering_the_whole_cost():
+    assert not in_core(GAME, {A: 40, B: 40, C: 38})
+
+
+def test_shapley_shares_in_cents_sum_exactly_to_the_total():
+    value = shapley_value({k: v * 100 for k, v in GAME.items()})
+    parts = apportion(12000, [value[A], value[B], value[C]])
+    assert parts == [4150, 4000, 3850]
+
+
+def test_decimal_costs_are_accepted():
+    game = {k: Decimal(v) / 3 for k, v in GAME.items()}
+    assert sum(shapley_value(game).values()) == Fraction(Decimal(120) / 3)
+
+
+def test_missing_coalition_is_a_clear_error():
+    game = dict(GAME)
+    del game[frozenset({A, C})]
+    with pytest.raises(SharingError, match="coalition"):
+        shapley_value(game)
+
+
+@given(st.lists(st.integers(0, 10_000), min_size=7, max_size=7))
+def test_shapley_is_efficient_and_symmetric_players_pay_alike(costs):
+    players = ("x", "y", "z")
+    coalitions = [frozenset(c) for k in (1, 2, 3) for c in combinations(players, k)]
+    game = dict(zip(coalitions, costs, strict=False))
+    value = shapley_value(game)
+    assert sum(value.values()) == game[frozenset(players)]
+    # dummy-free check of symmetry: make y and z interchangeable
+    sym = dict(game)
+    sym[frozenset({"z"})] = sym[frozenset({"y"})]
+    sym[frozenset({"x", "z"})] = sym[frozenset({"x", "y"})]
+    v = shapley_value(sym)
+    assert v["y"] == v["z"]
+
+
+@pytest.fixture(scope="module")
+def planned():
+    problem = three_members()
+    return problem, plan_routes(problem, time_limit=1, max_iterations=300)
+
+
+@pytest.mark.parametrize("method", ["shapley", "proportional_standalone", "by_load", "equal"])
+def test_every_method_splits_the_plan_cost_to_the_cent(planned, method):
+    problem, plan = planned
+    shares = share_costs(problem, plan, method, max_iterations=200)
+    assert sum(m.share_cents for m in shares.members) == plan.cost_cents
+    assert {m.member for m in shares.members} == {"m1", "m2", "m3"}
+    assert shares.exact and len(shares.coalition_costs) == 7
+    for m in shares.members:
+        assert m.standalone_cents == shares.coalition_costs[frozenset({m.member})]
+        assert m.saving_cents == m.standalone_cents - m.share_cents
+    assert shares.individually_rational == all(
+        m.share_cents <= m.standalone_cents for m in shares.members
+    )
+    assert shares.in_core in (True, False)
+
+
+def test_pooling_saves_compared_with_everyone_alone(planned):
+    problem, plan = planned
+    value = sharing.pooling_value(problem, plan, max_iterations=200)
+    assert set(value.standalone) == {"m1", "m2", "m3"}
+    assert value.pooled_cents == plan.cost_cents
+    assert value.saved_cents == value.standalone_cents - plan.cost_cents
+    assert value.saved_cents > 0  # three fixed vehicle costs alone vs at most two pooled
+
+
+def test_by_load_charges_more_to_the_member_whose_goods_travel_more(planned):
+    problem, plan = planned
+    shares = share_costs(problem, plan, "by_load", max_iterations=200)
+    by_member = {m.member: m for m in shares.members}
+    heavier = max(by_member.values(), key=lambda m: m.ton_km)
+    assert heavier.share_cents == max(m.share_cents for m in shares.members)
+
+
+def test_beyond_the_exact_limit_shapley_is_sampled_with_standard_errors(planned, monkeypatch):
+    problem, plan = planned
+    monkeypatch.setattr(sharing, "EXACT_SHAPLEY_LIMIT", 2)
+    shares = share_costs(problem, plan, "shapley", max_iterations=200, samples=8, seed=3)
+    assert not shares.exact and shares.in_core is None
+    assert all(m.std_error_cents is not None for m in shares.members)
+    assert sum(m.share_cents for m in shares.members) == plan.cost_cents
+    again = share_costs(problem, plan, "shapley", max_iterations=200, samples=8, seed=3)
+    assert [m.share_cents for m in again.members] == [m.share_cents for m in shares.members]
+
+
+def test_unknown_method_and_memberless_stops_are_refused(planned):
+    problem, plan = planned
+    with pytest.raises(SharingError, match="unknown sharing method"):
+        share_costs(problem, plan, "by_weather")
+    from dataclasses import replace
+
+    anonymous = problem.with_stops(replace(s, member=None) for s in problem.stops)
+    with pytest.raises(SharingError, match="no member"):
+        share_costs(anonymous, plan, "equal")
