@@ -95,9 +95,8 @@ def current() -> Principal:
     return g.principal
 
 
-def require(*roles: Role) -> Principal:
+def require(principal: Principal, *roles: Role) -> Principal:
     """The caller, if its role is one of ``roles``; otherwise 403."""
-    principal = current()
     if principal.role not in roles:
         allowed = ", ".join(r.value for r in roles)
         raise Forbidden(f"This action needs one of the roles: {allowed} (you are {principal.role.value}).")

@@ -80,6 +80,7 @@ def db_current() -> None:
 
 @click.command("demo")
 @with_appcontext
+@_fail_cleanly
 def demo_command() -> None:
     """Load the demo coordination (Pays d'Aubagne and east Marseille); running it again changes nothing."""
     from .services.demo import load_demo

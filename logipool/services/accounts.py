@@ -44,7 +44,7 @@ def _grant_stmt(principal: Principal):
 
 
 def list_users(session: Session, principal: Principal, args: dict) -> dict:
-    require(*STAFF_READERS)
+    require(principal, *STAFF_READERS)
     stmt = _grant_stmt(principal)
     if args.get("role"):
         stmt = stmt.where(RoleGrant.role == args["role"])
@@ -62,7 +62,7 @@ def _grant(session: Session, principal: Principal, user_id: int) -> RoleGrant:
 
 def get_user(session: Session, principal: Principal, user_id: int) -> UserView:
     if user_id != principal.user_id:
-        require(*STAFF_READERS)
+        require(principal, *STAFF_READERS)
     return UserView.of(_grant(session, principal, user_id))
 
 
@@ -94,7 +94,7 @@ def grant_role(session: Session, coordination_id: int, email: str, role: Role,
 
 
 def create_user(session: Session, principal: Principal, data: dict) -> UserView:
-    require(Role.ADMIN)
+    require(principal, Role.ADMIN)
     _check_scope(session, principal, data["role"], data.get("member_id"))
     grant = grant_role(session, principal.coordination_id, data["email"], data["role"],
                        data.get("member_id"), data.get("name", ""))
@@ -112,7 +112,7 @@ def _admins(session: Session, coordination_id: int) -> int:
 
 
 def update_user(session: Session, principal: Principal, user_id: int, data: dict) -> UserView:
-    require(Role.ADMIN)
+    require(principal, Role.ADMIN)
     grant = _grant(session, principal, user_id)
     role = data.get("role", grant.role)
     member_id = data.get("member_id", grant.member_id if role.needs_member else None)
@@ -130,7 +130,7 @@ def update_user(session: Session, principal: Principal, user_id: int, data: dict
 
 def remove_user(session: Session, principal: Principal, user_id: int) -> None:
     """Withdraw the user's role in this coordination and revoke its tokens here."""
-    require(Role.ADMIN)
+    require(principal, Role.ADMIN)
     grant = _grant(session, principal, user_id)
     if grant.role == Role.ADMIN and _admins(session, grant.coordination_id) == 1:
         raise Conflict("A coordination keeps at least one admin: name another admin first.")

@@ -21,7 +21,7 @@ FEED_WINDOW = timedelta(days=400)
 
 
 def create_feed(session: Session, principal: Principal, data: dict) -> tuple[CalendarFeed, str]:
-    require(*READERS)
+    require(principal, *READERS)
     if data.get("vehicle_id") is not None:
         if principal.role not in (*STAFF, Role.AUDITOR):
             raise Forbidden("A vehicle's calendar shows every member's bookings: staff only.")
@@ -49,12 +49,12 @@ def _feeds(principal: Principal):
 
 
 def list_feeds(session: Session, principal: Principal, args: dict) -> dict:
-    require(*READERS)
+    require(principal, *READERS)
     return paginate(session, _feeds(principal), args["limit"], args["offset"])
 
 
 def revoke_feed(session: Session, principal: Principal, feed_id: int) -> None:
-    require(*READERS)
+    require(principal, *READERS)
     feed = session.scalars(_feeds(principal).where(CalendarFeed.id == feed_id)).first()
     if feed is None:
         raise NotFound(f"No calendar feed {feed_id} here.")

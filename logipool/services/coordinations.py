@@ -19,7 +19,7 @@ def _check(coordination: Coordination) -> None:
 
 
 def list_coordinations(session: Session, principal: Principal, limit: int, offset: int) -> dict:
-    require(*READERS)
+    require(principal, *READERS)
     stmt = select(Coordination).order_by(Coordination.id)
     if not principal.platform_admin:
         stmt = stmt.where(Coordination.id == principal.coordination_id)
@@ -27,7 +27,7 @@ def list_coordinations(session: Session, principal: Principal, limit: int, offse
 
 
 def get_coordination(session: Session, principal: Principal, coordination_id: int) -> Coordination:
-    require(*READERS)
+    require(principal, *READERS)
     row = session.get(Coordination, coordination_id)
     if row is None or (not principal.platform_admin and row.id != principal.coordination_id):
         raise NotFound(f"No coordination {coordination_id} here.")

@@ -45,7 +45,7 @@ class Resource:
         return self.visible(principal, stmt).order_by(self.model.id)
 
     def list(self, session: Session, principal: Principal, args: dict) -> dict:
-        require(*self.read_roles)
+        require(principal, *self.read_roles)
         stmt = self.query(principal)
         for name, value in args.items():
             if name in ("limit", "offset"):
@@ -56,7 +56,7 @@ class Resource:
         return paginate(session, stmt, args["limit"], args["offset"])
 
     def get(self, session: Session, principal: Principal, row_id: int, *, for_update=False):
-        require(*self.read_roles)
+        require(principal, *self.read_roles)
         stmt = self.query(principal).where(self.model.id == row_id)
         if for_update:
             stmt = stmt.with_for_update()
@@ -66,7 +66,7 @@ class Resource:
         return row
 
     def create(self, session: Session, principal: Principal, data: dict):
-        require(*self.write_roles)
+        require(principal, *self.write_roles)
         row = self.model(coordination_id=principal.coordination_id, **data)
         self.check(session, principal, row)
         session.add(row)
@@ -74,7 +74,7 @@ class Resource:
         return row
 
     def update(self, session: Session, principal: Principal, row_id: int, data: dict):
-        require(*self.write_roles)
+        require(principal, *self.write_roles)
         row = self.get(session, principal, row_id, for_update=True)
         for key, value in data.items():
             setattr(row, key, value)
@@ -83,7 +83,7 @@ class Resource:
         return row
 
     def delete(self, session: Session, principal: Principal, row_id: int) -> None:
-        require(*self.write_roles)
+        require(principal, *self.write_roles)
         row = self.get(session, principal, row_id, for_update=True)
         reason = self.in_use(session, row)
         if reason:

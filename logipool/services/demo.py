@@ -7,12 +7,16 @@ people are invented; towns and their coordinates are real.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from ..auth import Principal
 
 from ..models import (
     Charge,
@@ -27,9 +31,18 @@ from ..models import (
     RoleGrant,
     Site,
     SiteKind,
+    StorageZone,
+    TemperatureClass,
     User,
     VatRegime,
+    Vehicle,
+    VehicleBlackout,
+    VehicleBooking,
+    VehicleKind,
+    VehicleQuota,
 )
+from . import storage as storage_svc
+from . import vehicles as vehicles_svc
 from .accounts import grant_role
 from .ledger import ChargeDraft, Payer, post_charges, split_charge
 
@@ -175,6 +188,8 @@ def load_demo(session: Session) -> DemoReport:
 
     _coordination_fee(session, report, cid, members)
     session.flush()
+    _vehicles_and_storage(session, report, coordination, members)
+    session.flush()
     return report
 
 
@@ -206,3 +221,113 @@ def _coordination_fee(session: Session, report: DemoReport, cid: int, members: d
     parts = [(Payer(member_id=m.id), m.people_served_per_week or 0, f"{m.people_served_per_week} "
               "personnes servies par semaine") for m in members.values()]
     post_charges(session, cid, split_charge(template, 240000, parts))
+
+
+VEHICLES = [
+    # name, plate, kind, kg, m3, pallets, chilled, frozen, fixed/day, per hour, per km (cents), buffer min, auto
+    ("Master frigo", "GF-482-KT", VehicleKind.REFRIGERATED_TRUCK, 1100, "12.00", 4, True, True, 3500, 650, 42, 45,
+     False),
+    ("Jumper", "FZ-219-PL", VehicleKind.VAN, 1200, "11.50", 3, False, False, 1500, 400, 28, 15, True),
+    ("Daily 35", "EX-903-RB", VehicleKind.TRUCK, 2800, "20.00", 8, False, False, 3000, 550, 38, 30, False),
+]
+
+ZONES = [
+    ("Zone sèche", TemperatureClass.AMBIENT, 120, "600.00", 40),
+    ("Chambre froide positive (0–4 °C)", TemperatureClass.CHILLED, 24, "90.00", 120),
+    ("Chambre froide négative (≤ −18 °C)", TemperatureClass.FROZEN, 12, "45.00", 180),
+]
+
+
+def _vehicles_and_storage(session: Session, report: DemoReport, coordination: Coordination,
+                          members: dict[str, Member]) -> None:
+    """Three vehicles, three warehouse zones and a realistic week of bookings around today,
+    made through the same services as the API so the demo obeys every rule."""
+    cid = coordination.id
+    warehouse = session.scalars(select(Site).filter_by(coordination_id=cid, kind=SiteKind.WAREHOUSE)).first()
+    vehicles = {}
+    for name, plate, kind, kg, m3, pallets, chilled, frozen, day, hour, km, buffer, auto in VEHICLES:
+        vehicle = session.scalars(select(Vehicle).filter_by(coordination_id=cid, plate=plate)).first()
+        report.count("vehicles", vehicle is None)
+        if vehicle is None:
+            vehicle = Vehicle(coordination_id=cid, name=name, plate=plate, kind=kind, capacity_kg=kg,
+                              capacity_m3=Decimal(m3), capacity_pallets=pallets, chilled=chilled, frozen=frozen,
+                              home_site_id=warehouse.id, fixed_cost_per_day_cents=day, cost_per_hour_cents=hour,
+                              cost_per_km_cents=km, buffer_minutes=buffer, auto_confirm=auto, odometer_km=48210)
+            session.add(vehicle)
+            session.flush()
+        vehicles[name] = vehicle
+    zones = {}
+    for name, temperature, capacity, area, cost in ZONES:
+        zone = session.scalars(select(StorageZone).filter_by(coordination_id=cid, name=name)).first()
+        report.count("storage zones", zone is None)
+        if zone is None:
+            zone = StorageZone(coordination_id=cid, site_id=warehouse.id, name=name, temperature_class=temperature,
+                               capacity_pallets=capacity, area_m2=Decimal(area), cost_per_pallet_day_cents=cost)
+            session.add(zone)
+            session.flush()
+        zones[temperature] = zone
+
+    has_quota = session.scalar(select(VehicleQuota.id).where(VehicleQuota.coordination_id == cid)) is not None
+    report.count("quotas", not has_quota)
+    if not has_quota:
+        session.add(VehicleQuota(coordination_id=cid, vehicle_kind=VehicleKind.REFRIGERATED_TRUCK,
+                                 max_hours_per_week=12))
+
+    if session.scalar(select(VehicleBooking.id).where(VehicleBooking.coordination_id == cid).limit(1)):
+        report.count("booking weeks", False)
+        return
+    report.count("booking weeks", True)
+    manager = session.scalars(select(RoleGrant).join(User).where(
+        RoleGrant.coordination_id == cid, User.email == f"gestion@{DEMO_DOMAIN}")).one()
+    staff = Principal(user_id=manager.user_id, email=f"gestion@{DEMO_DOMAIN}", grant_id=manager.id,
+                      coordination_id=cid, role=Role.MANAGER, member_id=None, platform_admin=False, token_id=0)
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    today = datetime.now(tz).date()
+    monday = today + timedelta(days=(7 - today.weekday()) % 7)  # the coming week (today if Monday)
+
+    def local(day, hour, minute=0):
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+
+    def book(vehicle, member, day, start, end, purpose):
+        return vehicles_svc.create_booking(session, staff, {
+            "vehicle_id": vehicles[vehicle].id, "member_id": members[member].id, "start_at": local(day, start),
+            "end_at": local(day, end), "purpose": purpose, "override_quota": True})
+
+    # a supplier pickup two days ago, returned with its odometer readings: it has its charge
+    past = today - timedelta(days=2)
+    done = book("Daily 35", "entraide-gemenos", past, 6, 10, "Enlèvement fournisseur au MIN des Arnavaux")
+    vehicles_svc.check_out(session, staff, done.id, {"odometer_km": 48210, "at": local(past, 6, 5)})
+    vehicles_svc.return_vehicle(session, staff, done.id, {"odometer_km": 48264, "at": local(past, 9, 50),
+                                                          "notes": "Quai 2, RAS"})
+    # the pooled collection round, twice a week for four weeks
+    tuesday = monday + timedelta(days=1)
+    vehicles_svc.create_series(session, staff, {
+        "vehicle_id": vehicles["Master frigo"].id, "member_id": members["colis-penne"].id,
+        "rrule": "FREQ=WEEKLY;BYDAY=TU,FR;COUNT=8", "first_start": datetime.combine(tuesday, time(7)),
+        "duration_minutes": 240, "purpose": "Ramasse mutualisée des supermarchés", "on_conflict": "skip",
+        "override_quota": True})
+    book("Jumper", "marmite", monday + timedelta(days=2), 14, 17, "Livraison cuisine solidaire")
+    book("Daily 35", "escale", monday + timedelta(days=2), 8, 11, "Commande groupée : coopérative du Garlaban")
+    # two members' requests waiting for the manager
+    rep = Principal(user_id=manager.user_id, email="", grant_id=manager.id, coordination_id=cid,
+                    role=Role.MEMBER_REP, member_id=members["veilleurs"].id, platform_admin=False, token_id=0)
+    for member, vehicle, day, start, end, purpose in (
+            ("veilleurs", "Master frigo", monday + timedelta(days=3), 16, 19, "Maraude : repas chauds"),
+            ("passons", "Daily 35", monday + timedelta(days=4), 13, 16, "Déménagement du local")):
+        rep = replace(rep, member_id=members[member].id)
+        vehicles_svc.create_booking(session, rep, {
+            "vehicle_id": vehicles[vehicle].id, "start_at": local(day, start), "end_at": local(day, end),
+            "purpose": purpose})
+    session.add(VehicleBlackout(coordination_id=cid, vehicle_id=vehicles["Daily 35"].id,
+                                start_at=local(monday + timedelta(days=7), 8), end_at=local(monday + timedelta(days=7), 18),
+                                reason="Révision des 50 000 km au garage"))
+    first_of_month = today.replace(day=1)
+    for member, temperature, pallets, days in (("entraide-gemenos", TemperatureClass.AMBIENT, 40, 31),
+                                               ("colis-penne", TemperatureClass.AMBIENT, 20, 21),
+                                               ("escale", TemperatureClass.CHILLED, 6, 14),
+                                               ("marmite", TemperatureClass.FROZEN, 3, 28),
+                                               ("passons", TemperatureClass.AMBIENT, 2, 10)):
+        storage_svc.create_booking(session, staff, {
+            "zone_id": zones[temperature].id, "member_id": members[member].id, "pallets": pallets,
+            "start_at": local(first_of_month, 0), "end_at": local(first_of_month + timedelta(days=days), 0),
+            "notes": "Stock de démonstration"})

@@ -129,7 +129,7 @@ def _query(principal: Principal, args: dict) -> Select:
 
 
 def list_charges(session: Session, principal: Principal, args: dict) -> dict:
-    require(*READERS)
+    require(principal, *READERS)
     stmt = _query(principal, args)
     page = paginate(session, stmt.order_by(Charge.id), args["limit"], args["offset"])
     matching = stmt.subquery()
@@ -138,7 +138,7 @@ def list_charges(session: Session, principal: Principal, args: dict) -> dict:
 
 
 def get_charge(session: Session, principal: Principal, charge_id: int) -> Charge:
-    require(*READERS)
+    require(principal, *READERS)
     stmt = _visible(principal, select(Charge).where(
         Charge.coordination_id == principal.coordination_id, Charge.id == charge_id))
     row = session.scalars(stmt).first()
@@ -148,7 +148,7 @@ def get_charge(session: Session, principal: Principal, charge_id: int) -> Charge
 
 
 def create_manual_charge(session: Session, principal: Principal, data: dict) -> Charge:
-    require(*STAFF)
+    require(principal, *STAFF)
     member_in_coordination(session, principal, data.get("member_id"))
     if data.get("funder_id") is not None:
         funder = session.get(Funder, data["funder_id"])

@@ -63,7 +63,7 @@ def _visible(principal: Principal, stmt: Select) -> Select:
 
 
 def list_bookings(session: Session, principal: Principal, args: dict) -> dict:
-    require(*READERS)
+    require(principal, *READERS)
     stmt = _visible(principal, select(StorageBooking).where(
         StorageBooking.coordination_id == principal.coordination_id))
     for name in ("zone_id", "member_id", "status"):
@@ -77,7 +77,7 @@ def list_bookings(session: Session, principal: Principal, args: dict) -> dict:
 
 
 def get_booking(session: Session, principal: Principal, booking_id: int) -> StorageBooking:
-    require(*READERS)
+    require(principal, *READERS)
     row = session.scalars(_visible(principal, select(StorageBooking).where(
         StorageBooking.coordination_id == principal.coordination_id, StorageBooking.id == booking_id))).first()
     if row is None:
@@ -108,7 +108,7 @@ def zone_occupancy(session: Session, zone: StorageZone, start: datetime, end: da
 
 
 def create_booking(session: Session, principal: Principal, data: dict) -> StorageBooking:
-    require(*BOOKERS)
+    require(principal, *BOOKERS)
     member_id = data.get("member_id")
     if principal.role == Role.MEMBER_REP:
         if member_id not in (None, principal.member_id):
@@ -141,7 +141,7 @@ def create_booking(session: Session, principal: Principal, data: dict) -> Storag
 
 
 def _for_update(session: Session, principal: Principal, booking_id: int) -> StorageBooking:
-    require(*BOOKERS)
+    require(principal, *BOOKERS)
     booking = get_booking(session, principal, booking_id)
     lock_zone(session, principal, booking.zone_id)
     session.refresh(booking)
@@ -174,7 +174,7 @@ def end_booking(session: Session, principal: Principal, booking_id: int, end: da
 
 def charge_until(session: Session, principal: Principal, until: datetime) -> list:
     """Period close: charge every confirmed booking for its time not yet charged, up to ``until``."""
-    require(*STAFF)
+    require(principal, *STAFF)
     rows = session.scalars(select(StorageBooking).where(
         StorageBooking.coordination_id == principal.coordination_id,
         StorageBooking.status == StorageStatus.CONFIRMED, StorageBooking.start_at < until)
@@ -216,7 +216,7 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
     One apportionment splits the total between each funder and the members' pool, a second
     splits the pool by pallet-days (or m²-days): every part is in cents and they sum exactly.
     """
-    require(*STAFF)
+    require(principal, *STAFF)
     site = session.get(Site, data["site_id"])
     if site is None or site.coordination_id != principal.coordination_id or site.kind != SiteKind.WAREHOUSE:
         raise InvalidInput.field("site_id", f"No warehouse {data['site_id']} in this coordination.")

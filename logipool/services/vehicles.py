@@ -95,7 +95,7 @@ def _visible(principal: Principal, stmt: Select) -> Select:
 
 
 def list_bookings(session: Session, principal: Principal, args: dict) -> dict:
-    require(*READERS)
+    require(principal, *READERS)
     stmt = _visible(principal, select(VehicleBooking).where(
         VehicleBooking.coordination_id == principal.coordination_id))
     for name in ("vehicle_id", "member_id", "status", "series_id"):
@@ -110,7 +110,7 @@ def list_bookings(session: Session, principal: Principal, args: dict) -> dict:
 
 
 def get_booking(session: Session, principal: Principal, booking_id: int) -> VehicleBooking:
-    require(*READERS)
+    require(principal, *READERS)
     row = session.scalars(_visible(principal, select(VehicleBooking).where(
         VehicleBooking.coordination_id == principal.coordination_id, VehicleBooking.id == booking_id))).first()
     if row is None:
@@ -237,7 +237,7 @@ def _reject_overlapping_requests(session: Session, booking: VehicleBooking) -> N
 
 def create_booking(session: Session, principal: Principal, data: dict, *, now: datetime | None = None,
                    series_id: str | None = None) -> VehicleBooking:
-    require(*BOOKERS)
+    require(principal, *BOOKERS)
     now = now or utcnow()
     member = _booking_member(session, principal, data.get("member_id"))
     vehicle = lock_vehicle(session, principal, data["vehicle_id"])
@@ -280,7 +280,7 @@ def _expect_status(booking: VehicleBooking, *allowed: BookingStatus) -> None:
 
 
 def confirm_booking(session: Session, principal: Principal, booking_id: int) -> VehicleBooking:
-    require(*STAFF)
+    require(principal, *STAFF)
     booking, vehicle = _for_update(session, principal, booking_id)
     _expect_status(booking, BookingStatus.REQUESTED)
     other, blackout = conflicts(session, vehicle, booking.start_at, booking.block_end, exclude_id=booking.id)
@@ -294,7 +294,7 @@ def confirm_booking(session: Session, principal: Principal, booking_id: int) -> 
 
 
 def reject_booking(session: Session, principal: Principal, booking_id: int, reason: str | None) -> VehicleBooking:
-    require(*STAFF)
+    require(principal, *STAFF)
     booking, _ = _for_update(session, principal, booking_id)
     _expect_status(booking, BookingStatus.REQUESTED)
     if not reason:
@@ -305,7 +305,7 @@ def reject_booking(session: Session, principal: Principal, booking_id: int, reas
 
 
 def cancel_booking(session: Session, principal: Principal, booking_id: int, reason: str | None) -> VehicleBooking:
-    require(*BOOKERS)
+    require(principal, *BOOKERS)
     booking, _ = _for_update(session, principal, booking_id)
     _expect_status(booking, BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
     booking.status, booking.decision_reason = BookingStatus.CANCELLED, reason
@@ -314,7 +314,7 @@ def cancel_booking(session: Session, principal: Principal, booking_id: int, reas
 
 
 def check_out(session: Session, principal: Principal, booking_id: int, data: dict) -> VehicleBooking:
-    require(*BOOKERS)
+    require(principal, *BOOKERS)
     booking, vehicle = _for_update(session, principal, booking_id)
     _expect_status(booking, BookingStatus.CONFIRMED)
     km = data["odometer_km"]
@@ -333,7 +333,7 @@ def check_out(session: Session, principal: Principal, booking_id: int, data: dic
 
 
 def return_vehicle(session: Session, principal: Principal, booking_id: int, data: dict) -> VehicleBooking:
-    require(*BOOKERS)
+    require(principal, *BOOKERS)
     booking, vehicle = _for_update(session, principal, booking_id)
     _expect_status(booking, BookingStatus.CHECKED_OUT)
     km = data["odometer_km"]
@@ -434,7 +434,7 @@ def expand_rrule(rule: str, first_start: datetime, duration: timedelta, tz: Zone
 
 
 def create_series(session: Session, principal: Principal, data: dict) -> dict:
-    require(*BOOKERS)
+    require(principal, *BOOKERS)
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     spans = expand_rrule(data["rrule"], data["first_start"], timedelta(minutes=data["duration_minutes"]), tz)
     member = _booking_member(session, principal, data.get("member_id"))
@@ -492,7 +492,7 @@ def _jsonable(occurrence: dict) -> dict:
 
 
 def add_blackout(session: Session, principal: Principal, vehicle_id: int, data: dict) -> VehicleBlackout:
-    require(*STAFF)
+    require(principal, *STAFF)
     vehicle = lock_vehicle(session, principal, vehicle_id)
     booking = session.scalars(select(VehicleBooking).where(
         VehicleBooking.vehicle_id == vehicle.id,
@@ -513,7 +513,7 @@ def list_blackouts(session: Session, principal: Principal, vehicle_id: int) -> l
 
 
 def remove_blackout(session: Session, principal: Principal, vehicle_id: int, blackout_id: int) -> None:
-    require(*STAFF)
+    require(principal, *STAFF)
     row = session.get(VehicleBlackout, blackout_id)
     if row is None or row.vehicle_id != vehicle_id or row.coordination_id != principal.coordination_id:
         raise NotFound(f"No blackout {blackout_id} on vehicle {vehicle_id}.")
@@ -526,7 +526,7 @@ def remove_blackout(session: Session, principal: Principal, vehicle_id: int, bla
 
 def available_vehicles(session: Session, principal: Principal, args: dict) -> list[Vehicle]:
     """Active vehicles that meet the needs and are free over ``[start, end)`` plus their buffer."""
-    require(*READERS)
+    require(principal, *READERS)
     start, end = args["start"], args["end"]
     stmt = select(Vehicle).where(Vehicle.coordination_id == principal.coordination_id, Vehicle.active)
     for arg, column in (("min_pallets", Vehicle.capacity_pallets), ("min_kg", Vehicle.capacity_kg),

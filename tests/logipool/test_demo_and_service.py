@@ -10,7 +10,17 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from logipool.db import Base
-from logipool.models import Charge, Member, Role, Site, SiteKind
+from logipool.models import (
+    BookingStatus,
+    Charge,
+    ChargeSource,
+    Member,
+    Role,
+    Site,
+    SiteKind,
+    StorageBooking,
+    VehicleBooking,
+)
 from logipool.validators import siren_error, siret_error
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +46,15 @@ def test_demo_loads_once_and_is_consistent(runner, session, client):
     kinds = [s.kind for s in session.scalars(select(Site)).all()]
     assert kinds.count(SiteKind.WAREHOUSE) == 1 and kinds.count(SiteKind.SUPERMARKET) == 4
     assert kinds.count(SiteKind.SUPPLIER) == 2 and kinds.count(SiteKind.DISTRIBUTION_POINT) == 6
-    # the coordination fee is split exactly
-    assert session.scalar(select(func.sum(Charge.amount_cents))) == 240000
+    # the coordination fee is split exactly; the returned pickup has its usage charge
+    fee = select(func.sum(Charge.amount_cents)).where(Charge.source_type == ChargeSource.MANUAL)
+    assert session.scalar(fee) == 240000
+    usage = session.scalars(select(Charge).where(Charge.source_type == ChargeSource.VEHICLE_BOOKING)).one()
+    assert usage.amount_cents == 3000 + 4 * 550 + 54 * 38  # 1 day, 4 h, 54 km of the Daily 35
+    statuses = [b.status for b in session.scalars(select(VehicleBooking)).all()]
+    assert statuses.count(BookingStatus.REQUESTED) == 2 and statuses.count(BookingStatus.RETURNED) == 1
+    assert statuses.count(BookingStatus.CONFIRMED) == 8 + 2  # the round (8 occurrences) and two bookings
+    assert session.scalar(select(func.count()).select_from(StorageBooking)) == 5
     session.rollback()
     # every demo role can log in
     r = runner.invoke(args=["tokens", "create", "--email", "escale.tresorerie@coordination-aubagne.example"])
