@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from purchasing import format_cents
@@ -153,20 +153,30 @@ def _check_period(principal: Principal, start: datetime, end: datetime, now: dat
         raise InvalidInput.field("start", "This is in the past: only staff record past bookings.")
 
 
+# Built once (booking writes are the hot path): what would overlap [start, block_end) on a vehicle.
+_CLASHES = union_all(
+    select(literal("booking").label("kind"), VehicleBooking.id, VehicleBooking.start_at).where(
+        VehicleBooking.vehicle_id == bindparam("vehicle_id"), VehicleBooking.status.in_(HOLDING_STATUSES),
+        VehicleBooking.start_at < bindparam("block_end"), VehicleBooking.block_end > bindparam("start"),
+        VehicleBooking.id != bindparam("exclude_id")),
+    select(literal("blackout").label("kind"), VehicleBlackout.id, VehicleBlackout.start_at).where(
+        VehicleBlackout.vehicle_id == bindparam("vehicle_id"), VehicleBlackout.start_at < bindparam("block_end"),
+        VehicleBlackout.end_at > bindparam("start")),
+)
+
+
 def conflicts(session: Session, vehicle: Vehicle, start: datetime, block_end: datetime,
               *, exclude_id: int | None = None) -> tuple[VehicleBooking | None, VehicleBlackout | None]:
     """The first holding booking or blackout that ``[start, block_end)`` would overlap."""
-    stmt = select(VehicleBooking).where(
-        VehicleBooking.vehicle_id == vehicle.id, VehicleBooking.status.in_(HOLDING_STATUSES),
-        VehicleBooking.start_at < block_end, VehicleBooking.block_end > start,
-    ).order_by(VehicleBooking.start_at)
-    if exclude_id is not None:
-        stmt = stmt.where(VehicleBooking.id != exclude_id)
-    booking = session.scalars(stmt.limit(1)).first()
-    blackout = session.scalars(select(VehicleBlackout).where(
-        VehicleBlackout.vehicle_id == vehicle.id, VehicleBlackout.start_at < block_end,
-        VehicleBlackout.end_at > start).limit(1)).first()
-    return booking, blackout
+    rows = session.execute(_CLASHES, {"vehicle_id": vehicle.id, "start": start, "block_end": block_end,
+                                      "exclude_id": exclude_id or 0}).all()
+    if not rows:
+        return None, None
+    blackout = next((r for r in rows if r.kind == "blackout"), None)
+    if blackout is not None:
+        return None, session.get(VehicleBlackout, blackout.id)
+    first = min(rows, key=lambda r: r.start_at)
+    return session.get(VehicleBooking, first.id), None
 
 
 def _conflict_error(booking: VehicleBooking | None, blackout: VehicleBlackout | None) -> Conflict:
