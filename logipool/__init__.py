@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from . import api, cli, db, errors, requestlog
 from .config import load_config
 
 
+class IdConverter(IntegerConverter):
+    """Path ids beyond a 32-bit integer match nothing (404) instead of overflowing the database."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(config: dict | None = None, *, instance_path: str | None = None) -> Flask:
     """Build the application: defaults, then ``LOGIPOOL_*`` environment, then ``config``."""
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.url_map.converters["int"] = IdConverter
     load_config(app, config)
     app.json.sort_keys = False
     app.json.ensure_ascii = False

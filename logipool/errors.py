@@ -181,6 +181,10 @@ def register(app: Flask) -> None:
     def _domain_error(error: Exception):
         return problem(422, str(error), slug="domain-rule")
 
+    @app.errorhandler(OverflowError)
+    def _overflow(error: OverflowError):
+        return problem(422, "A number in the request is out of range.", slug="validation-error")
+
     @app.errorhandler(IntegrityError)
     def _integrity_error(error: IntegrityError):
         log.info("integrity error: %s", error.orig)

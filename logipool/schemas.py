@@ -20,14 +20,19 @@ from .validators import opening_hours_errors, siren_error, siret_error
 class Whole(fields.Integer):
     """An integer that refuses 1.5 instead of truncating it to 1 (and refuses booleans)."""
 
-    default_error_messages = {"fraction": "A whole number is expected."}
+    default_error_messages = {"fraction": "A whole number is expected.",
+                              "range": "This number is out of range."}
+    LIMIT = 2**31 - 1  # every id, count and quantity fits a 32-bit integer column
 
     def _validated(self, value):
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise self.make_error("fraction")
         if isinstance(value, str) and not value.strip().lstrip("+-").isdigit():
             raise self.make_error("invalid")
-        return super()._validated(value)
+        number = super()._validated(value)
+        if number is not None and abs(number) > self.LIMIT:
+            raise self.make_error("range")
+        return number
 
 
 class UtcDateTime(fields.AwareDateTime):
@@ -37,6 +42,9 @@ class UtcDateTime(fields.AwareDateTime):
         if value is not None:
             value = value.astimezone(UTC)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+MAX_CENTS = 10**13
 
 
 class Money(fields.Field):
@@ -53,9 +61,23 @@ class Money(fields.Field):
         if not isinstance(value, str) or not value.strip() or "e" in value.lower():
             raise self.make_error("invalid")
         try:
-            return to_cents(value.strip())
+            cents = to_cents(value.strip())
         except MoneyError as exc:
             raise ValidationError(str(exc)) from None
+        if abs(cents) > MAX_CENTS:
+            raise ValidationError("This amount is out of range (at most 100 billion euros).")
+        return cents
+
+
+def decimal_between(low: str, high: str):
+    """Bounds of a decimal field (a plain function, so the OpenAPI type of the field stays valid)."""
+    lo, hi = Decimal(low), Decimal(high)
+
+    def validator(value):
+        if not lo <= value <= hi:
+            raise ValidationError(f"Must be between {lo} and {hi}.")
+
+    return validator
 
 
 def _check(error_fn):
@@ -245,7 +267,7 @@ class ChargeSchema(Schema):
     amount = Money(attribute="amount_cents", data_key="amount", required=True)
     nature = fields.Enum(Nature, by_value=True, required=True)
     vat_rate = fields.Decimal(allow_none=True, as_string=True, places=2,
-                              validate=validate.Range(min=Decimal(0), max=Decimal(100)))
+                              validate=decimal_between("0", "100"))
     invoiced = fields.Boolean(dump_only=True)
     invoice_id = Whole(dump_only=True, allow_none=True)
     created_at = UtcDateTime(dump_only=True)
@@ -292,7 +314,7 @@ class VehicleSchema(Schema):
     kind = fields.Enum(VehicleKind, by_value=True, required=True)
     capacity_kg = Whole(required=True, validate=validate.Range(min=0, max=60000))
     capacity_m3 = fields.Decimal(required=True, as_string=True, places=2,
-                                 validate=validate.Range(min=Decimal(0), max=Decimal(200)))
+                                 validate=decimal_between("0", "200"))
     capacity_pallets = Whole(required=True, validate=validate.Range(min=0, max=40))
     chilled = fields.Boolean(load_default=False)
     frozen = fields.Boolean(load_default=False)
@@ -341,7 +363,7 @@ class PeriodArgs(Schema):
 class AvailabilityQuery(PeriodArgs):
     min_pallets = Whole(validate=validate.Range(min=0))
     min_kg = Whole(validate=validate.Range(min=0))
-    min_m3 = fields.Decimal(validate=validate.Range(min=Decimal(0)))
+    min_m3 = fields.Decimal(validate=decimal_between("0", "1000"))
     chilled = fields.Boolean()
     frozen = fields.Boolean()
     kind = fields.Enum(VehicleKind, by_value=True)
@@ -496,7 +518,7 @@ class ZoneSchema(Schema):
     temperature_class = fields.Enum(TemperatureClass, by_value=True, required=True)
     capacity_pallets = Whole(required=True, validate=validate.Range(min=1, max=100000))
     area_m2 = fields.Decimal(required=True, as_string=True, places=2,
-                             validate=validate.Range(min=Decimal("0.01"), max=Decimal(1_000_000)))
+                             validate=decimal_between("0.01", "1000000"))
     cost_per_pallet_day = Cents(attribute="cost_per_pallet_day_cents", data_key="cost_per_pallet_day",
                                 load_default=0)
     active = fields.Boolean(load_default=True)
@@ -560,7 +582,7 @@ class OccupancyQuery(PeriodArgs):
 class FunderShareSchema(Schema):
     funder_id = Whole(required=True)
     percent = fields.Decimal(required=True, as_string=True, places=2,
-                             validate=validate.Range(min=Decimal("0.01"), max=Decimal(100)))
+                             validate=decimal_between("0.01", "100"))
 
 
 class WarehouseCostSchema(Schema):

@@ -78,6 +78,23 @@ def test_unknown_query_argument_is_refused(client, world):
     assert assert_problem(r, 422)["errors"] == {"colour": ["Unknown field."]}
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/funders/160943382337610566337652850688000", "/api/v1/users/?offset=35029745841133855865375801580",
+     "/api/v1/charges/?funder_id=-52337803873084617057384922792067072", "/api/v1/sites/?limit=3000000000"],
+)
+def test_huge_numbers_are_refused_not_overflowed(client, world, path):
+    r = client.get(path, headers=world.a.headers(Role.ADMIN))
+    assert r.status_code in (404, 422) and r.mimetype == "application/problem+json"
+
+
+def test_huge_amount_is_refused(client, world):
+    body = {"member_id": world.a.member.id, "label": "x", "amount": "99999999999999999999.99", "basis": "b",
+            "period_start": "2026-11-03T08:00:00+01:00", "period_end": "2026-11-03T12:00:00+01:00", "nature": "goods"}
+    r = client.post("/api/v1/charges/", json=body, headers=world.a.headers(Role.ADMIN))
+    assert "amount" in assert_problem(r, 422)["errors"]
+
+
 def test_request_id_is_echoed(client, world):
     r = client.get("/api/v1/members/999999", headers=world.a.headers(Role.ADMIN) | {"X-Request-ID": "abc-123"})
     assert assert_problem(r, 404)["request_id"] == "abc-123"
