@@ -39,7 +39,8 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-bench
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || echo "note: wrk (Debian package) is not installed; the booking benchmark falls back to a Python load generator"
+	$(BIN)/python -m bench $(BENCH)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check logipool purchasing routing invoices tests bench

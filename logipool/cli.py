@@ -31,7 +31,7 @@ def _create_app():
 
 def register(app) -> None:
     """Attach the commands to the app, so ``logipool`` and Flask's test runner both see them."""
-    for command in (db_group, demo_command, users_group, tokens_group, serve):
+    for command in (db_group, demo_command, users_group, tokens_group, serve, routing_group):
         app.cli.add_command(command)
 
 
@@ -147,6 +147,30 @@ def tokens_create(email, slug, days, name) -> None:
     click.echo(
         f"# {grant.user.email}, {grant.role.value}, expires {token.expires_at:%Y-%m-%d}", err=True
     )
+
+
+@click.group("routing")
+def routing_group() -> None:
+    """Route planning (the routing library)."""
+
+
+@routing_group.command("solve")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "file_format", type=click.Choice(["vrplib", "solomon", "lilim", "json"]),
+              help="Default: guessed from the file.")
+@click.option("--time-limit", default=10.0, show_default=True, type=click.FloatRange(0.1, 3600))
+@click.option("--seed", default=0, show_default=True, type=int)
+def routing_solve(file, file_format, time_limit, seed) -> None:
+    """Solve a CVRPLIB, Solomon or Li & Lim benchmark file, or a JSON problem; print JSON."""
+    import json
+
+    from routing import RoutingError, solve_file
+
+    try:
+        result = solve_file(file, file_format, time_limit, seed)
+    except RoutingError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(result, indent=1, ensure_ascii=False))
 
 
 @click.command("serve")
