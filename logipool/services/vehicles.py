@@ -121,11 +121,14 @@ def get_booking(session: Session, principal: Principal, booking_id: int) -> Vehi
 # The rules -----------------------------------------------------------------------------------
 
 
+_LOCK_VEHICLE = select(Vehicle).where(
+    Vehicle.id == bindparam("vehicle_id"), Vehicle.coordination_id == bindparam("coordination_id")
+).with_for_update()
+
+
 def lock_vehicle(session: Session, principal: Principal, vehicle_id: int, *, field="vehicle_id") -> Vehicle:
-    vehicle = session.scalars(
-        select(Vehicle).where(Vehicle.id == vehicle_id, Vehicle.coordination_id == principal.coordination_id)
-        .with_for_update()
-    ).first()
+    vehicle = session.scalars(_LOCK_VEHICLE, {"vehicle_id": vehicle_id,
+                                              "coordination_id": principal.coordination_id}).first()
     if vehicle is None:
         raise InvalidInput.field(field, f"No vehicle {vehicle_id} in this coordination.")
     return vehicle
@@ -231,11 +234,16 @@ def _check_quota_for(session: Session, vehicle: Vehicle, member_id: int, start: 
                        "hours_with_this_booking": str(hours.quantize(Decimal("0.1")))})
 
 
+_PENDING_OVERLAPS = select(VehicleBooking).where(
+    VehicleBooking.vehicle_id == bindparam("vehicle_id"), VehicleBooking.status == BookingStatus.REQUESTED,
+    VehicleBooking.id != bindparam("booking_id"), VehicleBooking.start_at < bindparam("block_end"),
+    VehicleBooking.block_end > bindparam("start"))
+
+
 def _reject_overlapping_requests(session: Session, booking: VehicleBooking) -> None:
-    pending = session.scalars(select(VehicleBooking).where(
-        VehicleBooking.vehicle_id == booking.vehicle_id, VehicleBooking.status == BookingStatus.REQUESTED,
-        VehicleBooking.id != booking.id, VehicleBooking.start_at < booking.block_end,
-        VehicleBooking.block_end > booking.start_at)).all()
+    pending = session.scalars(_PENDING_OVERLAPS, {
+        "vehicle_id": booking.vehicle_id, "booking_id": booking.id, "block_end": booking.block_end,
+        "start": booking.start_at}).all()
     for other in pending:
         other.status = BookingStatus.REJECTED
         other.decision_reason = (f"Créneau attribué à la réservation {booking.id} "
