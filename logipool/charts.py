@@ -45,7 +45,8 @@ def occupancy_svg(title: str, capacity: int, steps, start: datetime, end: dateti
     for i in range(ticks + 1):
         t = start + (end - start) * i / ticks
         parts.append(f'<line x1="{x(t):.1f}" y1="{y(0):.1f}" x2="{x(t):.1f}" y2="{y(0) + 5:.1f}" stroke="#333"/>')
-        parts.append(f'<text x="{x(t):.1f}" y="{y(0) + 20:.1f}" text-anchor="middle">'
+        anchor = "start" if i == 0 else "end" if i == ticks else "middle"
+        parts.append(f'<text x="{x(t):.1f}" y="{y(0) + 20:.1f}" text-anchor="{anchor}">'
                      f'{t.astimezone(tz):%d/%m %Hh}</text>')
     parts.append(f'<text x="14" y="{TOP + plot_h / 2:.1f}" transform="rotate(-90 14 {TOP + plot_h / 2:.1f})" '
                  'text-anchor="middle">palettes occupées</text>')

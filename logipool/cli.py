@@ -31,7 +31,7 @@ def _create_app():
 
 def register(app) -> None:
     """Attach the commands to the app, so ``logipool`` and Flask's test runner both see them."""
-    for command in (db_group, demo_command, users_group, tokens_group, serve, routing_group):
+    for command in (db_group, demo_command, users_group, tokens_group, serve, routing_group, purchasing_group):
         app.cli.add_command(command)
 
 
@@ -171,6 +171,25 @@ def routing_solve(file, file_format, time_limit, seed) -> None:
     except RoutingError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(result, indent=1, ensure_ascii=False))
+
+
+@click.group("purchasing")
+def purchasing_group() -> None:
+    """Joint orders (the purchasing library)."""
+
+
+@purchasing_group.command("split")
+@click.argument("problem", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--time-limit", type=click.FloatRange(0.1, 3600), help="Seconds (default: none).")
+@click.option("--solver", type=click.Choice(["highs", "cbc"]))
+def purchasing_split(problem, time_limit, solver) -> None:
+    """Split a joint order given as JSON (docs/purchasing.md) and print the JSON allocation.
+
+    Exit status 1: no plan (the reasons are printed); 2: the problem is not valid."""
+    from purchasing.__main__ import main as split_main
+
+    args = ["split", problem] + (["--time-limit", str(time_limit)] if time_limit else [])
+    raise SystemExit(split_main(args + (["--solver", solver] if solver else [])))
 
 
 @click.command("serve")

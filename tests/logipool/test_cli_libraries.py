@@ -23,3 +23,24 @@ def test_routing_solve_reports_a_bad_file_in_one_line(runner, tmp_path):
     bad.write_text("NAME : nothing\n")
     r = runner.invoke(args=["routing", "solve", str(bad), "--time-limit", "0.2"])
     assert r.exit_code != 0 and "Traceback" not in r.output
+
+
+def test_purchasing_split_prints_the_allocation(runner, tmp_path):
+    from tests.purchasing.test_jsonio import EXAMPLE
+
+    problem = tmp_path / "problem.json"
+    problem.write_text(json.dumps(EXAMPLE))
+    r = runner.invoke(args=["purchasing", "split", str(problem), "--time-limit", "10"])
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.output)
+    assert result["status"] in ("optimal", "feasible")
+    members = {m["id"] for m in result["members"]}
+    assert result["feasible"] is True
+    assert members == {m["id"] for m in EXAMPLE["members"]}
+
+
+def test_purchasing_split_refuses_a_bad_problem(runner, tmp_path):
+    problem = tmp_path / "problem.json"
+    problem.write_text('{"members": []}')
+    r = runner.invoke(args=["purchasing", "split", str(problem)])
+    assert r.exit_code == 2
