@@ -13,7 +13,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RUNS = [
     ("bookings", ["bookings_bench.py", "--postgres"]),
-    ("purchasing", ["purchasing_bench.py"]),
+    ("purchasing", ["purchasing_bench.py", "--sizes", "200x150", "1000x300", "--seeds", "0",
+                    "--methods", "fcfs", "proportional", "ours"]),
     ("routing", ["routing_bench.py", "--time-limit", "10", "--seed", "0"]),
     ("invoices", ["invoices_bench.py", "--count", "1000", "--workers", "1", "2", "--runs", "50"]),
 ]
