@@ -21,7 +21,7 @@ from .db import get_session, utcnow
 from .errors import Forbidden, Unauthorized
 from .models import ApiToken, Role, RoleGrant, User
 
-TOKEN_PREFIX = "lp_"
+TOKEN_PREFIX = "lp_"  # noqa: S105 - a prefix, not a secret
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,7 @@ from .validators import opening_hours_errors, siren_error, siret_error
 class Whole(fields.Integer):
     """An integer that refuses 1.5 instead of truncating it to 1 (and refuses booleans)."""
 
-    default_error_messages = {"fraction": "A whole number is expected.",
-                              "range": "This number is out of range."}
+    default_error_messages = {"fraction": "A whole number is expected.", "range": "This number is out of range."}
     LIMIT = 2**31 - 1  # every id, count and quantity fits a 32-bit integer column
 
     def _validated(self, value):
@@ -51,7 +50,7 @@ class Money(fields.Field):
     """Euros as a decimal string (``"12.34"``) on the wire, integer cents inside."""
 
     default_error_messages = {
-        "invalid": "An amount is a decimal string with at most two decimals, e.g. \"12.34\".",
+        "invalid": 'An amount is a decimal string with at most two decimals, e.g. "12.34".',
     }
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -102,8 +101,9 @@ Email = lambda **kw: fields.Email(validate=validate.Length(max=254), **kw)  # no
 
 
 class PageArgs(Schema):
-    limit = Whole(load_default=50, validate=validate.Range(min=1, max=200),
-                           metadata={"description": "Page size (at most 200)."})
+    limit = Whole(
+        load_default=50, validate=validate.Range(min=1, max=200), metadata={"description": "Page size (at most 200)."}
+    )
     offset = Whole(load_default=0, validate=validate.Range(min=0))
 
 
@@ -125,8 +125,7 @@ class AddressFields(Schema):
     street = fields.String(validate=validate.Length(max=200))
     postcode = fields.String(validate=validate.Regexp(r"^[0-9A-Z -]{2,10}$"))
     city = fields.String(validate=validate.Length(max=100))
-    country = fields.String(validate=validate.Regexp(r"^[A-Z]{2}$"),
-                            metadata={"description": "ISO 3166-1 alpha-2"})
+    country = fields.String(validate=validate.Regexp(r"^[A-Z]{2}$"), metadata={"description": "ISO 3166-1 alpha-2"})
 
 
 class CoordinationSchema(AddressFields):
@@ -174,15 +173,16 @@ class SiteSchema(AddressFields):
     id = Whole(dump_only=True)
     name = Name(required=True)
     kind = fields.Enum(SiteKind, by_value=True, required=True)
-    member_id = Whole(allow_none=True,
-                               metadata={"description": "Required for a member's distribution point."})
+    member_id = Whole(allow_none=True, metadata={"description": "Required for a member's distribution point."})
     latitude = fields.Float(required=True, allow_nan=False, validate=validate.Range(-90, 90))
     longitude = fields.Float(required=True, allow_nan=False, validate=validate.Range(-180, 180))
     opening_hours = fields.Dict(
         validate=_check_hours,
-        metadata={"description": 'Weekly hours in local time: {"mon": [["08:00", "12:00"]], ...}; '
-                                 "a day that is absent is closed.",
-                  "example": {"mon": [["08:00", "12:00"], ["14:00", "17:30"]]}},
+        metadata={
+            "description": 'Weekly hours in local time: {"mon": [["08:00", "12:00"]], ...}; '
+            "a day that is absent is closed.",
+            "example": {"mon": [["08:00", "12:00"], ["14:00", "17:30"]]},
+        },
     )
     contact_name = fields.String(allow_none=True, validate=validate.Length(max=200))
     contact_phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9 .()-]{6,30}$"))
@@ -219,8 +219,7 @@ class UserSchema(Schema):
     email = Email(required=True)
     name = fields.String(validate=validate.Length(max=200))
     role = fields.Enum(Role, by_value=True, required=True)
-    member_id = Whole(allow_none=True,
-                               metadata={"description": "Required for member_rep and treasurer."})
+    member_id = Whole(allow_none=True, metadata={"description": "Required for member_rep and treasurer."})
     active = fields.Boolean()
     created_at = UtcDateTime(dump_only=True)
 
@@ -262,12 +261,14 @@ class ChargeSchema(Schema):
     period_start = UtcDateTime(required=True)
     period_end = UtcDateTime(required=True)
     allocation_key = fields.String(dump_only=True)
-    basis = fields.String(required=True, validate=validate.Length(min=1, max=5000),
-                          metadata={"description": "How the amount was computed, for people to read."})
+    basis = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"description": "How the amount was computed, for people to read."},
+    )
     amount = Money(attribute="amount_cents", data_key="amount", required=True)
     nature = fields.Enum(Nature, by_value=True, required=True)
-    vat_rate = fields.Decimal(allow_none=True, as_string=True, places=2,
-                              validate=decimal_between("0", "100"))
+    vat_rate = fields.Decimal(allow_none=True, as_string=True, places=2, validate=decimal_between("0", "100"))
     invoiced = fields.Boolean(dump_only=True)
     invoice_id = Whole(dump_only=True, allow_none=True)
     created_at = UtcDateTime(dump_only=True)
@@ -309,26 +310,33 @@ Cents = lambda **kw: Money(**kw)  # noqa: E731
 class VehicleSchema(Schema):
     id = Whole(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    plate = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9][A-Z0-9 -]{1,18}$",
-                                                                   error="A plate is letters, digits and dashes, e.g. GH-123-AB."))
+    plate = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-Z0-9][A-Z0-9 -]{1,18}$", error="A plate is letters, digits and dashes, e.g. GH-123-AB."
+        ),
+    )
     kind = fields.Enum(VehicleKind, by_value=True, required=True)
     capacity_kg = Whole(required=True, validate=validate.Range(min=0, max=60000))
-    capacity_m3 = fields.Decimal(required=True, as_string=True, places=2,
-                                 validate=decimal_between("0", "200"))
+    capacity_m3 = fields.Decimal(required=True, as_string=True, places=2, validate=decimal_between("0", "200"))
     capacity_pallets = Whole(required=True, validate=validate.Range(min=0, max=40))
     chilled = fields.Boolean(load_default=False)
     frozen = fields.Boolean(load_default=False)
     home_site_id = Whole(allow_none=True)
-    owner_member_id = Whole(allow_none=True,
-                                     metadata={"description": "The member that lends it; null: the coordination's."})
-    fixed_cost_per_day = Cents(attribute="fixed_cost_per_day_cents", data_key="fixed_cost_per_day",
-                               load_default=0)
+    owner_member_id = Whole(
+        allow_none=True, metadata={"description": "The member that lends it; null: the coordination's."}
+    )
+    fixed_cost_per_day = Cents(attribute="fixed_cost_per_day_cents", data_key="fixed_cost_per_day", load_default=0)
     cost_per_hour = Cents(attribute="cost_per_hour_cents", data_key="cost_per_hour", load_default=0)
     cost_per_km = Cents(attribute="cost_per_km_cents", data_key="cost_per_km", load_default=0)
-    buffer_minutes = Whole(load_default=0, validate=validate.Range(min=0, max=24 * 60),
-                                    metadata={"description": "Kept free after each booking (loading, cleaning)."})
-    auto_confirm = fields.Boolean(load_default=False,
-                                  metadata={"description": "Members' requests are confirmed at once when free."})
+    buffer_minutes = Whole(
+        load_default=0,
+        validate=validate.Range(min=0, max=24 * 60),
+        metadata={"description": "Kept free after each booking (loading, cleaning)."},
+    )
+    auto_confirm = fields.Boolean(
+        load_default=False, metadata={"description": "Members' requests are confirmed at once when free."}
+    )
     odometer_km = Whole(load_default=0, validate=validate.Range(min=0, max=2_000_000))
     active = fields.Boolean(load_default=True)
 
@@ -396,8 +404,9 @@ class BookingSchema(Schema):
     member_id = Whole(metadata={"description": "Defaults to your member for representatives."})
     start = UtcDateTime(required=True, attribute="start_at", data_key="start")
     end = UtcDateTime(required=True, attribute="end_at", data_key="end")
-    blocked_until = UtcDateTime(dump_only=True, attribute="block_end",
-                                metadata={"description": "End plus the vehicle's buffer."})
+    blocked_until = UtcDateTime(
+        dump_only=True, attribute="block_end", metadata={"description": "End plus the vehicle's buffer."}
+    )
     purpose = fields.String(load_default="", validate=validate.Length(max=300))
     status = fields.Enum(BookingStatus, by_value=True, dump_only=True)
     series_id = fields.String(dump_only=True, allow_none=True)
@@ -408,8 +417,9 @@ class BookingSchema(Schema):
     return_odometer_km = Whole(dump_only=True, allow_none=True)
     distance_km = Whole(dump_only=True, allow_none=True)
     notes = fields.String(dump_only=True)
-    override_quota = fields.Boolean(load_only=True, load_default=False,
-                                    metadata={"description": "Staff only: book beyond a member's quota."})
+    override_quota = fields.Boolean(
+        load_only=True, load_default=False, metadata={"description": "Staff only: book beyond a member's quota."}
+    )
 
     @validates_schema
     def _ordered(self, data, **kwargs):
@@ -429,12 +439,19 @@ class BookingQuery(PageArgs):
 class RecurringBookingSchema(Schema):
     vehicle_id = Whole(required=True)
     member_id = Whole()
-    rrule = fields.String(required=True, validate=validate.Length(min=5, max=500),
-                          metadata={"example": "FREQ=WEEKLY;BYDAY=TU,FR;UNTIL=20270330"})
+    rrule = fields.String(
+        required=True,
+        validate=validate.Length(min=5, max=500),
+        metadata={"example": "FREQ=WEEKLY;BYDAY=TU,FR;UNTIL=20270330"},
+    )
     first_start = fields.NaiveDateTime(
-        required=True, metadata={"description": "Local wall-clock time of the first occurrence (no offset), "
-                                                "e.g. 2026-11-24T08:00; each occurrence keeps this time across DST.",
-                                 "example": "2026-11-24T08:00:00"})
+        required=True,
+        metadata={
+            "description": "Local wall-clock time of the first occurrence (no offset), "
+            "e.g. 2026-11-24T08:00; each occurrence keeps this time across DST.",
+            "example": "2026-11-24T08:00:00",
+        },
+    )
     duration_minutes = Whole(required=True, validate=validate.Range(min=15, max=7 * 24 * 60))
     purpose = fields.String(load_default="", validate=validate.Length(max=300))
     on_conflict = fields.String(load_default="all_or_none", validate=validate.OneOf(["all_or_none", "skip"]))
@@ -479,8 +496,9 @@ class BlackoutSchema(Schema):
 
 class QuotaSchema(Schema):
     id = Whole(dump_only=True)
-    vehicle_kind = fields.Enum(VehicleKind, by_value=True, allow_none=True,
-                               metadata={"description": "null: every kind together."})
+    vehicle_kind = fields.Enum(
+        VehicleKind, by_value=True, allow_none=True, metadata={"description": "null: every kind together."}
+    )
     member_id = Whole(allow_none=True, metadata={"description": "null: each member."})
     max_hours_per_week = Whole(required=True, validate=validate.Range(min=1, max=168))
 
@@ -517,10 +535,8 @@ class ZoneSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     temperature_class = fields.Enum(TemperatureClass, by_value=True, required=True)
     capacity_pallets = Whole(required=True, validate=validate.Range(min=1, max=100000))
-    area_m2 = fields.Decimal(required=True, as_string=True, places=2,
-                             validate=decimal_between("0.01", "1000000"))
-    cost_per_pallet_day = Cents(attribute="cost_per_pallet_day_cents", data_key="cost_per_pallet_day",
-                                load_default=0)
+    area_m2 = fields.Decimal(required=True, as_string=True, places=2, validate=decimal_between("0.01", "1000000"))
+    cost_per_pallet_day = Cents(attribute="cost_per_pallet_day_cents", data_key="cost_per_pallet_day", load_default=0)
     active = fields.Boolean(load_default=True)
 
 
@@ -581,8 +597,7 @@ class OccupancyQuery(PeriodArgs):
 
 class FunderShareSchema(Schema):
     funder_id = Whole(required=True)
-    percent = fields.Decimal(required=True, as_string=True, places=2,
-                             validate=decimal_between("0.01", "100"))
+    percent = fields.Decimal(required=True, as_string=True, places=2, validate=decimal_between("0.01", "100"))
 
 
 class WarehouseCostSchema(Schema):

@@ -4,39 +4,27 @@ from __future__ import annotations
 
 import re
 
-LA_POSTE_SIREN = "356000000"  # La Poste's establishments follow a digit-sum rule, not Luhn
+from invoices.exceptions import DocumentError
+from invoices.identifiers import check_siren, check_siret
 
 
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+def _message(check, value) -> str | None:
+    try:
+        check(value, "value")
+    except DocumentError as exc:
+        text = str(exc).removeprefix("value: ")
+        return text[0].upper() + text[1:] + ": check for a typo."
+    return None
 
 
 def siren_error(value: str) -> str | None:
-    if not re.fullmatch(r"\d{9}", value or ""):
-        return "A SIREN is exactly 9 digits."
-    if not luhn_ok(value):
-        return "This SIREN fails the Luhn check digit: check for a typo."
-    return None
+    """Why ``value`` is not a SIREN (9 digits, Luhn key), or None."""
+    return _message(check_siren, value)
 
 
 def siret_error(value: str) -> str | None:
-    if not re.fullmatch(r"\d{14}", value or ""):
-        return "A SIRET is exactly 14 digits."
-    if value.startswith(LA_POSTE_SIREN):
-        if sum(int(c) for c in value) % 5 != 0:
-            return "This SIRET of La Poste fails its check digit rule: check for a typo."
-        return None
-    if not luhn_ok(value):
-        return "This SIRET fails the Luhn check digit: check for a typo."
-    return None
+    """Why ``value`` is not a SIRET (14 digits, Luhn key; La Poste's digit-sum rule), or None."""
+    return _message(check_siret, value)
 
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from invoices.identifiers import luhn_valid as luhn_ok
 from logipool.models import (
     Coordination,
     Funder,
@@ -20,7 +21,6 @@ from logipool.models import (
     VatRegime,
 )
 from logipool.services.accounts import grant_role, issue_token
-from logipool.validators import luhn_ok
 
 _serial = itertools.count(10_000_000)
 

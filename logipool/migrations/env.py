@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from logipool.db import Base
 from logipool import models  # noqa: F401  (registers the tables)
+from logipool.db import Base
 
 config = context.config
 connection = config.attributes["connection"]

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
 from ..auth import STAFF_READERS, Principal, hash_token, new_token_secret, require
+from ..db import utcnow
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import ApiToken, Coordination, Member, Role, RoleGrant, User
 from .crud import paginate

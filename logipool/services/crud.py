@@ -18,6 +18,13 @@ from ..errors import Conflict, NotFound
 from ..models import Role
 
 
+def own_member_only(principal: Principal, stmt: Select, member_column) -> Select:
+    """Representatives and treasurers see their member's rows only; staff and auditors all."""
+    if principal.sees_all_members:
+        return stmt
+    return stmt.where(member_column == principal.member_id)
+
+
 def paginate(session: Session, stmt: Select, limit: int, offset: int) -> dict:
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = session.scalars(stmt.limit(limit).offset(offset)).all()

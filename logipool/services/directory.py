@@ -9,14 +9,12 @@ from sqlalchemy.orm import Session
 
 from ..auth import READERS, STAFF, Principal
 from ..errors import InvalidInput
-from ..models import Charge, Member, RoleGrant, Site, SiteKind, VatRegime, Funder
-from .crud import Resource, refers
+from ..models import Charge, Funder, Member, RoleGrant, Site, SiteKind, VatRegime
+from .crud import Resource, own_member_only, refers
 
 
 def _own_member_only(principal: Principal, stmt: Select) -> Select:
-    if principal.sees_all_members:
-        return stmt
-    return stmt.where(Member.id == principal.member_id)
+    return own_member_only(principal, stmt, Member.id)
 
 
 def _check_vat(row) -> None:

@@ -21,7 +21,7 @@ from purchasing import apportion, format_cents
 from ..auth import READERS, STAFF, Principal, require
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Charge, ChargeSource, Funder, Nature
-from .crud import paginate
+from .crud import own_member_only, paginate
 from .directory import member_in_coordination
 
 
@@ -109,9 +109,7 @@ def split_charge(template: ChargeDraft, total_cents: int,
 
 
 def _visible(principal: Principal, stmt: Select) -> Select:
-    if principal.sees_all_members:
-        return stmt
-    return stmt.where(Charge.member_id == principal.member_id)
+    return own_member_only(principal, stmt, Charge.member_id)
 
 
 def _query(principal: Principal, args: dict) -> Select:

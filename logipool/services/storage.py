@@ -32,7 +32,7 @@ from ..models import (
     StorageZone,
 )
 from ..timeline import occupancy, peak
-from .crud import Resource, paginate, refers
+from .crud import Resource, own_member_only, paginate, refers
 from .directory import member_in_coordination
 from .ledger import ChargeDraft, Payer, post_charges
 
@@ -52,20 +52,25 @@ def _zone_in_use(session: Session, zone: StorageZone) -> str | None:
     return "it has bookings." if refers(session, StorageBooking, StorageBooking.zone_id, zone.id) else None
 
 
-ZONES = Resource(model=StorageZone, label="storage zone", write_roles=STAFF, read_roles=READERS,
-                 check=_check_zone, in_use=_zone_in_use)
+ZONES = Resource(
+    model=StorageZone,
+    label="storage zone",
+    write_roles=STAFF,
+    read_roles=READERS,
+    check=_check_zone,
+    in_use=_zone_in_use,
+)
 
 
 def _visible(principal: Principal, stmt: Select) -> Select:
-    if principal.sees_all_members:
-        return stmt
-    return stmt.where(StorageBooking.member_id == principal.member_id)
+    return own_member_only(principal, stmt, StorageBooking.member_id)
 
 
 def list_bookings(session: Session, principal: Principal, args: dict) -> dict:
     require(principal, *READERS)
-    stmt = _visible(principal, select(StorageBooking).where(
-        StorageBooking.coordination_id == principal.coordination_id))
+    stmt = _visible(
+        principal, select(StorageBooking).where(StorageBooking.coordination_id == principal.coordination_id)
+    )
     for name in ("zone_id", "member_id", "status"):
         if args.get(name) is not None:
             stmt = stmt.where(getattr(StorageBooking, name) == args[name])
@@ -78,16 +83,25 @@ def list_bookings(session: Session, principal: Principal, args: dict) -> dict:
 
 def get_booking(session: Session, principal: Principal, booking_id: int) -> StorageBooking:
     require(principal, *READERS)
-    row = session.scalars(_visible(principal, select(StorageBooking).where(
-        StorageBooking.coordination_id == principal.coordination_id, StorageBooking.id == booking_id))).first()
+    row = session.scalars(
+        _visible(
+            principal,
+            select(StorageBooking).where(
+                StorageBooking.coordination_id == principal.coordination_id, StorageBooking.id == booking_id
+            ),
+        )
+    ).first()
     if row is None:
         raise NotFound(f"No storage booking {booking_id} here.")
     return row
 
 
 def lock_zone(session: Session, principal: Principal, zone_id: int) -> StorageZone:
-    zone = session.scalars(select(StorageZone).where(
-        StorageZone.id == zone_id, StorageZone.coordination_id == principal.coordination_id).with_for_update()).first()
+    zone = session.scalars(
+        select(StorageZone)
+        .where(StorageZone.id == zone_id, StorageZone.coordination_id == principal.coordination_id)
+        .with_for_update()
+    ).first()
     if zone is None:
         raise InvalidInput.field("zone_id", f"No storage zone {zone_id} in this coordination.")
     return zone
@@ -95,8 +109,11 @@ def lock_zone(session: Session, principal: Principal, zone_id: int) -> StorageZo
 
 def _confirmed_in(session: Session, zone_id: int, start: datetime, end: datetime, exclude_id=None):
     stmt = select(StorageBooking).where(
-        StorageBooking.zone_id == zone_id, StorageBooking.status == StorageStatus.CONFIRMED,
-        StorageBooking.start_at < end, StorageBooking.end_at > start)
+        StorageBooking.zone_id == zone_id,
+        StorageBooking.status == StorageStatus.CONFIRMED,
+        StorageBooking.start_at < end,
+        StorageBooking.end_at > start,
+    )
     if exclude_id is not None:
         stmt = stmt.where(StorageBooking.id != exclude_id)
     return session.scalars(stmt).all()
@@ -129,12 +146,27 @@ def create_booking(session: Session, principal: Principal, data: dict) -> Storag
         raise Conflict(
             f"Zone {zone.name} is full then: from {top.start:%Y-%m-%d %H:%M} to {top.end:%Y-%m-%d %H:%M} UTC, "
             f"{top.level} of {zone.capacity_pallets} positions are taken, {free} free, {data['pallets']} asked.",
-            extra={"conflict": {"start": top.start.isoformat(), "end": top.end.isoformat(),
-                                "occupied_pallets": top.level, "free_pallets": free,
-                                "booking_ids": list(top.items)}})
-    row = StorageBooking(coordination_id=principal.coordination_id, zone_id=zone.id, member_id=member.id,
-                         pallets=data["pallets"], start_at=start, end_at=end, status=StorageStatus.CONFIRMED,
-                         notes=data.get("notes", ""), created_by_id=principal.user_id)
+            extra={
+                "conflict": {
+                    "start": top.start.isoformat(),
+                    "end": top.end.isoformat(),
+                    "occupied_pallets": top.level,
+                    "free_pallets": free,
+                    "booking_ids": list(top.items),
+                }
+            },
+        )
+    row = StorageBooking(
+        coordination_id=principal.coordination_id,
+        zone_id=zone.id,
+        member_id=member.id,
+        pallets=data["pallets"],
+        start_at=start,
+        end_at=end,
+        status=StorageStatus.CONFIRMED,
+        notes=data.get("notes", ""),
+        created_by_id=principal.user_id,
+    )
     session.add(row)
     session.flush()
     return row
@@ -175,10 +207,16 @@ def end_booking(session: Session, principal: Principal, booking_id: int, end: da
 def charge_until(session: Session, principal: Principal, until: datetime) -> list:
     """Period close: charge every confirmed booking for its time not yet charged, up to ``until``."""
     require(principal, *STAFF)
-    rows = session.scalars(select(StorageBooking).where(
-        StorageBooking.coordination_id == principal.coordination_id,
-        StorageBooking.status == StorageStatus.CONFIRMED, StorageBooking.start_at < until)
-        .order_by(StorageBooking.id).with_for_update()).all()
+    rows = session.scalars(
+        select(StorageBooking)
+        .where(
+            StorageBooking.coordination_id == principal.coordination_id,
+            StorageBooking.status == StorageStatus.CONFIRMED,
+            StorageBooking.start_at < until,
+        )
+        .order_by(StorageBooking.id)
+        .with_for_update()
+    ).all()
     charges = []
     for booking in rows:
         charge = _charge(session, principal, booking, min(until, booking.end_at))
@@ -195,14 +233,24 @@ def _charge(session: Session, principal: Principal, booking: StorageBooking, upt
     zone = session.get(StorageZone, booking.zone_id)
     days = math.ceil((upto - start).total_seconds() / DAY)
     amount = booking.pallets * days * zone.cost_per_pallet_day_cents
-    basis = (f"{zone.name} : {booking.pallets} palette(s) × {days} jour(s) commencé(s) "
-             f"× {format_cents(zone.cost_per_pallet_day_cents).replace('.', ',')} € = "
-             f"{format_cents(amount).replace('.', ',')} €")
+    basis = (
+        f"{zone.name} : {booking.pallets} palette(s) × {days} jour(s) commencé(s) "
+        f"× {format_cents(zone.cost_per_pallet_day_cents).replace('.', ',')} € = "
+        f"{format_cents(amount).replace('.', ',')} €"
+    )
     draft = ChargeDraft(
-        payer=Payer(member_id=booking.member_id), source_type=ChargeSource.STORAGE_BOOKING, source_id=booking.id,
-        posting_key=f"storage_booking:{booking.id}:{start.isoformat()}", label=f"Stockage {zone.name} – "
-        f"réservation {booking.id}", period_start=start, period_end=upto, allocation_key="pallet_days",
-        basis=basis, amount_cents=amount, nature=Nature.SERVICES)
+        payer=Payer(member_id=booking.member_id),
+        source_type=ChargeSource.STORAGE_BOOKING,
+        source_id=booking.id,
+        posting_key=f"storage_booking:{booking.id}:{start.isoformat()}",
+        label=f"Stockage {zone.name} – réservation {booking.id}",
+        period_start=start,
+        period_end=upto,
+        allocation_key="pallet_days",
+        basis=basis,
+        amount_cents=amount,
+        nature=Nature.SERVICES,
+    )
     booking.charged_until = upto
     return post_charges(session, principal.coordination_id, [draft], principal.user_id)[0]
 
@@ -230,9 +278,14 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
 
     usage: dict[int, Fraction] = {}
     zones = {z.id: z for z in session.scalars(select(StorageZone).where(StorageZone.site_id == site.id)).all()}
-    for b in session.scalars(select(StorageBooking).where(
-            StorageBooking.zone_id.in_(zones), StorageBooking.status == StorageStatus.CONFIRMED,
-            StorageBooking.start_at < end, StorageBooking.end_at > start)).all():
+    for b in session.scalars(
+        select(StorageBooking).where(
+            StorageBooking.zone_id.in_(zones),
+            StorageBooking.status == StorageStatus.CONFIRMED,
+            StorageBooking.start_at < end,
+            StorageBooking.end_at > start,
+        )
+    ).all():
         seconds = int((min(b.end_at, end) - max(b.start_at, start)).total_seconds())
         weight = Fraction(b.pallets * seconds, DAY)
         if key == "m2_days":
@@ -243,8 +296,11 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
     funder_percent = sum((p for _, p in funders), Decimal(0))
     members_percent = Decimal(100) - funder_percent
     if members_percent > 0 and not usage:
-        raise InvalidInput.field("start", "No member stored anything in this warehouse during the period: "
-                                          "there is no key to split the members' part by.")
+        raise InvalidInput.field(
+            "start",
+            "No member stored anything in this warehouse during the period: "
+            "there is no key to split the members' part by.",
+        )
     top = apportion(total, [p for _, p in funders] + [members_percent])
     member_ids = sorted(usage)
     member_parts = apportion(top[-1], [usage[m] for m in member_ids]) if member_ids else []
@@ -253,30 +309,53 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
     unit = "palettes-jours" if key == "pallet_days" else "m²-jours"
     period = f"{start:%Y-%m-%d}–{end:%Y-%m-%d}"
     parts, drafts = [], []
-    common = dict(source_type=ChargeSource.WAREHOUSE_COSTS, source_id=site.id, period_start=start,
-                  period_end=end, nature=Nature.SERVICES, label=f"Quote-part des frais de {site.name} ({period})")
+    common = dict(
+        source_type=ChargeSource.WAREHOUSE_COSTS,
+        source_id=site.id,
+        period_start=start,
+        period_end=end,
+        nature=Nature.SERVICES,
+        label=f"Quote-part des frais de {site.name} ({period})",
+    )
     posting = f"warehouse_costs:{site.id}:{start.isoformat()}:{end.isoformat()}"
     total_usage = sum(usage.values(), Fraction(0))
+    total_txt = (Decimal(total_usage.numerator) / Decimal(total_usage.denominator or 1)).quantize(Decimal("0.01"))
     for (funder, percent), amount in zip(funders, top, strict=False):
         parts.append({"funder_id": funder.id, "weight": f"{percent} %", "amount": amount})
-        drafts.append(ChargeDraft(payer=Payer(funder_id=funder.id), posting_key=f"{posting}:f{funder.id}",
-                                  allocation_key="funder_percent", amount_cents=amount,
-                                  basis=f"{format_cents(total)} € × {percent} % = {format_cents(amount)} € "
-                                        f"(part fixe du financeur {funder.name}).", **common))
+        drafts.append(
+            ChargeDraft(
+                payer=Payer(funder_id=funder.id),
+                posting_key=f"{posting}:f{funder.id}",
+                allocation_key="funder_percent",
+                amount_cents=amount,
+                basis=f"{format_cents(total)} € × {percent} % = {format_cents(amount)} € "
+                f"(part fixe du financeur {funder.name}).",
+                **common,
+            )
+        )
     for member_id, amount in zip(member_ids, member_parts, strict=True):
         used = Decimal(usage[member_id].numerator) / Decimal(usage[member_id].denominator)
         used_txt = f"{used.quantize(Decimal('0.01'))}"
         parts.append({"member_id": member_id, "weight": f"{used_txt} {unit}", "amount": amount})
-        drafts.append(ChargeDraft(
-            payer=Payer(member_id=member_id), posting_key=f"{posting}:m{member_id}", allocation_key=key,
-            amount_cents=amount,
-            basis=(f"Part des membres {format_cents(top[-1])} € ({members_percent} % de {format_cents(total)} €) × "
-                   f"{used_txt} / {(Decimal(total_usage.numerator) / total_usage.denominator).quantize(Decimal('0.01'))}"
-                   f" {unit} ({names.get(member_id, member_id)}) = {format_cents(amount)} € "
-                   "(arrondi au plus fort reste : la somme des parts égale le total)."), **common))
+        drafts.append(
+            ChargeDraft(
+                payer=Payer(member_id=member_id),
+                posting_key=f"{posting}:m{member_id}",
+                allocation_key=key,
+                amount_cents=amount,
+                basis=(
+                    f"Part des membres {format_cents(top[-1])} € ({members_percent} % de {format_cents(total)} €) × "
+                    f"{used_txt} / {total_txt}"
+                    f" {unit} ({names.get(member_id, member_id)}) = {format_cents(amount)} € "
+                    "(arrondi au plus fort reste : la somme des parts égale le total)."
+                ),
+                **common,
+            )
+        )
     posted = not data["dry_run"]
     if posted:
-        for part, charge in zip(parts, post_charges(session, principal.coordination_id, drafts, principal.user_id),
-                                strict=True):
+        for part, charge in zip(
+            parts, post_charges(session, principal.coordination_id, drafts, principal.user_id), strict=True
+        ):
             part["charge_id"] = charge.id
     return {"total_cost": total, "key": key, "posted": posted, "parts": parts}

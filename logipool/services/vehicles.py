@@ -40,7 +40,7 @@ from ..models import (
     VehicleQuota,
 )
 from ..timeline import free_gaps, overlaps
-from .crud import Resource, paginate, refers
+from .crud import Resource, own_member_only, paginate, refers
 from .directory import member_in_coordination
 from .ledger import ChargeDraft, Payer, post_charges
 
@@ -73,31 +73,30 @@ def _vehicle_in_use(session: Session, vehicle: Vehicle) -> str | None:
     return None
 
 
-VEHICLES = Resource(model=Vehicle, label="vehicle", write_roles=STAFF, read_roles=READERS,
-                    check=_check_vehicle, in_use=_vehicle_in_use)
+VEHICLES = Resource(
+    model=Vehicle, label="vehicle", write_roles=STAFF, read_roles=READERS, check=_check_vehicle, in_use=_vehicle_in_use
+)
 
 
 def _check_quota(session: Session, principal: Principal, quota: VehicleQuota) -> None:
     member_in_coordination(session, principal, quota.member_id)
 
 
-QUOTAS = Resource(model=VehicleQuota, label="quota", write_roles=STAFF, read_roles=READERS,
-                  check=_check_quota)
+QUOTAS = Resource(model=VehicleQuota, label="quota", write_roles=STAFF, read_roles=READERS, check=_check_quota)
 
 
 # Reading bookings ----------------------------------------------------------------------------
 
 
 def _visible(principal: Principal, stmt: Select) -> Select:
-    if principal.sees_all_members:
-        return stmt
-    return stmt.where(VehicleBooking.member_id == principal.member_id)
+    return own_member_only(principal, stmt, VehicleBooking.member_id)
 
 
 def list_bookings(session: Session, principal: Principal, args: dict) -> dict:
     require(principal, *READERS)
-    stmt = _visible(principal, select(VehicleBooking).where(
-        VehicleBooking.coordination_id == principal.coordination_id))
+    stmt = _visible(
+        principal, select(VehicleBooking).where(VehicleBooking.coordination_id == principal.coordination_id)
+    )
     for name in ("vehicle_id", "member_id", "status", "series_id"):
         if args.get(name) is not None:
             stmt = stmt.where(getattr(VehicleBooking, name) == args[name])
@@ -105,14 +104,19 @@ def list_bookings(session: Session, principal: Principal, args: dict) -> dict:
         stmt = stmt.where(VehicleBooking.end_at > args["start"])
     if args.get("end") is not None:
         stmt = stmt.where(VehicleBooking.start_at < args["end"])
-    return paginate(session, stmt.order_by(VehicleBooking.start_at, VehicleBooking.id),
-                    args["limit"], args["offset"])
+    return paginate(session, stmt.order_by(VehicleBooking.start_at, VehicleBooking.id), args["limit"], args["offset"])
 
 
 def get_booking(session: Session, principal: Principal, booking_id: int) -> VehicleBooking:
     require(principal, *READERS)
-    row = session.scalars(_visible(principal, select(VehicleBooking).where(
-        VehicleBooking.coordination_id == principal.coordination_id, VehicleBooking.id == booking_id))).first()
+    row = session.scalars(
+        _visible(
+            principal,
+            select(VehicleBooking).where(
+                VehicleBooking.coordination_id == principal.coordination_id, VehicleBooking.id == booking_id
+            ),
+        )
+    ).first()
     if row is None:
         raise NotFound(f"No booking {booking_id} here.")
     return row
@@ -121,14 +125,17 @@ def get_booking(session: Session, principal: Principal, booking_id: int) -> Vehi
 # The rules -----------------------------------------------------------------------------------
 
 
-_LOCK_VEHICLE = select(Vehicle).where(
-    Vehicle.id == bindparam("vehicle_id"), Vehicle.coordination_id == bindparam("coordination_id")
-).with_for_update()
+_LOCK_VEHICLE = (
+    select(Vehicle)
+    .where(Vehicle.id == bindparam("vehicle_id"), Vehicle.coordination_id == bindparam("coordination_id"))
+    .with_for_update()
+)
 
 
 def lock_vehicle(session: Session, principal: Principal, vehicle_id: int, *, field="vehicle_id") -> Vehicle:
-    vehicle = session.scalars(_LOCK_VEHICLE, {"vehicle_id": vehicle_id,
-                                              "coordination_id": principal.coordination_id}).first()
+    vehicle = session.scalars(
+        _LOCK_VEHICLE, {"vehicle_id": vehicle_id, "coordination_id": principal.coordination_id}
+    ).first()
     if vehicle is None:
         raise InvalidInput.field(field, f"No vehicle {vehicle_id} in this coordination.")
     return vehicle
@@ -159,20 +166,27 @@ def _check_period(principal: Principal, start: datetime, end: datetime, now: dat
 # Built once (booking writes are the hot path): what would overlap [start, block_end) on a vehicle.
 _CLASHES = union_all(
     select(literal("booking").label("kind"), VehicleBooking.id, VehicleBooking.start_at).where(
-        VehicleBooking.vehicle_id == bindparam("vehicle_id"), VehicleBooking.status.in_(HOLDING_STATUSES),
-        VehicleBooking.start_at < bindparam("block_end"), VehicleBooking.block_end > bindparam("start"),
-        VehicleBooking.id != bindparam("exclude_id")),
+        VehicleBooking.vehicle_id == bindparam("vehicle_id"),
+        VehicleBooking.status.in_(HOLDING_STATUSES),
+        VehicleBooking.start_at < bindparam("block_end"),
+        VehicleBooking.block_end > bindparam("start"),
+        VehicleBooking.id != bindparam("exclude_id"),
+    ),
     select(literal("blackout").label("kind"), VehicleBlackout.id, VehicleBlackout.start_at).where(
-        VehicleBlackout.vehicle_id == bindparam("vehicle_id"), VehicleBlackout.start_at < bindparam("block_end"),
-        VehicleBlackout.end_at > bindparam("start")),
+        VehicleBlackout.vehicle_id == bindparam("vehicle_id"),
+        VehicleBlackout.start_at < bindparam("block_end"),
+        VehicleBlackout.end_at > bindparam("start"),
+    ),
 )
 
 
-def conflicts(session: Session, vehicle: Vehicle, start: datetime, block_end: datetime,
-              *, exclude_id: int | None = None) -> tuple[VehicleBooking | None, VehicleBlackout | None]:
+def conflicts(
+    session: Session, vehicle: Vehicle, start: datetime, block_end: datetime, *, exclude_id: int | None = None
+) -> tuple[VehicleBooking | None, VehicleBlackout | None]:
     """The first holding booking or blackout that ``[start, block_end)`` would overlap."""
-    rows = session.execute(_CLASHES, {"vehicle_id": vehicle.id, "start": start, "block_end": block_end,
-                                      "exclude_id": exclude_id or 0}).all()
+    rows = session.execute(
+        _CLASHES, {"vehicle_id": vehicle.id, "start": start, "block_end": block_end, "exclude_id": exclude_id or 0}
+    ).all()
     if not rows:
         return None, None
     blackout = next((r for r in rows if r.kind == "blackout"), None)
@@ -184,16 +198,31 @@ def conflicts(session: Session, vehicle: Vehicle, start: datetime, block_end: da
 
 def _conflict_error(booking: VehicleBooking | None, blackout: VehicleBlackout | None) -> Conflict:
     if blackout is not None:
-        return Conflict(f"The vehicle is unavailable then: {blackout.reason} "
-                        f"({blackout.start_at:%Y-%m-%d %H:%M}–{blackout.end_at:%Y-%m-%d %H:%M} UTC).",
-                        extra={"conflict": {"blackout_id": blackout.id, "start": blackout.start_at.isoformat(),
-                                            "end": blackout.end_at.isoformat(), "reason": blackout.reason}})
-    return Conflict(f"The vehicle is already booked then (booking {booking.id}, "
-                    f"{booking.start_at:%Y-%m-%d %H:%M}–{booking.block_end:%Y-%m-%d %H:%M} UTC with its buffer).",
-                    extra={"conflict": {"booking_id": booking.id, "start": booking.start_at.isoformat(),
-                                        "end": booking.end_at.isoformat(),
-                                        "blocked_until": booking.block_end.isoformat(),
-                                        "status": booking.status.value}})
+        return Conflict(
+            f"The vehicle is unavailable then: {blackout.reason} "
+            f"({blackout.start_at:%Y-%m-%d %H:%M}–{blackout.end_at:%Y-%m-%d %H:%M} UTC).",
+            extra={
+                "conflict": {
+                    "blackout_id": blackout.id,
+                    "start": blackout.start_at.isoformat(),
+                    "end": blackout.end_at.isoformat(),
+                    "reason": blackout.reason,
+                }
+            },
+        )
+    return Conflict(
+        f"The vehicle is already booked then (booking {booking.id}, "
+        f"{booking.start_at:%Y-%m-%d %H:%M}–{booking.block_end:%Y-%m-%d %H:%M} UTC with its buffer).",
+        extra={
+            "conflict": {
+                "booking_id": booking.id,
+                "start": booking.start_at.isoformat(),
+                "end": booking.end_at.isoformat(),
+                "blocked_until": booking.block_end.isoformat(),
+                "status": booking.status.value,
+            }
+        },
+    )
 
 
 def _week_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -202,27 +231,42 @@ def _week_bounds(moment: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return monday.astimezone(UTC), (monday + timedelta(days=7)).astimezone(UTC)
 
 
-def _check_quota_for(session: Session, vehicle: Vehicle, member_id: int, start: datetime, end: datetime,
-                     pending: list[tuple[datetime, datetime]] | None = None) -> None:
-    quotas = session.scalars(select(VehicleQuota).where(
-        VehicleQuota.coordination_id == vehicle.coordination_id,
-        (VehicleQuota.member_id == member_id) | VehicleQuota.member_id.is_(None),
-        (VehicleQuota.vehicle_kind == vehicle.kind) | VehicleQuota.vehicle_kind.is_(None),
-    )).all()
+def _check_quota_for(
+    session: Session,
+    vehicle: Vehicle,
+    member_id: int,
+    start: datetime,
+    end: datetime,
+    pending: list[tuple[datetime, datetime]] | None = None,
+) -> None:
+    quotas = session.scalars(
+        select(VehicleQuota).where(
+            VehicleQuota.coordination_id == vehicle.coordination_id,
+            (VehicleQuota.member_id == member_id) | VehicleQuota.member_id.is_(None),
+            (VehicleQuota.vehicle_kind == vehicle.kind) | VehicleQuota.vehicle_kind.is_(None),
+        )
+    ).all()
     if not quotas:
         return
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     week_start, week_end = _week_bounds(start, tz)
     for quota in quotas:
-        stmt = select(VehicleBooking.start_at, VehicleBooking.end_at).join(Vehicle).where(
-            VehicleBooking.member_id == member_id,
-            VehicleBooking.status.in_((BookingStatus.REQUESTED, *HOLDING_STATUSES)),
-            VehicleBooking.start_at < week_end, VehicleBooking.end_at > week_start)
+        stmt = (
+            select(VehicleBooking.start_at, VehicleBooking.end_at)
+            .join(Vehicle)
+            .where(
+                VehicleBooking.member_id == member_id,
+                VehicleBooking.status.in_((BookingStatus.REQUESTED, *HOLDING_STATUSES)),
+                VehicleBooking.start_at < week_end,
+                VehicleBooking.end_at > week_start,
+            )
+        )
         if quota.vehicle_kind is not None:
             stmt = stmt.where(Vehicle.kind == quota.vehicle_kind)
         spans = list(session.execute(stmt).all()) + list(pending or []) + [(start, end)]
-        seconds = sum((min(e, week_end) - max(s, week_start)).total_seconds() for s, e in spans
-                      if s < week_end and e > week_start)
+        seconds = sum(
+            (min(e, week_end) - max(s, week_start)).total_seconds() for s, e in spans if s < week_end and e > week_start
+        )
         hours = Decimal(int(seconds)) / 3600
         if hours > quota.max_hours_per_week:
             kind = quota.vehicle_kind.value if quota.vehicle_kind else "any vehicle"
@@ -230,31 +274,47 @@ def _check_quota_for(session: Session, vehicle: Vehicle, member_id: int, start: 
                 f"Fair-use quota: at most {quota.max_hours_per_week} h per week of {kind} for this member; "
                 f"this booking would bring the week of {week_start.astimezone(tz):%Y-%m-%d} to "
                 f"{hours.quantize(Decimal('0.1'))} h.",
-                extra={"quota_id": quota.id, "max_hours_per_week": quota.max_hours_per_week,
-                       "hours_with_this_booking": str(hours.quantize(Decimal("0.1")))})
+                extra={
+                    "quota_id": quota.id,
+                    "max_hours_per_week": quota.max_hours_per_week,
+                    "hours_with_this_booking": str(hours.quantize(Decimal("0.1"))),
+                },
+            )
 
 
 _PENDING_OVERLAPS = select(VehicleBooking).where(
-    VehicleBooking.vehicle_id == bindparam("vehicle_id"), VehicleBooking.status == BookingStatus.REQUESTED,
-    VehicleBooking.id != bindparam("booking_id"), VehicleBooking.start_at < bindparam("block_end"),
-    VehicleBooking.block_end > bindparam("start"))
+    VehicleBooking.vehicle_id == bindparam("vehicle_id"),
+    VehicleBooking.status == BookingStatus.REQUESTED,
+    VehicleBooking.id != bindparam("booking_id"),
+    VehicleBooking.start_at < bindparam("block_end"),
+    VehicleBooking.block_end > bindparam("start"),
+)
 
 
 def _reject_overlapping_requests(session: Session, booking: VehicleBooking) -> None:
-    pending = session.scalars(_PENDING_OVERLAPS, {
-        "vehicle_id": booking.vehicle_id, "booking_id": booking.id, "block_end": booking.block_end,
-        "start": booking.start_at}).all()
+    pending = session.scalars(
+        _PENDING_OVERLAPS,
+        {
+            "vehicle_id": booking.vehicle_id,
+            "booking_id": booking.id,
+            "block_end": booking.block_end,
+            "start": booking.start_at,
+        },
+    ).all()
     for other in pending:
         other.status = BookingStatus.REJECTED
-        other.decision_reason = (f"Créneau attribué à la réservation {booking.id} "
-                                 f"({booking.start_at:%Y-%m-%d %H:%M}–{booking.end_at:%H:%M} UTC).")
+        other.decision_reason = (
+            f"Créneau attribué à la réservation {booking.id} "
+            f"({booking.start_at:%Y-%m-%d %H:%M}–{booking.end_at:%H:%M} UTC)."
+        )
 
 
 # Writing bookings ----------------------------------------------------------------------------
 
 
-def create_booking(session: Session, principal: Principal, data: dict, *, now: datetime | None = None,
-                   series_id: str | None = None) -> VehicleBooking:
+def create_booking(
+    session: Session, principal: Principal, data: dict, *, now: datetime | None = None, series_id: str | None = None
+) -> VehicleBooking:
     require(principal, *BOOKERS)
     now = now or utcnow()
     member = _booking_member(session, principal, data.get("member_id"))
@@ -271,10 +331,16 @@ def create_booking(session: Session, principal: Principal, data: dict, *, now: d
         _check_quota_for(session, vehicle, member.id, start, end)
     confirmed = principal.role in STAFF or vehicle.auto_confirm
     row = VehicleBooking(
-        coordination_id=principal.coordination_id, vehicle_id=vehicle.id, member_id=member.id,
-        start_at=start, end_at=end, block_end=block_end, purpose=data.get("purpose", ""),
+        coordination_id=principal.coordination_id,
+        vehicle_id=vehicle.id,
+        member_id=member.id,
+        start_at=start,
+        end_at=end,
+        block_end=block_end,
+        purpose=data.get("purpose", ""),
         status=BookingStatus.CONFIRMED if confirmed else BookingStatus.REQUESTED,
-        series_id=series_id, created_by_id=principal.user_id,
+        series_id=series_id,
+        created_by_id=principal.user_id,
     )
     session.add(row)
     session.flush()
@@ -337,11 +403,15 @@ def check_out(session: Session, principal: Principal, booking_id: int, data: dic
     _expect_status(booking, BookingStatus.CONFIRMED)
     km = data["odometer_km"]
     if km < vehicle.odometer_km:
-        raise InvalidInput.field("odometer_km", f"The odometer cannot go backwards: it read {vehicle.odometer_km} km "
-                                                f"at the last return.")
+        raise InvalidInput.field(
+            "odometer_km", f"The odometer cannot go backwards: it read {vehicle.odometer_km} km at the last return."
+        )
     if km - vehicle.odometer_km > 5000:
-        raise InvalidInput.field("odometer_km", f"{km} km is {km - vehicle.odometer_km} km more than at the last "
-                                                f"return ({vehicle.odometer_km} km): check the reading.")
+        raise InvalidInput.field(
+            "odometer_km",
+            f"{km} km is {km - vehicle.odometer_km} km more than at the last "
+            f"return ({vehicle.odometer_km} km): check the reading.",
+        )
     booking.status = BookingStatus.CHECKED_OUT
     booking.checkout_at = data.get("at") or utcnow()
     booking.checkout_odometer_km = km
@@ -360,13 +430,16 @@ def return_vehicle(session: Session, principal: Principal, booking_id: int, data
         raise InvalidInput.field("at", "The vehicle cannot come back before it left.")
     distance = km - booking.checkout_odometer_km
     if distance < 0:
-        raise InvalidInput.field("odometer_km", f"The odometer cannot go backwards: it read "
-                                                f"{booking.checkout_odometer_km} km at check-out.")
+        raise InvalidInput.field(
+            "odometer_km", f"The odometer cannot go backwards: it read {booking.checkout_odometer_km} km at check-out."
+        )
     hours = max(booking.end_at - booking.start_at, returned_at - booking.checkout_at).total_seconds() / 3600
     plausible = max(MIN_PLAUSIBLE_KM, math.ceil(MAX_KMH * hours))
     if distance > plausible:
-        raise InvalidInput.field("odometer_km", f"{distance} km in {hours:.1f} h is not plausible "
-                                                f"(at most {plausible} km): check the reading.")
+        raise InvalidInput.field(
+            "odometer_km",
+            f"{distance} km in {hours:.1f} h is not plausible (at most {plausible} km): check the reading.",
+        )
     booking.status = BookingStatus.RETURNED
     booking.return_at, booking.return_odometer_km = returned_at, km
     booking.notes = _append(booking.notes, "Retour", data.get("notes"))
@@ -401,17 +474,25 @@ def usage_charge(booking: VehicleBooking, vehicle: Vehicle) -> ChargeDraft:
     per_km = km * vehicle.cost_per_km_cents
     lent_by_payer = vehicle.owner_member_id == booking.member_id
     total = 0 if lent_by_payer else fixed + hourly + per_km
-    basis = (f"{vehicle.name} ({vehicle.plate}) : forfait {days} j × {_euros(vehicle.fixed_cost_per_day_cents)}"
-             f" + {hours.quantize(Decimal('0.01'))} h × {_euros(vehicle.cost_per_hour_cents)}"
-             f" + {km} km × {_euros(vehicle.cost_per_km_cents)} = {_euros(fixed + hourly + per_km)}")
+    basis = (
+        f"{vehicle.name} ({vehicle.plate}) : forfait {days} j × {_euros(vehicle.fixed_cost_per_day_cents)}"
+        f" + {hours.quantize(Decimal('0.01'))} h × {_euros(vehicle.cost_per_hour_cents)}"
+        f" + {km} km × {_euros(vehicle.cost_per_km_cents)} = {_euros(fixed + hourly + per_km)}"
+    )
     if lent_by_payer:
         basis += " ; véhicule prêté par ce membre : rien à payer."
     return ChargeDraft(
-        payer=Payer(member_id=booking.member_id), source_type=ChargeSource.VEHICLE_BOOKING,
-        source_id=booking.id, posting_key=f"vehicle_booking:{booking.id}",
+        payer=Payer(member_id=booking.member_id),
+        source_type=ChargeSource.VEHICLE_BOOKING,
+        source_id=booking.id,
+        posting_key=f"vehicle_booking:{booking.id}",
         label=f"Utilisation {vehicle.name} – réservation {booking.id}",
-        period_start=booking.start_at, period_end=booking.end_at, allocation_key="usage",
-        basis=basis, amount_cents=total, nature=Nature.SERVICES,
+        period_start=booking.start_at,
+        period_end=booking.end_at,
+        allocation_key="usage",
+        basis=basis,
+        amount_cents=total,
+        nature=Nature.SERVICES,
     )
 
 
@@ -420,7 +501,9 @@ def usage_charge(booking: VehicleBooking, vehicle: Vehicle) -> ChargeDraft:
 _UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
 
 
-def expand_rrule(rule: str, first_start: datetime, duration: timedelta, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+def expand_rrule(
+    rule: str, first_start: datetime, duration: timedelta, tz: ZoneInfo
+) -> list[tuple[datetime, datetime]]:
     """Occurrences of an RFC 5545 rule in local wall-clock time, as UTC ``[start, end)``.
 
     The rule is read with a naive local start, so each occurrence keeps its local time across
@@ -488,15 +571,27 @@ def create_series(session: Session, principal: Principal, data: dict) -> dict:
         else:
             skipped.append({"start": start, "end": end, "reason": reason, "conflicting_booking_id": other_id})
     if skipped and data["on_conflict"] == "all_or_none":
-        raise Conflict(f"{len(skipped)} of {len(spans)} occurrences cannot be booked; nothing was booked. "
-                       "Send on_conflict=skip to book the others.",
-                       extra={"occurrences": [_jsonable(s) for s in skipped]})
+        raise Conflict(
+            f"{len(skipped)} of {len(spans)} occurrences cannot be booked; nothing was booked. "
+            "Send on_conflict=skip to book the others.",
+            extra={"occurrences": [_jsonable(s) for s in skipped]},
+        )
     series_id = uuid.uuid4().hex
     created = [
-        create_booking(session, principal, {"vehicle_id": vehicle.id, "member_id": member.id,
-                                            "start_at": s, "end_at": e, "purpose": data["purpose"],
-                                            "override_quota": True},
-                       now=now, series_id=series_id)
+        create_booking(
+            session,
+            principal,
+            {
+                "vehicle_id": vehicle.id,
+                "member_id": member.id,
+                "start_at": s,
+                "end_at": e,
+                "purpose": data["purpose"],
+                "override_quota": True,
+            },
+            now=now,
+            series_id=series_id,
+        )
         for s, e in accepted
     ]
     return {"series_id": series_id, "created": created, "skipped": skipped}
@@ -512,10 +607,16 @@ def _jsonable(occurrence: dict) -> dict:
 def add_blackout(session: Session, principal: Principal, vehicle_id: int, data: dict) -> VehicleBlackout:
     require(principal, *STAFF)
     vehicle = lock_vehicle(session, principal, vehicle_id)
-    booking = session.scalars(select(VehicleBooking).where(
-        VehicleBooking.vehicle_id == vehicle.id,
-        VehicleBooking.status.in_((BookingStatus.CONFIRMED, BookingStatus.CHECKED_OUT)),
-        VehicleBooking.start_at < data["end_at"], VehicleBooking.block_end > data["start_at"]).limit(1)).first()
+    booking = session.scalars(
+        select(VehicleBooking)
+        .where(
+            VehicleBooking.vehicle_id == vehicle.id,
+            VehicleBooking.status.in_((BookingStatus.CONFIRMED, BookingStatus.CHECKED_OUT)),
+            VehicleBooking.start_at < data["end_at"],
+            VehicleBooking.block_end > data["start_at"],
+        )
+        .limit(1)
+    ).first()
     if booking is not None:
         raise _conflict_error(booking, None)
     row = VehicleBlackout(coordination_id=principal.coordination_id, vehicle_id=vehicle.id, **data)
@@ -526,8 +627,9 @@ def add_blackout(session: Session, principal: Principal, vehicle_id: int, data: 
 
 def list_blackouts(session: Session, principal: Principal, vehicle_id: int) -> list[VehicleBlackout]:
     VEHICLES.get(session, principal, vehicle_id)
-    return session.scalars(select(VehicleBlackout).where(VehicleBlackout.vehicle_id == vehicle_id)
-                           .order_by(VehicleBlackout.start_at)).all()
+    return session.scalars(
+        select(VehicleBlackout).where(VehicleBlackout.vehicle_id == vehicle_id).order_by(VehicleBlackout.start_at)
+    ).all()
 
 
 def remove_blackout(session: Session, principal: Principal, vehicle_id: int, blackout_id: int) -> None:
@@ -547,8 +649,11 @@ def available_vehicles(session: Session, principal: Principal, args: dict) -> li
     require(principal, *READERS)
     start, end = args["start"], args["end"]
     stmt = select(Vehicle).where(Vehicle.coordination_id == principal.coordination_id, Vehicle.active)
-    for arg, column in (("min_pallets", Vehicle.capacity_pallets), ("min_kg", Vehicle.capacity_kg),
-                        ("min_m3", Vehicle.capacity_m3)):
+    for arg, column in (
+        ("min_pallets", Vehicle.capacity_pallets),
+        ("min_kg", Vehicle.capacity_kg),
+        ("min_m3", Vehicle.capacity_m3),
+    ):
         if args.get(arg) is not None:
             stmt = stmt.where(column >= args[arg])
     for flag in ("chilled", "frozen"):
@@ -560,36 +665,61 @@ def available_vehicles(session: Session, principal: Principal, args: dict) -> li
     if not candidates:
         return []
     horizon = end + timedelta(minutes=max(v.buffer_minutes for v in candidates.values()))
-    busy = session.execute(select(VehicleBooking.vehicle_id, VehicleBooking.start_at, VehicleBooking.block_end).where(
-        VehicleBooking.vehicle_id.in_(candidates), VehicleBooking.status.in_(HOLDING_STATUSES),
-        VehicleBooking.start_at < horizon, VehicleBooking.block_end > start)).all()
-    busy += session.execute(select(VehicleBlackout.vehicle_id, VehicleBlackout.start_at, VehicleBlackout.end_at).where(
-        VehicleBlackout.vehicle_id.in_(candidates), VehicleBlackout.start_at < horizon,
-        VehicleBlackout.end_at > start)).all()
-    taken = {vid for vid, s, e in busy
-             if overlaps(s, e, start, end + timedelta(minutes=candidates[vid].buffer_minutes))}
+    busy = session.execute(
+        select(VehicleBooking.vehicle_id, VehicleBooking.start_at, VehicleBooking.block_end).where(
+            VehicleBooking.vehicle_id.in_(candidates),
+            VehicleBooking.status.in_(HOLDING_STATUSES),
+            VehicleBooking.start_at < horizon,
+            VehicleBooking.block_end > start,
+        )
+    ).all()
+    busy += session.execute(
+        select(VehicleBlackout.vehicle_id, VehicleBlackout.start_at, VehicleBlackout.end_at).where(
+            VehicleBlackout.vehicle_id.in_(candidates),
+            VehicleBlackout.start_at < horizon,
+            VehicleBlackout.end_at > start,
+        )
+    ).all()
+    taken = {
+        vid for vid, s, e in busy if overlaps(s, e, start, end + timedelta(minutes=candidates[vid].buffer_minutes))
+    }
     return [v for vid, v in candidates.items() if vid not in taken]
 
 
 def free_busy(session: Session, principal: Principal, vehicle_id: int, args: dict) -> dict:
     vehicle = VEHICLES.get(session, principal, vehicle_id)
     start, end = args["start"], args["end"]
-    bookings = session.scalars(select(VehicleBooking).where(
-        VehicleBooking.vehicle_id == vehicle.id, VehicleBooking.status.in_(HOLDING_STATUSES),
-        VehicleBooking.start_at < end, VehicleBooking.block_end > start).order_by(VehicleBooking.start_at)).all()
-    blackouts = session.scalars(select(VehicleBlackout).where(
-        VehicleBlackout.vehicle_id == vehicle.id, VehicleBlackout.start_at < end,
-        VehicleBlackout.end_at > start)).all()
+    bookings = session.scalars(
+        select(VehicleBooking)
+        .where(
+            VehicleBooking.vehicle_id == vehicle.id,
+            VehicleBooking.status.in_(HOLDING_STATUSES),
+            VehicleBooking.start_at < end,
+            VehicleBooking.block_end > start,
+        )
+        .order_by(VehicleBooking.start_at)
+    ).all()
+    blackouts = session.scalars(
+        select(VehicleBlackout).where(
+            VehicleBlackout.vehicle_id == vehicle.id, VehicleBlackout.start_at < end, VehicleBlackout.end_at > start
+        )
+    ).all()
     busy = []
     for b in bookings:
         mine = principal.sees_all_members or b.member_id == principal.member_id
-        busy.append({"start": b.start_at, "end": b.end_at, "kind": "booking", "booking_id": b.id if mine else None,
-                     "member_id": b.member_id if mine else None, "status": b.status.value})
+        busy.append(
+            {
+                "start": b.start_at,
+                "end": b.end_at,
+                "kind": "booking",
+                "booking_id": b.id if mine else None,
+                "member_id": b.member_id if mine else None,
+                "status": b.status.value,
+            }
+        )
         if b.block_end > b.end_at:
             busy.append({"start": b.end_at, "end": b.block_end, "kind": "buffer"})
     busy += [{"start": x.start_at, "end": x.end_at, "kind": "blackout", "reason": x.reason} for x in blackouts]
     busy.sort(key=lambda x: x["start"])
     free = [{"start": s, "end": e} for s, e in free_gaps([(x["start"], x["end"]) for x in busy], start, end)]
     return {"vehicle_id": vehicle.id, "busy": busy, "free": free}
-
-

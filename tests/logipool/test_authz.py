@@ -12,8 +12,7 @@ from logipool.models import Role
 
 from ..factories import World
 
-ADMIN, MANAGER, REP, TREASURER, AUDITOR = (Role.ADMIN, Role.MANAGER, Role.MEMBER_REP,
-                                           Role.TREASURER, Role.AUDITOR)
+ADMIN, MANAGER, REP, TREASURER, AUDITOR = (Role.ADMIN, Role.MANAGER, Role.MEMBER_REP, Role.TREASURER, Role.AUDITOR)
 ALL = tuple(Role)
 STAFF = (ADMIN, MANAGER)
 
@@ -39,21 +38,38 @@ def member_body(w: World) -> dict:
     from ..factories import new_siren, siret_of
 
     siren = new_siren()
-    return {"legal_name": "Nouvelle association", "short_name": "nouvelle", "kind": "other",
-            "siren": siren, "siret": siret_of(siren), "vat_regime": "outside_vat",
-            "contact_email": "n@example.org"}
+    return {
+        "legal_name": "Nouvelle association",
+        "short_name": "nouvelle",
+        "kind": "other",
+        "siren": siren,
+        "siret": siret_of(siren),
+        "vat_regime": "outside_vat",
+        "contact_email": "n@example.org",
+    }
 
 
 SITE = {"name": "Nouveau magasin", "kind": "supermarket", "latitude": 43.3, "longitude": 5.5}
 FUNDER = {"name": "Nouvelle fondation", "kind": "foundation"}
-CHARGE = {"label": "Frais", "period_start": "2026-11-01T00:00:00+01:00",
-          "period_end": "2026-12-01T00:00:00+01:00", "basis": "forfait", "amount": "10.00",
-          "nature": "services"}
+CHARGE = {
+    "label": "Frais",
+    "period_start": "2026-11-01T00:00:00+01:00",
+    "period_end": "2026-12-01T00:00:00+01:00",
+    "basis": "forfait",
+    "amount": "10.00",
+    "nature": "services",
+}
 
 BOOKERS = (ADMIN, MANAGER, REP)
 WEEK = "start=2027-02-01T00:00:00Z&end=2027-02-08T00:00:00Z"
-VEHICLE = {"name": "Jumper", "plate": "GH-123-AB", "kind": "van", "capacity_kg": 900, "capacity_m3": "10.00",
-           "capacity_pallets": 3}
+VEHICLE = {
+    "name": "Jumper",
+    "plate": "GH-123-AB",
+    "kind": "van",
+    "capacity_kg": 900,
+    "capacity_m3": "10.00",
+    "capacity_pallets": 3,
+}
 BOOKING = {"start": "2027-02-03T08:00:00+01:00", "end": "2027-02-03T12:00:00+01:00"}
 ZONE = {"name": "Sec", "temperature_class": "ambient", "capacity_pallets": 50, "area_m2": "80.00"}
 
@@ -61,20 +77,34 @@ CASES = [
     # members
     Case("list members", "GET", "/api/v1/members/", expect(200, ALL)),
     Case("read own member", "GET", "/api/v1/members/{a.member.id}", expect(200, ALL)),
-    Case("read other member", "GET", "/api/v1/members/{a.other_member.id}",
-         expect(200, (ADMIN, MANAGER, AUDITOR), 404)),
+    Case(
+        "read other member", "GET", "/api/v1/members/{a.other_member.id}", expect(200, (ADMIN, MANAGER, AUDITOR), 404)
+    ),
     Case("read member of other coordination", "GET", "/api/v1/members/{b.member.id}", everyone(404)),
     Case("create member", "POST", "/api/v1/members/", expect(201, STAFF), body="member"),
-    Case("update own member", "PATCH", "/api/v1/members/{a.member.id}", expect(200, STAFF),
-         body={"people_served_per_week": 120}),
-    Case("update other member", "PATCH", "/api/v1/members/{a.other_member.id}", expect(200, STAFF),
-         body={"people_served_per_week": 120}),
-    Case("update member of other coordination", "PATCH", "/api/v1/members/{b.member.id}",
-         expect(404, STAFF), body={"people_served_per_week": 1}),
-    Case("delete member in use", "DELETE", "/api/v1/members/{a.member.id}",
-         expect(409, STAFF)),
-    Case("delete member of other coordination", "DELETE", "/api/v1/members/{b.other_member.id}",
-         expect(404, STAFF)),
+    Case(
+        "update own member",
+        "PATCH",
+        "/api/v1/members/{a.member.id}",
+        expect(200, STAFF),
+        body={"people_served_per_week": 120},
+    ),
+    Case(
+        "update other member",
+        "PATCH",
+        "/api/v1/members/{a.other_member.id}",
+        expect(200, STAFF),
+        body={"people_served_per_week": 120},
+    ),
+    Case(
+        "update member of other coordination",
+        "PATCH",
+        "/api/v1/members/{b.member.id}",
+        expect(404, STAFF),
+        body={"people_served_per_week": 1},
+    ),
+    Case("delete member in use", "DELETE", "/api/v1/members/{a.member.id}", expect(409, STAFF)),
+    Case("delete member of other coordination", "DELETE", "/api/v1/members/{b.other_member.id}", expect(404, STAFF)),
     # sites
     Case("list sites", "GET", "/api/v1/sites/", expect(200, ALL)),
     Case("read site", "GET", "/api/v1/sites/{a.site.id}", expect(200, ALL)),
@@ -82,35 +112,52 @@ CASES = [
     Case("create site", "POST", "/api/v1/sites/", expect(201, STAFF), body=SITE),
     Case("update site", "PATCH", "/api/v1/sites/{a.site.id}", expect(200, STAFF), body={"notes": "quai 2"}),
     Case("delete site", "DELETE", "/api/v1/sites/{a.site.id}", expect(204, STAFF)),
-    Case("delete site of other coordination", "DELETE", "/api/v1/sites/{b.site.id}",
-         expect(404, STAFF)),
+    Case("delete site of other coordination", "DELETE", "/api/v1/sites/{b.site.id}", expect(404, STAFF)),
     # funders
     Case("list funders", "GET", "/api/v1/funders/", expect(200, ALL)),
     Case("read funder of other coordination", "GET", "/api/v1/funders/{b.funder.id}", everyone(404)),
     Case("create funder", "POST", "/api/v1/funders/", expect(201, STAFF), body=FUNDER),
-    Case("update funder", "PATCH", "/api/v1/funders/{a.funder.id}", expect(200, STAFF),
-         body={"contact_email": "f@example.org"}),
+    Case(
+        "update funder",
+        "PATCH",
+        "/api/v1/funders/{a.funder.id}",
+        expect(200, STAFF),
+        body={"contact_email": "f@example.org"},
+    ),
     Case("delete funder", "DELETE", "/api/v1/funders/{a.funder.id}", expect(204, STAFF)),
     # users
     Case("list users", "GET", "/api/v1/users/", expect(200, (ADMIN, MANAGER, AUDITOR))),
     Case("read me", "GET", "/api/v1/users/me", expect(200, ALL)),
     Case("read user", "GET", "/api/v1/users/{a.user_ids[auditor]}", expect(200, (ADMIN, MANAGER, AUDITOR))),
-    Case("read user of other coordination", "GET", "/api/v1/users/{b.user_ids[auditor]}",
-         expect(404, (ADMIN, MANAGER, AUDITOR))),
-    Case("create user", "POST", "/api/v1/users/", expect(201, (ADMIN,)),
-         body={"email": "new@example.org", "role": "auditor"}),
-    Case("update user", "PATCH", "/api/v1/users/{a.user_ids[auditor]}", expect(200, (ADMIN,)),
-         body={"name": "Renamed"}),
-    Case("remove user of other coordination", "DELETE", "/api/v1/users/{b.user_ids[auditor]}",
-         expect(404, (ADMIN,))),
+    Case(
+        "read user of other coordination",
+        "GET",
+        "/api/v1/users/{b.user_ids[auditor]}",
+        expect(404, (ADMIN, MANAGER, AUDITOR)),
+    ),
+    Case(
+        "create user",
+        "POST",
+        "/api/v1/users/",
+        expect(201, (ADMIN,)),
+        body={"email": "new@example.org", "role": "auditor"},
+    ),
+    Case(
+        "update user", "PATCH", "/api/v1/users/{a.user_ids[auditor]}", expect(200, (ADMIN,)), body={"name": "Renamed"}
+    ),
+    Case("remove user of other coordination", "DELETE", "/api/v1/users/{b.user_ids[auditor]}", expect(404, (ADMIN,))),
     # tokens
     Case("list tokens", "GET", "/api/v1/tokens/", expect(200, ALL)),
     Case("create token", "POST", "/api/v1/tokens/", expect(201, ALL), body={"name": "laptop"}),
     # charges
     Case("list charges", "GET", "/api/v1/charges/", expect(200, ALL)),
     Case("read own member's charge", "GET", "/api/v1/charges/{charge_own}", expect(200, ALL)),
-    Case("read other member's charge", "GET", "/api/v1/charges/{charge_other}",
-         expect(200, (ADMIN, MANAGER, AUDITOR), 404)),
+    Case(
+        "read other member's charge",
+        "GET",
+        "/api/v1/charges/{charge_other}",
+        expect(200, (ADMIN, MANAGER, AUDITOR), 404),
+    ),
     Case("read charge of other coordination", "GET", "/api/v1/charges/{charge_b}", everyone(404)),
     Case("add manual charge", "POST", "/api/v1/charges/", expect(201, STAFF), body="charge"),
     # vehicles
@@ -124,27 +171,58 @@ CASES = [
     Case("free/busy", "GET", "/api/v1/vehicles/{vehicle}/freebusy?" + WEEK, expect(200, ALL)),
     Case("free/busy of other coordination", "GET", "/api/v1/vehicles/{vehicle_b}/freebusy?" + WEEK, everyone(404)),
     Case("list blackouts", "GET", "/api/v1/vehicles/{vehicle}/blackouts", expect(200, ALL)),
-    Case("add blackout", "POST", "/api/v1/vehicles/{vehicle}/blackouts", expect(201, STAFF),
-         body={"start": "2027-03-01T00:00:00Z", "end": "2027-03-02T00:00:00Z", "reason": "Vidange"}),
+    Case(
+        "add blackout",
+        "POST",
+        "/api/v1/vehicles/{vehicle}/blackouts",
+        expect(201, STAFF),
+        body={"start": "2027-03-01T00:00:00Z", "end": "2027-03-02T00:00:00Z", "reason": "Vidange"},
+    ),
     Case("remove blackout", "DELETE", "/api/v1/vehicles/{vehicle}/blackouts/{blackout}", expect(204, STAFF)),
     # vehicle bookings
     Case("list bookings", "GET", "/api/v1/vehicle-bookings/", expect(200, ALL)),
     Case("read own booking", "GET", "/api/v1/vehicle-bookings/{booking_own}", expect(200, ALL)),
-    Case("read other member's booking", "GET", "/api/v1/vehicle-bookings/{booking_other}",
-         expect(200, (ADMIN, MANAGER, AUDITOR), 404)),
+    Case(
+        "read other member's booking",
+        "GET",
+        "/api/v1/vehicle-bookings/{booking_other}",
+        expect(200, (ADMIN, MANAGER, AUDITOR), 404),
+    ),
     Case("read booking of other coordination", "GET", "/api/v1/vehicle-bookings/{booking_b}", everyone(404)),
     Case("book a vehicle", "POST", "/api/v1/vehicle-bookings/", expect(201, BOOKERS), body="booking"),
     Case("book a series", "POST", "/api/v1/vehicle-bookings/recurring", expect(201, BOOKERS), body="series"),
-    Case("confirm request", "POST", "/api/v1/vehicle-bookings/{booking_requested}/confirm", expect(200, STAFF), body={}),
-    Case("reject request", "POST", "/api/v1/vehicle-bookings/{booking_requested}/reject", expect(200, STAFF),
-         body={"reason": "Véhicule réservé à la ramasse"}),
+    Case(
+        "confirm request", "POST", "/api/v1/vehicle-bookings/{booking_requested}/confirm", expect(200, STAFF), body={}
+    ),
+    Case(
+        "reject request",
+        "POST",
+        "/api/v1/vehicle-bookings/{booking_requested}/reject",
+        expect(200, STAFF),
+        body={"reason": "Véhicule réservé à la ramasse"},
+    ),
     Case("cancel own booking", "POST", "/api/v1/vehicle-bookings/{booking_own}/cancel", expect(200, BOOKERS), body={}),
-    Case("cancel other member's booking", "POST", "/api/v1/vehicle-bookings/{booking_other}/cancel",
-         expect(200, STAFF) | {REP: 404}, body={}),
-    Case("check out", "POST", "/api/v1/vehicle-bookings/{booking_own}/checkout", expect(200, BOOKERS),
-         body={"odometer_km": 15010}),
-    Case("return", "POST", "/api/v1/vehicle-bookings/{booking_out}/return", expect(200, BOOKERS),
-         body={"odometer_km": 15040, "at": "2027-02-05T12:00:00Z"}),
+    Case(
+        "cancel other member's booking",
+        "POST",
+        "/api/v1/vehicle-bookings/{booking_other}/cancel",
+        expect(200, STAFF) | {REP: 404},
+        body={},
+    ),
+    Case(
+        "check out",
+        "POST",
+        "/api/v1/vehicle-bookings/{booking_own}/checkout",
+        expect(200, BOOKERS),
+        body={"odometer_km": 15010},
+    ),
+    Case(
+        "return",
+        "POST",
+        "/api/v1/vehicle-bookings/{booking_out}/return",
+        expect(200, BOOKERS),
+        body={"odometer_km": 15040, "at": "2027-02-05T12:00:00Z"},
+    ),
     # quotas and calendar feeds
     Case("list quotas", "GET", "/api/v1/vehicle-quotas/", expect(200, ALL)),
     Case("read quota", "GET", "/api/v1/vehicle-quotas/{quota}", expect(200, ALL)),
@@ -152,8 +230,7 @@ CASES = [
     Case("update quota", "PATCH", "/api/v1/vehicle-quotas/{quota}", expect(200, STAFF), body={"max_hours_per_week": 9}),
     Case("delete quota", "DELETE", "/api/v1/vehicle-quotas/{quota}", expect(204, STAFF)),
     Case("list calendar feeds", "GET", "/api/v1/calendar-feeds/", expect(200, ALL)),
-    Case("subscribe to own member's calendar", "POST", "/api/v1/calendar-feeds/", expect(201, ALL),
-         body="feed"),
+    Case("subscribe to own member's calendar", "POST", "/api/v1/calendar-feeds/", expect(201, ALL), body="feed"),
     Case("revoke the admin's feed", "DELETE", "/api/v1/calendar-feeds/{feed}", expect(204, (ADMIN,), 404)),
     # storage
     Case("list zones", "GET", "/api/v1/storage-zones/", expect(200, ALL)),
@@ -165,24 +242,47 @@ CASES = [
     Case("zone occupancy", "GET", "/api/v1/storage-zones/{zone}/occupancy?" + WEEK, expect(200, ALL)),
     Case("list storage bookings", "GET", "/api/v1/storage-bookings/", expect(200, ALL)),
     Case("read own storage booking", "GET", "/api/v1/storage-bookings/{storage_own}", expect(200, ALL)),
-    Case("read other member's storage booking", "GET", "/api/v1/storage-bookings/{storage_other}",
-         expect(200, (ADMIN, MANAGER, AUDITOR), 404)),
+    Case(
+        "read other member's storage booking",
+        "GET",
+        "/api/v1/storage-bookings/{storage_other}",
+        expect(200, (ADMIN, MANAGER, AUDITOR), 404),
+    ),
     Case("book storage", "POST", "/api/v1/storage-bookings/", expect(201, BOOKERS), body="storage"),
     Case("cancel own storage booking", "POST", "/api/v1/storage-bookings/{storage_own}/cancel", expect(200, BOOKERS)),
-    Case("end own storage booking", "POST", "/api/v1/storage-bookings/{storage_own}/end", expect(200, BOOKERS),
-         body={"end": "2027-02-04T00:00:00Z"}),
-    Case("charge storage", "POST", "/api/v1/storage-bookings/charge", expect(201, STAFF),
-         body={"until": "2027-02-05T00:00:00Z"}),
+    Case(
+        "end own storage booking",
+        "POST",
+        "/api/v1/storage-bookings/{storage_own}/end",
+        expect(200, BOOKERS),
+        body={"end": "2027-02-04T00:00:00Z"},
+    ),
+    Case(
+        "charge storage",
+        "POST",
+        "/api/v1/storage-bookings/charge",
+        expect(201, STAFF),
+        body={"until": "2027-02-05T00:00:00Z"},
+    ),
     Case("split warehouse costs", "POST", "/api/v1/warehouse-costs/", expect(201, STAFF), body="costs"),
     # coordinations
     Case("list coordinations", "GET", "/api/v1/coordinations/", expect(200, ALL)),
     Case("read own coordination", "GET", "/api/v1/coordinations/{a.coordination.id}", expect(200, ALL)),
     Case("read other coordination", "GET", "/api/v1/coordinations/{b.coordination.id}", everyone(404)),
-    Case("update own coordination", "PATCH", "/api/v1/coordinations/{a.coordination.id}",
-         expect(200, (ADMIN,)), body={"name": "Renamed"}),
-    Case("create coordination (not platform admin)", "POST", "/api/v1/coordinations/",
-         everyone(403), body={"slug": "gamma", "name": "G", "legal_name": "G",
-                                "vat_regime": "outside_vat"}),
+    Case(
+        "update own coordination",
+        "PATCH",
+        "/api/v1/coordinations/{a.coordination.id}",
+        expect(200, (ADMIN,)),
+        body={"name": "Renamed"},
+    ),
+    Case(
+        "create coordination (not platform admin)",
+        "POST",
+        "/api/v1/coordinations/",
+        everyone(403),
+        body={"slug": "gamma", "name": "G", "legal_name": "G", "vat_regime": "outside_vat"},
+    ),
 ]
 
 
@@ -190,59 +290,115 @@ CASES = [
 def charges(world, session):
     from datetime import UTC, datetime
 
-    from logipool.models import (BookingStatus, CalendarFeed, ChargeSource, Nature, StorageBooking,
-                                 StorageStatus, VehicleBlackout, VehicleBooking, VehicleQuota)
+    from logipool.models import (
+        BookingStatus,
+        CalendarFeed,
+        ChargeSource,
+        Nature,
+        StorageBooking,
+        StorageStatus,
+        VehicleBlackout,
+        VehicleBooking,
+        VehicleQuota,
+    )
     from logipool.services.ledger import ChargeDraft, Payer, post_charges
 
     from ..factories import make_vehicle, make_zone
 
     def post(tenant, member, key):
-        d = ChargeDraft(Payer(member.id), ChargeSource.MANUAL, None, key, "x",
-                        datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC),
-                        "manual", "forfait", 1000, Nature.SERVICES)
+        d = ChargeDraft(
+            Payer(member.id),
+            ChargeSource.MANUAL,
+            None,
+            key,
+            "x",
+            datetime(2026, 11, 1, tzinfo=UTC),
+            datetime(2026, 12, 1, tzinfo=UTC),
+            "manual",
+            "forfait",
+            1000,
+            Nature.SERVICES,
+        )
         return post_charges(session, tenant.coordination.id, [d])[0].id
 
-    ids = {"charge_own": post(world.a, world.a.member, "k1"),
-           "charge_other": post(world.a, world.a.other_member, "k2"),
-           "charge_b": post(world.b, world.b.member, "k3")}
+    ids = {
+        "charge_own": post(world.a, world.a.member, "k1"),
+        "charge_other": post(world.a, world.a.other_member, "k2"),
+        "charge_b": post(world.b, world.b.member, "k3"),
+    }
     va, vb = make_vehicle(session, world.a.coordination), make_vehicle(session, world.b.coordination)
     za, zb = make_zone(session, world.a.coordination), make_zone(session, world.b.coordination)
 
     def booking(vehicle, tenant, member, day, status=BookingStatus.CONFIRMED, **kw):
         start = datetime(2027, 2, day, 8, tzinfo=UTC)
-        b = VehicleBooking(coordination_id=tenant.coordination.id, vehicle_id=vehicle.id, member_id=member.id,
-                           start_at=start, end_at=start.replace(hour=12), block_end=start.replace(hour=13),
-                           status=status, **kw)
+        b = VehicleBooking(
+            coordination_id=tenant.coordination.id,
+            vehicle_id=vehicle.id,
+            member_id=member.id,
+            start_at=start,
+            end_at=start.replace(hour=12),
+            block_end=start.replace(hour=13),
+            status=status,
+            **kw,
+        )
         session.add(b)
         session.flush()
         return b.id
 
     def storage(zone, tenant, member):
-        b = StorageBooking(coordination_id=tenant.coordination.id, zone_id=zone.id, member_id=member.id, pallets=2,
-                           start_at=datetime(2027, 2, 1, tzinfo=UTC), end_at=datetime(2027, 2, 10, tzinfo=UTC),
-                           status=StorageStatus.CONFIRMED)
+        b = StorageBooking(
+            coordination_id=tenant.coordination.id,
+            zone_id=zone.id,
+            member_id=member.id,
+            pallets=2,
+            start_at=datetime(2027, 2, 1, tzinfo=UTC),
+            end_at=datetime(2027, 2, 10, tzinfo=UTC),
+            status=StorageStatus.CONFIRMED,
+        )
         session.add(b)
         session.flush()
         return b.id
 
     quota = VehicleQuota(coordination_id=world.a.coordination.id, max_hours_per_week=20)
-    blackout = VehicleBlackout(coordination_id=world.a.coordination.id, vehicle_id=va.id, reason="Révision",
-                               start_at=datetime(2027, 4, 1, tzinfo=UTC), end_at=datetime(2027, 4, 2, tzinfo=UTC))
-    feed = CalendarFeed(coordination_id=world.a.coordination.id, member_id=world.a.member.id, token_hash="0" * 64,
-                        created_by_id=world.a.user_ids[Role.ADMIN])
+    blackout = VehicleBlackout(
+        coordination_id=world.a.coordination.id,
+        vehicle_id=va.id,
+        reason="Révision",
+        start_at=datetime(2027, 4, 1, tzinfo=UTC),
+        end_at=datetime(2027, 4, 2, tzinfo=UTC),
+    )
+    feed = CalendarFeed(
+        coordination_id=world.a.coordination.id,
+        member_id=world.a.member.id,
+        token_hash="0" * 64,
+        created_by_id=world.a.user_ids[Role.ADMIN],
+    )
     session.add_all([quota, blackout, feed])
     session.flush()
     ids |= {
-        "vehicle": va.id, "vehicle_b": vb.id, "zone": za.id, "zone_b": zb.id, "site_warehouse": za.site_id,
+        "vehicle": va.id,
+        "vehicle_b": vb.id,
+        "zone": za.id,
+        "zone_b": zb.id,
+        "site_warehouse": za.site_id,
         "booking_own": booking(va, world.a, world.a.member, 1),
         "booking_other": booking(va, world.a, world.a.other_member, 2),
         "booking_requested": booking(va, world.a, world.a.member, 4, BookingStatus.REQUESTED),
-        "booking_out": booking(va, world.a, world.a.member, 5, BookingStatus.CHECKED_OUT,
-                               checkout_at=datetime(2027, 2, 5, 8, tzinfo=UTC), checkout_odometer_km=15000),
+        "booking_out": booking(
+            va,
+            world.a,
+            world.a.member,
+            5,
+            BookingStatus.CHECKED_OUT,
+            checkout_at=datetime(2027, 2, 5, 8, tzinfo=UTC),
+            checkout_odometer_km=15000,
+        ),
         "booking_b": booking(vb, world.b, world.b.member, 1),
         "storage_own": storage(za, world.a, world.a.member),
         "storage_other": storage(za, world.a, world.a.other_member),
-        "quota": quota.id, "blackout": blackout.id, "feed": feed.id,
+        "quota": quota.id,
+        "blackout": blackout.id,
+        "feed": feed.id,
     }
     session.commit()
     return ids
@@ -261,18 +417,33 @@ def test_matrix(client, world, charges, case, role):
     elif body == "booking":
         body = BOOKING | {"vehicle_id": charges["vehicle"], "member_id": world.a.member.id}
     elif body == "series":
-        body = {"vehicle_id": charges["vehicle"], "member_id": world.a.member.id, "rrule": "FREQ=WEEKLY;COUNT=2",
-                "first_start": "2027-03-10T08:00:00", "duration_minutes": 120}
+        body = {
+            "vehicle_id": charges["vehicle"],
+            "member_id": world.a.member.id,
+            "rrule": "FREQ=WEEKLY;COUNT=2",
+            "first_start": "2027-03-10T08:00:00",
+            "duration_minutes": 120,
+        }
     elif body == "feed":
         body = {"member_id": world.a.member.id}
     elif body == "zone":
         body = ZONE | {"site_id": charges["site_warehouse"]}
     elif body == "storage":
-        body = {"zone_id": charges["zone"], "member_id": world.a.member.id, "pallets": 3,
-                "start": "2027-02-02T00:00:00Z", "end": "2027-02-06T00:00:00Z"}
+        body = {
+            "zone_id": charges["zone"],
+            "member_id": world.a.member.id,
+            "pallets": 3,
+            "start": "2027-02-02T00:00:00Z",
+            "end": "2027-02-06T00:00:00Z",
+        }
     elif body == "costs":
-        body = {"site_id": charges["site_warehouse"], "start": "2027-02-01T00:00:00Z", "end": "2027-03-01T00:00:00Z",
-                "total_cost": "1000.00", "funders": [{"funder_id": world.a.funder.id, "percent": "50"}]}
+        body = {
+            "site_id": charges["site_warehouse"],
+            "start": "2027-02-01T00:00:00Z",
+            "end": "2027-03-01T00:00:00Z",
+            "total_cost": "1000.00",
+            "funders": [{"funder_id": world.a.funder.id, "percent": "50"}],
+        }
     response = client.open(path, method=case.method, json=body, headers=world.a.headers(role))
     assert response.status_code == case.expected[role], response.get_data(as_text=True)
     if response.status_code >= 400:

@@ -63,9 +63,18 @@ def test_simultaneous_vehicle_bookings_never_double_book(server, world, session)
     for i in range(CLIENTS):
         slot = i // 2  # 16 slots of one hour, each wanted by two clients
         start = base + timedelta(hours=slot)
-        requests.append(("/api/v1/vehicle-bookings/", {"vehicle_id": truck.id, "member_id": world.a.member.id,
-                                                       "start": start.isoformat(),
-                                                       "end": (start + timedelta(hours=1)).isoformat()}, token))
+        requests.append(
+            (
+                "/api/v1/vehicle-bookings/",
+                {
+                    "vehicle_id": truck.id,
+                    "member_id": world.a.member.id,
+                    "start": start.isoformat(),
+                    "end": (start + timedelta(hours=1)).isoformat(),
+                },
+                token,
+            )
+        )
     results = fire(server, requests)
     statuses = sorted(s for s, _ in results)
     assert statuses.count(201) == CLIENTS // 2, results
@@ -73,19 +82,31 @@ def test_simultaneous_vehicle_bookings_never_double_book(server, world, session)
     for status, body in results:
         if status == 409:
             assert body["conflict"]["booking_id"]
-    rows = session.scalars(select(VehicleBooking).where(VehicleBooking.status.in_(HOLDING_STATUSES))
-                           .order_by(VehicleBooking.start_at)).all()
+    rows = session.scalars(
+        select(VehicleBooking).where(VehicleBooking.status.in_(HOLDING_STATUSES)).order_by(VehicleBooking.start_at)
+    ).all()
     assert len(rows) == CLIENTS // 2
-    assert all(a.block_end <= b.start_at for a, b in zip(rows, rows[1:]))
+    assert all(a.block_end <= b.start_at for a, b in zip(rows, rows[1:], strict=False))
 
 
 def test_simultaneous_storage_bookings_never_exceed_capacity(server, world, session):
     zone = make_zone(session, world.a.coordination, capacity=10)
     session.commit()
     members = [world.a.member.id, world.a.other_member.id]
-    requests = [("/api/v1/storage-bookings/", {"zone_id": zone.id, "member_id": members[i % 2], "pallets": 1,
-                                               "start": "2027-03-01T00:00:00Z", "end": "2027-03-15T00:00:00Z"},
-                 world.a.tokens[Role.MANAGER]) for i in range(CLIENTS)]
+    requests = [
+        (
+            "/api/v1/storage-bookings/",
+            {
+                "zone_id": zone.id,
+                "member_id": members[i % 2],
+                "pallets": 1,
+                "start": "2027-03-01T00:00:00Z",
+                "end": "2027-03-15T00:00:00Z",
+            },
+            world.a.tokens[Role.MANAGER],
+        )
+        for i in range(CLIENTS)
+    ]
     results = fire(server, requests)
     assert sorted(s for s, _ in results).count(201) == 10, results
     assert all(s in (201, 409) for s, _ in results)
@@ -99,13 +120,21 @@ def test_exclusion_constraint_guards_the_database_itself(app, world, session, di
     session.commit()
     insert = text(
         "INSERT INTO vehicle_booking (coordination_id, vehicle_id, member_id, start_at, end_at, block_end, status, "
-        "purpose, notes, created_at) VALUES (:c, :v, :m, :s, :e, :e, :st, '', '', now())")
+        "purpose, notes, created_at) VALUES (:c, :v, :m, :s, :e, :e, :st, '', '', now())"
+    )
     values = dict(c=world.a.coordination.id, v=truck.id, m=world.a.member.id)
-    session.execute(insert, values | dict(s=datetime(2027, 5, 1, 8, tzinfo=UTC), e=datetime(2027, 5, 1, 12, tzinfo=UTC),
-                                          st="confirmed"))
-    session.execute(insert, values | dict(s=datetime(2027, 5, 1, 10, tzinfo=UTC), e=datetime(2027, 5, 1, 14, tzinfo=UTC),
-                                          st="requested"))  # requests do not hold the vehicle
+    session.execute(
+        insert,
+        values | dict(s=datetime(2027, 5, 1, 8, tzinfo=UTC), e=datetime(2027, 5, 1, 12, tzinfo=UTC), st="confirmed"),
+    )
+    session.execute(
+        insert,
+        values | dict(s=datetime(2027, 5, 1, 10, tzinfo=UTC), e=datetime(2027, 5, 1, 14, tzinfo=UTC), st="requested"),
+    )  # requests do not hold the vehicle
     with pytest.raises(IntegrityError, match="ex_vehicle_booking_no_overlap"):
-        session.execute(insert, values | dict(s=datetime(2027, 5, 1, 11, tzinfo=UTC),
-                                              e=datetime(2027, 5, 1, 13, tzinfo=UTC), st="confirmed"))
+        session.execute(
+            insert,
+            values
+            | dict(s=datetime(2027, 5, 1, 11, tzinfo=UTC), e=datetime(2027, 5, 1, 13, tzinfo=UTC), st="confirmed"),
+        )
     session.rollback()

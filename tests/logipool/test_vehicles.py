@@ -58,7 +58,9 @@ def test_member_request_waits_and_confirmation_rejects_overlapping_requests(clie
     assert mine["status"] == "requested" and mine["member_id"] == world.a.member.id
     other = book(client, world, truck.id, at(2), at(6), member_id=world.a.other_member.id)
     assert other.status_code == 201  # staff booking confirmed over a mere request
-    refreshed = client.get(f"/api/v1/vehicle-bookings/{mine['id']}", headers=world.a.headers(Role.MEMBER_REP)).get_json()
+    refreshed = client.get(
+        f"/api/v1/vehicle-bookings/{mine['id']}", headers=world.a.headers(Role.MEMBER_REP)
+    ).get_json()
     assert refreshed["status"] == "rejected"
     assert str(other.get_json()["id"]) in refreshed["decision_reason"]
     # a request can no longer take that slot
@@ -69,14 +71,21 @@ def test_manager_confirms_or_rejects_requests(client, world, truck):
     h = world.a.headers(Role.MANAGER)
     r1 = book(client, world, truck.id, at(0), at(2), role=Role.MEMBER_REP).get_json()
     r2 = book(client, world, truck.id, at(1), at(3), role=Role.MEMBER_REP).get_json()
-    assert_problem(client.post(f"/api/v1/vehicle-bookings/{r1['id']}/confirm", json={},
-                               headers=world.a.headers(Role.MEMBER_REP)), 403)
-    assert client.post(f"/api/v1/vehicle-bookings/{r1['id']}/confirm", json={}, headers=h).get_json()["status"] == "confirmed"
+    assert_problem(
+        client.post(f"/api/v1/vehicle-bookings/{r1['id']}/confirm", json={}, headers=world.a.headers(Role.MEMBER_REP)),
+        403,
+    )
+    assert (
+        client.post(f"/api/v1/vehicle-bookings/{r1['id']}/confirm", json={}, headers=h).get_json()["status"]
+        == "confirmed"
+    )
     assert client.get(f"/api/v1/vehicle-bookings/{r2['id']}", headers=h).get_json()["status"] == "rejected"
     r3 = book(client, world, truck.id, at(10), at(12), role=Role.MEMBER_REP).get_json()
     no_reason = client.post(f"/api/v1/vehicle-bookings/{r3['id']}/reject", json={}, headers=h)
     assert "reason" in assert_problem(no_reason, 422)["errors"]
-    rejected = client.post(f"/api/v1/vehicle-bookings/{r3['id']}/reject", json={"reason": "Camion en révision"}, headers=h)
+    rejected = client.post(
+        f"/api/v1/vehicle-bookings/{r3['id']}/reject", json={"reason": "Camion en révision"}, headers=h
+    )
     assert rejected.get_json()["decision_reason"] == "Camion en révision"
     assert_problem(client.post(f"/api/v1/vehicle-bookings/{r3['id']}/confirm", json={}, headers=h), 409)
 
@@ -89,14 +98,18 @@ def test_auto_confirm_vehicle(client, world, session):
 
 def test_blackouts_block_bookings(client, world, truck):
     h = world.a.headers(Role.MANAGER)
-    r = client.post(f"/api/v1/vehicles/{truck.id}/blackouts", json={"start": at(0), "end": at(24), "reason": "Contrôle technique"},
-                    headers=h)
+    r = client.post(
+        f"/api/v1/vehicles/{truck.id}/blackouts",
+        json={"start": at(0), "end": at(24), "reason": "Contrôle technique"},
+        headers=h,
+    )
     assert r.status_code == 201
     problem = assert_problem(book(client, world, truck.id, at(10), at(12)), 409)
     assert "Contrôle technique" in problem["detail"]
     assert book(client, world, truck.id, at(24), at(26)).status_code == 201
-    over = client.post(f"/api/v1/vehicles/{truck.id}/blackouts", json={"start": at(25), "end": at(30), "reason": "Pneus"},
-                       headers=h)
+    over = client.post(
+        f"/api/v1/vehicles/{truck.id}/blackouts", json={"start": at(25), "end": at(30), "reason": "Pneus"}, headers=h
+    )
     assert_problem(over, 409)
 
 
@@ -117,7 +130,10 @@ def test_bad_periods_are_refused_naming_the_field(client, world, truck, start, e
 def test_only_staff_record_past_bookings(client, world, truck):
     past_start = (datetime.now(UTC) - timedelta(days=2)).isoformat()
     past_end = (datetime.now(UTC) - timedelta(days=2) + timedelta(hours=3)).isoformat()
-    assert "start" in assert_problem(book(client, world, truck.id, past_start, past_end, role=Role.MEMBER_REP), 422)["errors"]
+    assert (
+        "start"
+        in assert_problem(book(client, world, truck.id, past_start, past_end, role=Role.MEMBER_REP), 422)["errors"]
+    )
     assert book(client, world, truck.id, past_start, past_end).status_code == 201
 
 
@@ -137,25 +153,46 @@ def test_representative_cannot_book_for_another_member(client, world, truck):
 
 def test_fair_use_quota(client, world, truck):
     h = world.a.headers(Role.MANAGER)
-    q = client.post("/api/v1/vehicle-quotas/", json={"vehicle_kind": "refrigerated_truck", "max_hours_per_week": 6},
-                    headers=h)
+    q = client.post(
+        "/api/v1/vehicle-quotas/", json={"vehicle_kind": "refrigerated_truck", "max_hours_per_week": 6}, headers=h
+    )
     assert q.status_code == 201
     monday = FUTURE - timedelta(days=FUTURE.weekday()) + timedelta(hours=8 - FUTURE.hour)
-    first = book(client, world, truck.id, monday.isoformat(), (monday + timedelta(hours=4)).isoformat(), role=Role.MEMBER_REP)
+    first = book(
+        client, world, truck.id, monday.isoformat(), (monday + timedelta(hours=4)).isoformat(), role=Role.MEMBER_REP
+    )
     assert first.status_code == 201
-    over = book(client, world, truck.id, (monday + timedelta(days=1)).isoformat(),
-                (monday + timedelta(days=1, hours=3)).isoformat(), role=Role.MEMBER_REP)
+    over = book(
+        client,
+        world,
+        truck.id,
+        (monday + timedelta(days=1)).isoformat(),
+        (monday + timedelta(days=1, hours=3)).isoformat(),
+        role=Role.MEMBER_REP,
+    )
     problem = assert_problem(over, 422)
     assert problem["type"] == "/problems/quota-exceeded" and "6 h per week" in problem["detail"]
-    staff = book(client, world, truck.id, (monday + timedelta(days=1)).isoformat(),
-                 (monday + timedelta(days=1, hours=3)).isoformat(), override_quota=True)
+    staff = book(
+        client,
+        world,
+        truck.id,
+        (monday + timedelta(days=1)).isoformat(),
+        (monday + timedelta(days=1, hours=3)).isoformat(),
+        override_quota=True,
+    )
     assert staff.status_code == 201
 
 
 def test_recurring_round_keeps_local_time_across_daylight_saving(client, world, truck):
     # Tuesdays and Fridays 08:00-12:00 Paris time around the change to summer time (28 March 2027)
-    body = {"vehicle_id": truck.id, "member_id": world.a.member.id, "rrule": "FREQ=WEEKLY;BYDAY=TU,FR;UNTIL=20270410",
-            "first_start": "2027-03-16T08:00:00", "duration_minutes": 240, "purpose": "Ramasse"}
+    body = {
+        "vehicle_id": truck.id,
+        "member_id": world.a.member.id,
+        "rrule": "FREQ=WEEKLY;BYDAY=TU,FR;UNTIL=20270410",
+        "first_start": "2027-03-16T08:00:00",
+        "duration_minutes": 240,
+        "purpose": "Ramasse",
+    }
     r = client.post("/api/v1/vehicle-bookings/recurring", json=body, headers=world.a.headers(Role.MANAGER))
     assert r.status_code == 201, r.get_json()
     created = r.get_json()["created"]
@@ -168,12 +205,19 @@ def test_recurring_round_keeps_local_time_across_daylight_saving(client, world, 
 def test_recurring_conflicts_are_reported_all_or_none_or_skipped(client, world, truck):
     h = world.a.headers(Role.MANAGER)
     assert book(client, world, truck.id, "2027-01-08T09:00:00+01:00", "2027-01-08T10:00:00+01:00").status_code == 201
-    body = {"vehicle_id": truck.id, "member_id": world.a.member.id, "rrule": "FREQ=WEEKLY;BYDAY=FR;COUNT=4",
-            "first_start": "2027-01-01T08:00:00", "duration_minutes": 240}
+    body = {
+        "vehicle_id": truck.id,
+        "member_id": world.a.member.id,
+        "rrule": "FREQ=WEEKLY;BYDAY=FR;COUNT=4",
+        "first_start": "2027-01-01T08:00:00",
+        "duration_minutes": 240,
+    }
     refused = assert_problem(client.post("/api/v1/vehicle-bookings/recurring", json=body, headers=h), 409)
     assert len(refused["occurrences"]) == 1 and refused["occurrences"][0]["start"].startswith("2027-01-08T07:00")
     assert client.get("/api/v1/vehicle-bookings/", headers=h).get_json()["total"] == 1  # nothing booked
-    skipped = client.post("/api/v1/vehicle-bookings/recurring", json=body | {"on_conflict": "skip"}, headers=h).get_json()
+    skipped = client.post(
+        "/api/v1/vehicle-bookings/recurring", json=body | {"on_conflict": "skip"}, headers=h
+    ).get_json()
     assert len(skipped["created"]) == 3 and len(skipped["skipped"]) == 1
 
 
@@ -186,8 +230,13 @@ def test_recurring_conflicts_are_reported_all_or_none_or_skipped(client, world, 
     ],
 )
 def test_bad_rules(client, world, truck, rule, message):
-    body = {"vehicle_id": truck.id, "member_id": world.a.member.id, "rrule": rule,
-            "first_start": "2027-01-01T08:00:00", "duration_minutes": 60}
+    body = {
+        "vehicle_id": truck.id,
+        "member_id": world.a.member.id,
+        "rrule": rule,
+        "first_start": "2027-01-01T08:00:00",
+        "duration_minutes": 60,
+    }
     r = client.post("/api/v1/vehicle-bookings/recurring", json=body, headers=world.a.headers(Role.MANAGER))
     assert message in assert_problem(r, 422)["errors"]["rrule"][0]
 
@@ -195,16 +244,25 @@ def test_bad_rules(client, world, truck, rule, message):
 def test_checkout_return_and_the_usage_charge(client, world, truck, session):
     h = world.a.headers(Role.MANAGER)
     b = book(client, world, truck.id, at(0), at(4)).get_json()
-    out = client.post(f"/api/v1/vehicle-bookings/{b['id']}/checkout", json={"odometer_km": 15230, "at": at(0)}, headers=h)
+    out = client.post(
+        f"/api/v1/vehicle-bookings/{b['id']}/checkout", json={"odometer_km": 15230, "at": at(0)}, headers=h
+    )
     assert out.get_json()["status"] == "checked_out"
-    backwards = client.post(f"/api/v1/vehicle-bookings/{b['id']}/return", json={"odometer_km": 15000, "at": at(4)}, headers=h)
+    backwards = client.post(
+        f"/api/v1/vehicle-bookings/{b['id']}/return", json={"odometer_km": 15000, "at": at(4)}, headers=h
+    )
     assert "backwards" in assert_problem(backwards, 422)["errors"]["odometer_km"][0]
-    absurd = client.post(f"/api/v1/vehicle-bookings/{b['id']}/return", json={"odometer_km": 25230, "at": at(4)}, headers=h)
+    absurd = client.post(
+        f"/api/v1/vehicle-bookings/{b['id']}/return", json={"odometer_km": 25230, "at": at(4)}, headers=h
+    )
     assert "plausible" in assert_problem(absurd, 422)["errors"]["odometer_km"][0]
     assert session.scalars(select(Charge)).all() == []
     session.rollback()
-    back = client.post(f"/api/v1/vehicle-bookings/{b['id']}/return",
-                       json={"odometer_km": 15268, "at": at(4.2), "notes": "RAS"}, headers=h).get_json()
+    back = client.post(
+        f"/api/v1/vehicle-bookings/{b['id']}/return",
+        json={"odometer_km": 15268, "at": at(4.2), "notes": "RAS"},
+        headers=h,
+    ).get_json()
     assert back["status"] == "returned" and back["distance_km"] == 38
     charge = client.get("/api/v1/charges/?source_type=vehicle_booking", headers=h).get_json()["items"][0]
     # 1 day × 25.00 + 4 h × 6.00 + 38 km × 0.45 = 25.00 + 24.00 + 17.10
@@ -236,12 +294,15 @@ def test_availability_search_and_free_busy(client, world, session):
     session.commit()
     assert book(client, world, busy.id, at(-1), at(1)).status_code == 201
     h = world.a.headers(Role.MEMBER_REP)
-    r = client.get(f"/api/v1/vehicles/availability?start={at(0)}&end={at(4)}&min_pallets=3&chilled=true"
-                   .replace("+", "%2B"), headers=h)
+    r = client.get(
+        f"/api/v1/vehicles/availability?start={at(0)}&end={at(4)}&min_pallets=3&chilled=true".replace("+", "%2B"),
+        headers=h,
+    )
     assert [v["id"] for v in r.get_json()] == [fridge.id]
     assert {small.id, dry.id}.isdisjoint(v["id"] for v in r.get_json())
-    fb = client.get(f"/api/v1/vehicles/{busy.id}/freebusy?start={at(-2)}&end={at(3)}".replace("+", "%2B"),
-                    headers=h).get_json()
+    fb = client.get(
+        f"/api/v1/vehicles/{busy.id}/freebusy?start={at(-2)}&end={at(3)}".replace("+", "%2B"), headers=h
+    ).get_json()
     kinds = [x["kind"] for x in fb["busy"]]
     assert kinds == ["booking", "buffer"]
     assert fb["busy"][0]["member_id"] == world.a.member.id  # the representative's own booking
@@ -250,8 +311,10 @@ def test_availability_search_and_free_busy(client, world, session):
 
 def test_free_busy_hides_other_members(client, world, truck):
     book(client, world, truck.id, at(0), at(1), member_id=world.a.other_member.id)
-    fb = client.get(f"/api/v1/vehicles/{truck.id}/freebusy?start={at(-1)}&end={at(2)}".replace("+", "%2B"),
-                    headers=world.a.headers(Role.MEMBER_REP)).get_json()
+    fb = client.get(
+        f"/api/v1/vehicles/{truck.id}/freebusy?start={at(-1)}&end={at(2)}".replace("+", "%2B"),
+        headers=world.a.headers(Role.MEMBER_REP),
+    ).get_json()
     assert fb["busy"][0]["member_id"] is None and fb["busy"][0]["booking_id"] is None
 
 
@@ -262,8 +325,12 @@ def test_calendar_feeds(client, world, truck):
     book(client, world, truck.id, at(5), at(6), member_id=world.a.other_member.id)
     rep = world.a.headers(Role.MEMBER_REP)
     assert_problem(client.post("/api/v1/calendar-feeds/", json={"vehicle_id": truck.id}, headers=rep), 403)
-    assert "member_id" in assert_problem(
-        client.post("/api/v1/calendar-feeds/", json={"member_id": world.a.other_member.id}, headers=rep), 422)["errors"]
+    assert (
+        "member_id"
+        in assert_problem(
+            client.post("/api/v1/calendar-feeds/", json={"member_id": world.a.other_member.id}, headers=rep), 422
+        )["errors"]
+    )
     feed = client.post("/api/v1/calendar-feeds/", json={"member_id": world.a.member.id}, headers=rep).get_json()
     path = feed["url"].split("localhost", 1)[1]
     r = client.get(path)  # no bearer token: the URL is the credential
@@ -272,8 +339,9 @@ def test_calendar_feeds(client, world, truck):
     assert len(events) == 1 and "Ramasse Aubagne" in str(events[0]["summary"])
     assert client.delete(f"/api/v1/calendar-feeds/{feed['id']}", headers=rep).status_code == 204
     assert_problem(client.get(path), 404)
-    staff = client.post("/api/v1/calendar-feeds/", json={"vehicle_id": truck.id},
-                        headers=world.a.headers(Role.MANAGER)).get_json()
+    staff = client.post(
+        "/api/v1/calendar-feeds/", json={"vehicle_id": truck.id}, headers=world.a.headers(Role.MANAGER)
+    ).get_json()
     vehicle_events = Calendar.from_ical(client.get(staff["url"].split("localhost", 1)[1]).data).walk("VEVENT")
     assert len(vehicle_events) == 2
 
@@ -291,11 +359,14 @@ def test_no_two_holding_bookings_ever_overlap(client, world, truck, session):
         r = book(client, world, truck.id, at(start), at(start + length), role=role)
         assert r.status_code in (201, 409), r.get_json()
         if r.status_code == 201 and r.get_json()["status"] == "requested" and rng.random() < 0.5:
-            assert client.post(f"/api/v1/vehicle-bookings/{r.get_json()['id']}/confirm", json={},
-                               headers=h).status_code in (200, 409)
-    holding = session.scalars(select(VehicleBooking).where(VehicleBooking.status.in_(
-        [BookingStatus.CONFIRMED, BookingStatus.CHECKED_OUT, BookingStatus.RETURNED]))
-        .order_by(VehicleBooking.start_at)).all()
+            assert client.post(
+                f"/api/v1/vehicle-bookings/{r.get_json()['id']}/confirm", json={}, headers=h
+            ).status_code in (200, 409)
+    holding = session.scalars(
+        select(VehicleBooking)
+        .where(VehicleBooking.status.in_([BookingStatus.CONFIRMED, BookingStatus.CHECKED_OUT, BookingStatus.RETURNED]))
+        .order_by(VehicleBooking.start_at)
+    ).all()
     assert len(holding) > 5
-    for a, b in zip(holding, holding[1:]):
+    for a, b in zip(holding, holding[1:], strict=False):
         assert a.block_end <= b.start_at
