@@ -635,3 +635,58 @@ class WarehouseCostResultSchema(Schema):
     key = fields.String()
     posted = fields.Boolean()
     parts = fields.List(fields.Nested(CostPartSchema))
+
+
+# Route plans ---------------------------------------------------------------------------------
+
+SHARE_METHODS = ["shapley", "proportional_standalone", "by_load", "equal"]
+
+
+class PlanStopSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["pickup", "delivery", "transfer"]),
+                         metadata={"description": "pickup: brought to the warehouse; delivery: from the warehouse; "
+                                                  "transfer: from site_id straight to to_site_id."})
+    site_id = Whole(required=True)
+    to_site_id = Whole(metadata={"description": "For a transfer: where it is delivered."})
+    member_id = Whole(metadata={"description": "Who the stop serves (pays its share). Default: the member of the "
+                                               "delivery site."})
+    kg = Whole(required=True, validate=validate.Range(min=0, max=40000))
+    pallets = Whole(load_default=0, validate=validate.Range(min=0, max=40))
+    chilled = fields.Boolean(load_default=False)
+    service_minutes = Whole(load_default=10, validate=validate.Range(min=0, max=240))
+    optional = fields.Boolean(load_default=False)
+    value = Money(metadata={"description": "For an optional stop: what serving it is worth."})
+
+
+class RoutePlanRequestSchema(Schema):
+    day = fields.Date(required=True)
+    depot_site_id = Whole(metadata={"description": "Default: the coordination's warehouse."})
+    vehicle_ids = fields.List(Whole(), required=True, validate=validate.Length(min=1, max=20),
+                              metadata={"description": "Vehicles booked (confirmed) that day; their bookings give "
+                                                       "the shift."})
+    stops = fields.List(fields.Nested(PlanStopSchema), required=True, validate=validate.Length(min=1, max=300))
+    share_method = fields.String(load_default="shapley", validate=validate.OneOf(SHARE_METHODS))
+    time_limit = Whole(load_default=10, validate=validate.Range(min=1, max=300),
+                       metadata={"description": "Seconds for the solver."})
+    seed = Whole(load_default=0, validate=validate.Range(min=0))
+
+
+class RoutePlanSchema(Schema):
+    id = Whole(dump_only=True)
+    day = fields.Date(dump_only=True)
+    status = fields.String(dump_only=True)
+    share_method = fields.String(dump_only=True)
+    time_limit_s = Whole(dump_only=True)
+    progress = fields.Dict(dump_only=True, metadata={"description": "elapsed_s and best_cost while it runs."})
+    error = fields.String(dump_only=True, allow_none=True)
+    created_at = UtcDateTime(dump_only=True)
+    started_at = UtcDateTime(dump_only=True, allow_none=True)
+    finished_at = UtcDateTime(dump_only=True, allow_none=True)
+    executed_at = UtcDateTime(dump_only=True, allow_none=True)
+
+
+class RoutePlanResultSchema(RoutePlanSchema):
+    result = fields.Dict(dump_only=True, metadata={"description": "routes, unserved stops, cost shares, value of "
+                                                                 "pooling (docs/routing.md)."})
+
+

@@ -26,6 +26,7 @@ from ..models import (
     Member,
     MemberKind,
     Nature,
+    PlanStatus,
     Role,
     RoleGrant,
     Site,
@@ -40,6 +41,7 @@ from ..models import (
     VehicleKind,
     VehicleQuota,
 )
+from . import routes as routes_svc
 from . import storage as storage_svc
 from . import vehicles as vehicles_svc
 from .accounts import grant_role
@@ -66,7 +68,7 @@ MEMBERS = [
         VatRegime.OUTSIDE_VAT,
         None,
         180,
-        (43.292700, 5.570800, {"tue": [["14:00", "18:00"]], "thu": [["14:00", "18:00"]], "sat": [["09:00", "12:00"]]}),
+        (43.292700, 5.570800, {"tue": [["08:00", "18:00"]], "thu": [["14:00", "18:00"]], "sat": [["09:00", "12:00"]]}),
     ),
     (
         "colis-penne",
@@ -80,7 +82,7 @@ MEMBERS = [
         VatRegime.OUTSIDE_VAT,
         None,
         260,
-        (43.281100, 5.515000, {"wed": [["09:00", "12:00"]]}),
+        (43.281100, 5.515000, {"tue": [["08:30", "12:00"]], "wed": [["09:00", "12:00"]]}),
     ),
     (
         "veilleurs",
@@ -94,7 +96,7 @@ MEMBERS = [
         VatRegime.OUTSIDE_VAT,
         None,
         90,
-        (43.288000, 5.468000, {d: [["17:00", "19:00"]] for d in ("mon", "wed", "fri")}),
+        (43.288000, 5.468000, {"tue": [["08:00", "11:00"]]} | {d: [["17:00", "19:00"]] for d in ("mon", "wed", "fri")}),
     ),
     (
         "marmite",
@@ -122,7 +124,7 @@ MEMBERS = [
         VatRegime.OUTSIDE_VAT,
         None,
         420,
-        (43.295300, 5.628300, {"mon": [["13:30", "17:30"]], "fri": [["09:00", "12:00"]]}),
+        (43.295300, 5.628300, {"mon": [["13:30", "17:30"]], "tue": [["08:00", "12:00"]], "fri": [["09:00", "12:00"]]}),
     ),
     (
         "passons",
@@ -136,7 +138,7 @@ MEMBERS = [
         VatRegime.FRANCHISE_293B,
         None,
         35,
-        (43.299000, 5.560000, {"sat": [["10:00", "12:00"]]}),
+        (43.299000, 5.560000, {"tue": [["09:00", "12:00"]], "sat": [["10:00", "12:00"]]}),
     ),
 ]
 
@@ -161,7 +163,7 @@ SITES = [
         "Roquevaire",
         43.350000,
         5.604000,
-        {d: [["07:00", "12:00"]] for d in ("mon", "wed", "fri")},
+        {d: [["07:00", "12:00"]] for d in ("mon", "tue", "wed", "fri")},
         "Quai expéditions",
         "+33 4 42 00 00 20",
     ),
@@ -623,3 +625,101 @@ def _vehicles_and_storage(
                 "notes": "Stock de démonstration",
             },
         )
+    _route_day(session, staff, coordination, members, vehicles, tuesday, local)
+
+
+def _route_day(session, staff, coordination, members, vehicles, day, local) -> None:
+    """Tuesday's pooled rounds: 8 supermarket pickups (fresh and dry), 6 deliveries to the
+    members' distribution points, a chilled transfer from the producers' cooperative, 3 vehicles."""
+    for vehicle, start, end in (("Jumper", 7, 13), ("Daily 35", 6, 12)):
+        book_vehicle = vehicles_svc.create_booking(
+            session,
+            staff,
+            {
+                "vehicle_id": vehicles[vehicle].id,
+                "member_id": members["colis-penne"].id,
+                "start_at": local(day, start),
+                "end_at": local(day, end),
+                "purpose": "Tournées mutualisées",
+                "override_quota": True,
+            },
+        )
+        assert book_vehicle.id
+    cid = coordination.id
+    sites = {s.name: s for s in session.scalars(select(Site).where(Site.coordination_id == cid)).all()}
+    shops = [s for s in sites.values() if s.kind == SiteKind.SUPERMARKET]
+    organisers = ["entraide-gemenos", "colis-penne", "escale", "marmite"]
+    stops = []
+    for shop, organiser in zip(shops, organisers, strict=True):
+        member = members[organiser].id
+        stops.append(
+            {
+                "kind": "pickup",
+                "site_id": shop.id,
+                "member_id": member,
+                "kg": 220,
+                "pallets": 1,
+                "chilled": True,
+                "service_minutes": 15,
+                "optional": False,
+            }
+        )
+        stops.append(
+            {
+                "kind": "pickup",
+                "site_id": shop.id,
+                "member_id": member,
+                "kg": 320,
+                "pallets": 1,
+                "chilled": False,
+                "service_minutes": 10,
+                "optional": False,
+            }
+        )
+    for short, kg, pallets in (
+        ("escale", 380, 2),
+        ("colis-penne", 450, 2),
+        ("veilleurs", 120, 1),
+        ("marmite", 260, 1),
+        ("entraide-gemenos", 600, 3),
+        ("passons", 90, 1),
+    ):
+        point = next(s for s in sites.values() if s.member_id == members[short].id)
+        stops.append(
+            {
+                "kind": "delivery",
+                "site_id": point.id,
+                "kg": kg,
+                "pallets": pallets,
+                "chilled": False,
+                "service_minutes": 10,
+                "optional": False,
+            }
+        )
+    cooperative = sites["Coopérative des producteurs du Garlaban"]
+    escale_point = next(s for s in sites.values() if s.member_id == members["escale"].id)
+    stops.append(
+        {
+            "kind": "transfer",
+            "site_id": cooperative.id,
+            "to_site_id": escale_point.id,
+            "kg": 140,
+            "pallets": 1,
+            "chilled": True,
+            "service_minutes": 10,
+            "optional": False,
+        }
+    )
+    data = {
+        "day": day,
+        "vehicle_ids": [v.id for v in vehicles.values()],
+        "stops": stops,
+        "share_method": "shapley",
+        "time_limit": 3,
+        "seed": 0,
+    }
+    plan = routes_svc.create_plan(session, staff, data)
+    columns = routes_svc.solve(plan.problem, time_limit=3, seed=0, method="shapley")
+    plan.status, plan.started_at, plan.finished_at = PlanStatus.SOLVED, datetime.now(UTC), datetime.now(UTC)
+    for key, value in columns.items():
+        setattr(plan, key, value)

@@ -265,6 +265,24 @@ CASES = [
         body={"until": "2027-02-05T00:00:00Z"},
     ),
     Case("split warehouse costs", "POST", "/api/v1/warehouse-costs/", expect(201, STAFF), body="costs"),
+    # route plans (members read their share in the charge's basis, not other members' stops)
+    Case("list route plans", "GET", "/api/v1/route-plans/", expect(200, (ADMIN, MANAGER, AUDITOR))),
+    Case("read route plan", "GET", "/api/v1/route-plans/{plan}", expect(200, (ADMIN, MANAGER, AUDITOR))),
+    Case(
+        "read route plan of other coordination",
+        "GET",
+        "/api/v1/route-plans/{plan_b}",
+        expect(404, (ADMIN, MANAGER, AUDITOR)),
+    ),
+    Case("route plan result", "GET", "/api/v1/route-plans/{plan}/result", expect(200, (ADMIN, MANAGER, AUDITOR))),
+    Case("route plan GeoJSON", "GET", "/api/v1/route-plans/{plan}/geojson", expect(200, (ADMIN, MANAGER, AUDITOR))),
+    Case("route plan map", "GET", "/api/v1/route-plans/{plan}/map.svg", expect(200, (ADMIN, MANAGER, AUDITOR))),
+    Case(
+        "route plan run sheet", "GET", "/api/v1/route-plans/{plan}/runsheet.pdf", expect(200, (ADMIN, MANAGER, AUDITOR))
+    ),
+    Case("plan a day (vehicle not booked that day)", "POST", "/api/v1/route-plans/", expect(422, STAFF), body="plan"),
+    Case("accept a plan", "POST", "/api/v1/route-plans/{plan}/accept", expect(200, STAFF)),
+    Case("execute a plan", "POST", "/api/v1/route-plans/{plan_accepted}/execute", expect(200, STAFF)),
     # coordinations
     Case("list coordinations", "GET", "/api/v1/coordinations/", expect(200, ALL)),
     Case("read own coordination", "GET", "/api/v1/coordinations/{a.coordination.id}", expect(200, ALL)),
@@ -288,13 +306,15 @@ CASES = [
 
 @pytest.fixture
 def charges(world, session):
-    from datetime import UTC, datetime
+    from datetime import UTC, date, datetime
 
     from logipool.models import (
         BookingStatus,
         CalendarFeed,
         ChargeSource,
         Nature,
+        PlanStatus,
+        RoutePlan,
         StorageBooking,
         StorageStatus,
         VehicleBlackout,
@@ -359,6 +379,25 @@ def charges(world, session):
         session.flush()
         return b.id
 
+    def route_plan(tenant, status, member):
+        share = {"member": str(member.id), "share": "10.00", "standalone": "12.00", "saving": "2.00"}
+        row = RoutePlan(
+            coordination_id=tenant.coordination.id,
+            day=date(2027, 2, 2),
+            status=status,
+            share_method="equal",
+            time_limit_s=1,
+            problem={},
+            progress={},
+            geojson={"type": "FeatureCollection", "features": []},
+            svg="<svg xmlns='http://www.w3.org/2000/svg'/>",
+            runsheet_pdf=b"%PDF-1.4",
+            result={"plan": {"cost_cents": 1000}, "shares": {"method": "equal", "total": "10.00", "members": [share]}},
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
     quota = VehicleQuota(coordination_id=world.a.coordination.id, max_hours_per_week=20)
     blackout = VehicleBlackout(
         coordination_id=world.a.coordination.id,
@@ -399,6 +438,9 @@ def charges(world, session):
         "quota": quota.id,
         "blackout": blackout.id,
         "feed": feed.id,
+        "plan": route_plan(world.a, PlanStatus.SOLVED, world.a.member),
+        "plan_accepted": route_plan(world.a, PlanStatus.ACCEPTED, world.a.member),
+        "plan_b": route_plan(world.b, PlanStatus.SOLVED, world.b.member),
     }
     session.commit()
     return ids
@@ -435,6 +477,15 @@ def test_matrix(client, world, charges, case, role):
             "pallets": 3,
             "start": "2027-02-02T00:00:00Z",
             "end": "2027-02-06T00:00:00Z",
+        }
+    elif body == "plan":
+        body = {
+            "day": "2031-01-07",
+            "vehicle_ids": [charges["vehicle"]],
+            "time_limit": 1,
+            "stops": [
+                {"kind": "pickup", "site_id": charges["site_warehouse"], "member_id": world.a.member.id, "kg": 10}
+            ],
         }
     elif body == "costs":
         body = {

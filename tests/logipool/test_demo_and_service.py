@@ -15,7 +15,9 @@ from logipool.models import (
     Charge,
     ChargeSource,
     Member,
+    PlanStatus,
     Role,
+    RoutePlan,
     Site,
     SiteKind,
     StorageBooking,
@@ -53,7 +55,13 @@ def test_demo_loads_once_and_is_consistent(runner, session, client):
     assert usage.amount_cents == 3000 + 4 * 550 + 54 * 38  # 1 day, 4 h, 54 km of the Daily 35
     statuses = [b.status for b in session.scalars(select(VehicleBooking)).all()]
     assert statuses.count(BookingStatus.REQUESTED) == 2 and statuses.count(BookingStatus.RETURNED) == 1
-    assert statuses.count(BookingStatus.CONFIRMED) == 8 + 2  # the round (8 occurrences) and two bookings
+    # the round (8 occurrences), two bookings, and the two vans of Tuesday's pooled rounds
+    assert statuses.count(BookingStatus.CONFIRMED) == 8 + 2 + 2
+    plan = session.scalars(select(RoutePlan)).one()
+    assert plan.status == PlanStatus.SOLVED and plan.result["plan"]["unserved"] == []
+    assert len(plan.problem["stops"]) == 8 + 6 + 1 and len(plan.problem["vehicles"]) == 3
+    shares = plan.result["shares"]
+    assert sum(int(m["share"].replace(".", "")) for m in shares["members"]) == plan.result["plan"]["cost_cents"]
     assert session.scalar(select(func.count()).select_from(StorageBooking)) == 5
     session.rollback()
     # every demo role can log in

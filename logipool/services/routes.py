@@ -1,0 +1,328 @@
+"""Shared pickup and delivery routes: build the day's problem from bookings and sites, solve it
+in the background with progress, share its cost, post the shares as charges when executed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import routing
+from purchasing import format_cents, to_cents
+from routing.model import DAY_S
+
+from ..auth import STAFF, STAFF_READERS, Principal, require
+from ..db import database, utcnow
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import (
+    HOLDING_STATUSES,
+    ChargeSource,
+    Member,
+    Nature,
+    PlanStatus,
+    RoutePlan,
+    Site,
+    SiteKind,
+    Vehicle,
+    VehicleBooking,
+)
+from ..validators import DAYS
+from .crud import paginate
+from .ledger import ChargeDraft, Payer, post_charges
+
+STALE_AFTER = timedelta(minutes=5)  # beyond its time limit, a plan whose worker died is marked failed
+
+
+def _site(session: Session, principal: Principal, site_id: int, field: str) -> Site:
+    site = session.get(Site, site_id)
+    if site is None or site.coordination_id != principal.coordination_id:
+        raise InvalidInput.field(field, f"No site {site_id} in this coordination.")
+    return site
+
+
+def _window(site: Site, day: date) -> tuple[int, int]:
+    """The site's opening hours that day, first opening to last closing (closed: an empty window)."""
+    intervals = (site.opening_hours or {}).get(DAYS[day.weekday()], [])
+    if not intervals:
+        return (0, 0)
+    return routing.parse_time(intervals[0][0]), routing.parse_time(intervals[-1][1])
+
+
+def build_problem(session: Session, principal: Principal, data: dict, tz: ZoneInfo) -> routing.Problem:
+    day = data["day"]
+    if data.get("depot_site_id") is not None:
+        depot = _site(session, principal, data["depot_site_id"], "depot_site_id")
+    else:
+        depot = session.scalars(
+            select(Site)
+            .where(Site.coordination_id == principal.coordination_id, Site.kind == SiteKind.WAREHOUSE, Site.active)
+            .order_by(Site.id)
+        ).first()
+        if depot is None:
+            raise InvalidInput.field("depot_site_id", "This coordination has no warehouse: name the depot site.")
+    sites = {depot.id: depot}
+    day_start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    day_end = day_start + timedelta(days=1)
+    vehicles = []
+    for i, vehicle_id in enumerate(dict.fromkeys(data["vehicle_ids"])):
+        vehicle = session.get(Vehicle, vehicle_id)
+        if vehicle is None or vehicle.coordination_id != principal.coordination_id or not vehicle.active:
+            raise InvalidInput.field(f"vehicle_ids.{i}", f"No active vehicle {vehicle_id} in this coordination.")
+        bookings = session.scalars(
+            select(VehicleBooking).where(
+                VehicleBooking.vehicle_id == vehicle.id,
+                VehicleBooking.status.in_(HOLDING_STATUSES),
+                VehicleBooking.start_at < day_end,
+                VehicleBooking.end_at > day_start,
+            )
+        ).all()
+        if not bookings:
+            raise InvalidInput.field(
+                f"vehicle_ids.{i}", f"{vehicle.name} is not booked on {day:%Y-%m-%d}: book it for the rounds first."
+            )
+        start = max(min(b.start_at for b in bookings), day_start)
+        end = min(max(b.end_at for b in bookings), day_end)
+        vehicles.append(
+            routing.Vehicle(
+                id=f"{vehicle.name} ({vehicle.plate})",  # what drivers and maps show
+                capacity_kg=vehicle.capacity_kg,
+                capacity_pallets=vehicle.capacity_pallets,
+                chilled=vehicle.chilled or vehicle.frozen,
+                shift=(int((start - day_start).total_seconds()), int((end - day_start).total_seconds())),
+                cost_per_km_cents=vehicle.cost_per_km_cents,
+                cost_per_hour_cents=vehicle.cost_per_hour_cents,
+                fixed_cost_cents=vehicle.fixed_cost_per_day_cents,
+                max_trips=3,
+            )
+        )
+    stops = []
+    for i, s in enumerate(data["stops"]):
+        site = _site(session, principal, s["site_id"], f"stops.{i}.site_id")
+        sites[site.id] = site
+        to_site = None
+        if s["kind"] == "transfer":
+            if s.get("to_site_id") is None:
+                raise InvalidInput.field(f"stops.{i}.to_site_id", "A transfer says where it is delivered.")
+            to_site = _site(session, principal, s["to_site_id"], f"stops.{i}.to_site_id")
+            sites[to_site.id] = to_site
+        elif s.get("to_site_id") is not None:
+            raise InvalidInput.field(f"stops.{i}.to_site_id", "Only a transfer has a delivery site.")
+        member_id = s.get("member_id") or (to_site or site).member_id
+        if member_id is None:
+            raise InvalidInput.field(f"stops.{i}.member_id", "Say which member this stop serves.")
+        member = session.get(Member, member_id)
+        if member is None or member.coordination_id != principal.coordination_id:
+            raise InvalidInput.field(f"stops.{i}.member_id", f"No member {member_id} in this coordination.")
+        if s.get("value") and not s["optional"]:
+            raise InvalidInput.field(f"stops.{i}.value", "Only an optional stop has a value.")
+        service = s["service_minutes"] * 60
+        stops.append(
+            routing.Stop(
+                id=f"S{i + 1}",
+                kind=s["kind"],
+                site=str(site.id),
+                kg=s["kg"],
+                pallets=s["pallets"],
+                window=_window(site, day),
+                service_s=service,
+                chilled=s["chilled"],
+                member=str(member.id),
+                optional=s["optional"],
+                prize_cents=s.get("value") or 0,
+                to_site=str(to_site.id) if to_site else None,
+                to_window=_window(to_site, day) if to_site else (0, DAY_S),
+                to_service_s=service if to_site else 0,
+            )
+        )
+    return routing.Problem(
+        day=day,
+        depot=str(depot.id),
+        sites=tuple(
+            routing.Site(
+                str(x.id),
+                float(x.latitude),
+                float(x.longitude),
+                x.name,
+                f"{x.street}, {x.postcode} {x.city}".strip(", "),
+                " ".join(filter(None, [x.contact_name, x.contact_phone])),
+            )
+            for x in sites.values()
+        ),
+        vehicles=tuple(vehicles),
+        stops=tuple(stops),
+    )
+
+
+def create_plan(session: Session, principal: Principal, data: dict) -> RoutePlan:
+    require(principal, *STAFF)
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    try:
+        problem = build_problem(session, principal, data, tz)
+    except routing.RoutingError as exc:
+        raise InvalidInput.field("stops", str(exc)) from None
+    plan = RoutePlan(
+        coordination_id=principal.coordination_id,
+        day=data["day"],
+        status=PlanStatus.QUEUED,
+        share_method=data["share_method"],
+        time_limit_s=data["time_limit"],
+        seed=data["seed"],
+        problem=routing.problem_to_dict(problem),
+        progress={},
+        created_by_id=principal.user_id,
+    )
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def start_solving(app: Flask, plan_id: int) -> threading.Thread:
+    """Solve in a background thread of this process; the plan's row carries the progress."""
+    thread = threading.Thread(target=_solve, args=(app, plan_id), name=f"route-plan-{plan_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def solve(problem_data: dict, *, time_limit: int, seed: int, method: str, progress=None) -> dict:
+    """Plan, check, share and draw: the columns of a solved plan."""
+    problem = routing.problem_from_dict(problem_data)
+    plan = routing.plan_routes(problem, time_limit=time_limit, seed=seed, progress=progress)
+    routing.require_feasible(problem, plan)
+    shares = pooling = None
+    if plan.routes:
+        game = routing.CoalitionCosts(problem, plan, seed=seed)  # one set of coalition solves for both
+        shares = routing.share_costs(problem, plan, method, coalition_costs=game)
+        pooling = routing.pooling_value(problem, plan, coalition_costs=game)
+    return {
+        "result": {
+            "plan": routing.plan_to_dict(plan),
+            "shares": routing.shares_to_dict(shares) if shares else None,
+            "pooling": routing.pooling_to_dict(pooling) if pooling else None,
+        },
+        "geojson": routing.plan_to_geojson(problem, plan),
+        "svg": routing.plan_to_svg(problem, plan),
+        "runsheet_pdf": routing.runsheet_pdf(problem, plan),
+        "progress": {"elapsed_s": time_limit, "best_cost": format_cents(plan.cost_cents)},
+    }
+
+
+def _solve(app: Flask, plan_id: int) -> None:
+    db = database(app)
+
+    def update(**values) -> None:
+        with db.session() as s:
+            row = s.get(RoutePlan, plan_id)
+            for k, v in values.items():
+                setattr(row, k, v)
+            s.commit()
+
+    with db.session(write=False) as s:
+        row = s.get(RoutePlan, plan_id)
+        problem_data, limit, seed, method = row.problem, row.time_limit_s, row.seed, row.share_method
+    update(status=PlanStatus.RUNNING, started_at=utcnow())
+    last = [0.0]
+
+    def progress(elapsed: float, best_cents: int | None) -> None:
+        if time.monotonic() - last[0] >= 1.0:
+            last[0] = time.monotonic()
+            update(
+                progress={
+                    "elapsed_s": round(elapsed, 1),
+                    "best_cost": format_cents(best_cents) if best_cents is not None else None,
+                }
+            )
+
+    try:
+        columns = solve(problem_data, time_limit=limit, seed=seed, method=method, progress=progress)
+        update(status=PlanStatus.SOLVED, finished_at=utcnow(), **columns)
+    except Exception as exc:  # noqa: BLE001 - any failure is reported on the plan, not lost in a thread
+        app.logger.exception("route plan %s failed", plan_id)
+        update(status=PlanStatus.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=utcnow())
+
+
+def list_plans(session: Session, principal: Principal, args: dict) -> dict:
+    # a plan shows every member's stops and shares: members see their own share in its charge's basis
+    require(principal, *STAFF_READERS)
+    stmt = select(RoutePlan).where(RoutePlan.coordination_id == principal.coordination_id)
+    return paginate(session, stmt.order_by(RoutePlan.id.desc()), args["limit"], args["offset"])
+
+
+def get_plan(session: Session, principal: Principal, plan_id: int) -> RoutePlan:
+    require(principal, *STAFF_READERS)
+    plan = session.get(RoutePlan, plan_id)
+    if plan is None or plan.coordination_id != principal.coordination_id:
+        raise NotFound(f"No route plan {plan_id} here.")
+    started = plan.started_at or plan.created_at
+    if (
+        plan.status in (PlanStatus.QUEUED, PlanStatus.RUNNING)
+        and utcnow() - started > timedelta(seconds=plan.time_limit_s * 40) + STALE_AFTER
+    ):
+        plan.status, plan.error = PlanStatus.FAILED, "The solve was interrupted (server restarted); plan again."
+    return plan
+
+
+def _solved(plan: RoutePlan) -> RoutePlan:
+    if plan.status not in (PlanStatus.SOLVED, PlanStatus.ACCEPTED, PlanStatus.EXECUTED):
+        raise Conflict(f"Route plan {plan.id} is {plan.status.value}: there is no result yet.")
+    return plan
+
+
+def result(session: Session, principal: Principal, plan_id: int) -> RoutePlan:
+    return _solved(get_plan(session, principal, plan_id))
+
+
+def accept(session: Session, principal: Principal, plan_id: int) -> RoutePlan:
+    require(principal, *STAFF)
+    plan = get_plan(session, principal, plan_id)
+    if plan.status != PlanStatus.SOLVED:
+        raise Conflict(f"Route plan {plan.id} is {plan.status.value}; only a solved plan can be accepted.")
+    plan.status = PlanStatus.ACCEPTED
+    session.flush()
+    return plan
+
+
+def execute(session: Session, principal: Principal, plan_id: int) -> RoutePlan:
+    """The rounds were driven: post each member's share of the plan's cost as a charge."""
+    require(principal, *STAFF)
+    plan = get_plan(session, principal, plan_id)
+    if plan.status != PlanStatus.ACCEPTED:
+        raise Conflict(f"Route plan {plan.id} is {plan.status.value}; accept it before executing it.")
+    shares = plan.result.get("shares")
+    if shares:
+        tz = ZoneInfo(current_app.config["TIMEZONE"])
+        start = datetime(plan.day.year, plan.day.month, plan.day.day, tzinfo=tz).astimezone(UTC)
+        drafts = []
+        for m in shares["members"]:
+            basis = (
+                f"Tournées mutualisées du {plan.day:%d/%m/%Y} : coût total {shares['total']} €, "
+                f"clé {shares['method']}; coût si le membre roulait seul {m['standalone']} €, "
+                f"économie {m['saving']} €; part {m['share']} € (parts en centimes, somme exacte)."
+            )
+            drafts.append(
+                ChargeDraft(
+                    payer=Payer(member_id=int(m["member"])),
+                    source_type=ChargeSource.ROUTE_PLAN,
+                    source_id=plan.id,
+                    posting_key=f"route_plan:{plan.id}:m{m['member']}",
+                    label=f"Tournées mutualisées du {plan.day:%d/%m/%Y}",
+                    period_start=start,
+                    period_end=start + timedelta(days=1),
+                    allocation_key=shares["method"],
+                    basis=basis,
+                    amount_cents=_cents(m["share"]),
+                    nature=Nature.SERVICES,
+                )
+            )
+        post_charges(session, principal.coordination_id, drafts, principal.user_id)
+    plan.status, plan.executed_at = PlanStatus.EXECUTED, utcnow()
+    session.flush()
+    return plan
+
+
+def _cents(text: str) -> int:
+    return to_cents(text)

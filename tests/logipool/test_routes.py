@@ -1,0 +1,225 @@
+"""Route plans through the API: built from bookings and sites, solved in the background with
+progress, checked, shared to the cent, drawn, and charged when executed."""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from xml.etree import ElementTree
+
+import pdfplumber
+import pytest
+from sqlalchemy import func, select
+
+from logipool.models import BookingStatus, Charge, Role, Site, SiteKind, VehicleBooking
+
+from ..factories import make_vehicle
+from .test_errors import assert_problem
+
+ALL_WEEK = {d: [["07:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}
+DAY = date(2030, 6, 4)  # a Tuesday
+
+
+def site(session, tenant, name, kind, lat, lon, member=None, hours=ALL_WEEK):
+    row = Site(
+        coordination_id=tenant.coordination.id,
+        name=name,
+        kind=kind,
+        latitude=Decimal(str(lat)),
+        longitude=Decimal(str(lon)),
+        opening_hours=hours,
+        member_id=member.id if member else None,
+        contact_name="Accueil",
+        contact_phone="+33 4 42 00 00 00",
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+@pytest.fixture
+def day(world, session):
+    a = world.a
+    depot = site(session, a, "Entrepôt", SiteKind.WAREHOUSE, 43.2875, 5.6010)
+    shops = [
+        site(session, a, f"Magasin {i}", SiteKind.SUPERMARKET, lat, lon)
+        for i, (lat, lon) in enumerate([(43.289, 5.588), (43.2935, 5.4855), (43.301, 5.616)])
+    ]
+    point_a = site(session, a, "Point A", SiteKind.DISTRIBUTION_POINT, 43.2927, 5.5708, member=a.member)
+    point_b = site(session, a, "Point B", SiteKind.DISTRIBUTION_POINT, 43.2811, 5.5150, member=a.other_member)
+    closed = site(session, a, "Magasin fermé", SiteKind.SUPERMARKET, 43.30, 5.55, hours={"sun": [["08:00", "12:00"]]})
+    fridge = make_vehicle(session, a.coordination, "Master frigo", chilled=True, capacity_kg=1200, capacity_pallets=4)
+    van = make_vehicle(session, a.coordination, "Jumper", chilled=False, capacity_kg=1000, capacity_pallets=3)
+    idle = make_vehicle(session, a.coordination, "Daily 35")
+    for vehicle in (fridge, van):
+        session.add(
+            VehicleBooking(
+                coordination_id=a.coordination.id,
+                vehicle_id=vehicle.id,
+                member_id=a.member.id,
+                start_at=datetime(2030, 6, 4, 5, tzinfo=UTC),
+                end_at=datetime(2030, 6, 4, 12, tzinfo=UTC),
+                block_end=datetime(2030, 6, 4, 12, tzinfo=UTC),
+                status=BookingStatus.CONFIRMED,
+            )
+        )
+    session.commit()
+    stops = [
+        {"kind": "pickup", "site_id": shops[0].id, "member_id": a.member.id, "kg": 300, "pallets": 1},
+        {
+            "kind": "pickup",
+            "site_id": shops[1].id,
+            "member_id": a.other_member.id,
+            "kg": 200,
+            "pallets": 1,
+            "chilled": True,
+        },
+        {"kind": "delivery", "site_id": point_a.id, "kg": 250, "pallets": 1},
+        {"kind": "delivery", "site_id": point_b.id, "kg": 150, "pallets": 1},
+        {"kind": "transfer", "site_id": shops[2].id, "to_site_id": point_a.id, "kg": 80, "chilled": True},
+    ]
+    return {
+        "depot": depot,
+        "shops": shops,
+        "closed": closed,
+        "fridge": fridge,
+        "van": van,
+        "idle": idle,
+        "point_a": point_a,
+        "stops": stops,
+    }
+
+
+def plan(client, world, setup, **changes):
+    body = {
+        "day": DAY.isoformat(),
+        "vehicle_ids": [setup["fridge"].id, setup["van"].id],
+        "stops": setup["stops"],
+        "time_limit": 1,
+        "share_method": "shapley",
+    } | changes
+    return client.post("/api/v1/route-plans/", json=body, headers=world.a.headers(Role.MANAGER))
+
+
+def wait(client, world, plan_id, seconds=90):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/route-plans/{plan_id}", headers=world.a.headers(Role.MANAGER)).get_json()
+        if body["status"] in ("solved", "failed"):
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"plan {plan_id} still {body['status']}")
+
+
+def test_plan_solve_share_draw_and_execute(client, world, day, session):
+    h = world.a.headers(Role.MANAGER)
+    created = plan(client, world, day)
+    assert created.status_code == 202 and created.get_json()["status"] in ("queued", "running")
+    status = wait(client, world, created.get_json()["id"])
+    assert status["status"] == "solved", status
+    assert status["progress"]["best_cost"]
+    pid = status["id"]
+    result = client.get(f"/api/v1/route-plans/{pid}/result", headers=h).get_json()["result"]
+    routes, unserved = result["plan"]["routes"], result["plan"]["unserved"]
+    assert unserved == [] and result["plan"]["feasible"] is True
+    served = {v["stop"] for r in routes for v in r["visits"] if v["stop"]}
+    assert served == {"S1", "S2", "S3", "S4", "S5"}
+    chilled_route = next(r for r in routes if any(v["stop"] in ("S2", "S5") for v in r["visits"]))
+    assert chilled_route["vehicle"].startswith("Master frigo")
+    shares = result["shares"]
+    cents = [int(Decimal(m["share"]) * 100) for m in shares["members"]]
+    assert sum(cents) == result["plan"]["cost_cents"]
+    assert shares["individually_rational"] is True and shares["exact"] is True
+    assert all(Decimal(m["saving"]) >= 0 for m in shares["members"])
+    assert Decimal(result["pooling"]["saved"]["cost"]) >= 0
+    geo = client.get(f"/api/v1/route-plans/{pid}/geojson", headers=h)
+    assert geo.mimetype == "application/geo+json" and geo.get_json()["type"] == "FeatureCollection"
+    svg = client.get(f"/api/v1/route-plans/{pid}/map.svg", headers=h)
+    assert ElementTree.fromstring(svg.data).tag.endswith("svg")
+    pdf = client.get(f"/api/v1/route-plans/{pid}/runsheet.pdf", headers=h)
+    with pdfplumber.open(io.BytesIO(pdf.data)) as doc:
+        text = "\n".join(p.extract_text() for p in doc.pages)
+    assert "Point A" in text and "Master frigo" in text
+    assert_problem(client.post(f"/api/v1/route-plans/{pid}/execute", headers=h), 409)  # accept first
+    assert client.post(f"/api/v1/route-plans/{pid}/accept", headers=h).get_json()["status"] == "accepted"
+    assert client.post(f"/api/v1/route-plans/{pid}/execute", headers=h).get_json()["status"] == "executed"
+    total = session.scalar(select(func.sum(Charge.amount_cents)).where(Charge.source_id == pid))
+    assert total == result["plan"]["cost_cents"]
+    session.rollback()
+    assert_problem(client.post(f"/api/v1/route-plans/{pid}/execute", headers=h), 409)
+
+
+def test_stops_that_cannot_be_served_are_reported_and_the_rest_planned(client, world, day):
+    stops = day["stops"][:3] + [
+        {"kind": "pickup", "site_id": day["closed"].id, "member_id": world.a.member.id, "kg": 100},
+        {"kind": "pickup", "site_id": day["shops"][0].id, "member_id": world.a.member.id, "kg": 5000},
+    ]
+    r = plan(client, world, day, stops=stops, vehicle_ids=[day["van"].id])
+    status = wait(client, world, r.get_json()["id"])
+    assert status["status"] == "solved"
+    result = client.get(f"/api/v1/route-plans/{status['id']}/result", headers=world.a.headers(Role.MANAGER)).get_json()
+    reasons = {u["stop"]: u["reason"] for u in result["result"]["plan"]["unserved"]}
+    assert reasons == {"S2": "no_chilled_vehicle", "S4": "window_impossible", "S5": "over_capacity"}
+    served = {v["stop"] for route in result["result"]["plan"]["routes"] for v in route["visits"] if v["stop"]}
+    assert served == {"S1", "S3"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"vehicle_ids": []}, "vehicle_ids"),
+        ({"day": "2030-06-05"}, "vehicle_ids.0"),  # not booked that day
+        ({"stops": [{"kind": "transfer", "site_id": 0, "kg": 1}]}, "stops.0.site_id"),
+        ({"stops": [{"kind": "pickup", "site_id": -1, "kg": 1}]}, "stops.0.site_id"),
+        ({"stops": [{"kind": "teleport", "site_id": 1, "kg": 1}]}, "stops.0.kind"),
+        ({"stops": [{"kind": "pickup", "site_id": 1, "kg": -5}]}, "stops.0.kg"),
+        ({"share_method": "coin_toss"}, "share_method"),
+        ({"time_limit": 0}, "time_limit"),
+    ],
+)
+def test_bad_plans_are_refused_naming_the_field(client, world, day, change, field):
+    body = change
+    if "stops" in change and change["stops"][0]["site_id"] == 1:
+        body = {"stops": [dict(change["stops"][0], site_id=day["shops"][0].id)]}
+    r = plan(client, world, day, **body)
+    assert field in assert_problem(r, 422)["errors"]
+
+
+def test_transfer_needs_its_destination_and_pickup_its_member(client, world, day):
+    shop = day["shops"][0].id
+    r = plan(
+        client, world, day, stops=[{"kind": "transfer", "site_id": shop, "member_id": world.a.member.id, "kg": 10}]
+    )
+    assert "stops.0.to_site_id" in assert_problem(r, 422)["errors"]
+    r = plan(client, world, day, stops=[{"kind": "pickup", "site_id": shop, "kg": 10}])
+    assert "stops.0.member_id" in assert_problem(r, 422)["errors"]
+
+
+def test_plans_of_another_coordination_do_not_exist(client, world, day):
+    pid = plan(client, world, day).get_json()["id"]
+    wait(client, world, pid)
+    assert_problem(client.get(f"/api/v1/route-plans/{pid}", headers=world.b.headers(Role.MANAGER)), 404)
+    assert_problem(client.get(f"/api/v1/route-plans/{pid}/result", headers=world.b.headers(Role.ADMIN)), 404)
+
+
+def test_published_three_member_example_is_reproduced():
+    """The reference numbers of ../shared/DOMAIN.md through the same sharing code the plans use."""
+    from fractions import Fraction
+
+    from routing import in_core, proportional_to_standalone, shapley_value
+
+    c = {
+        frozenset("A"): 88,
+        frozenset("B"): 92,
+        frozenset("C"): 70,
+        frozenset("AB"): 100,
+        frozenset("AC"): 119,
+        frozenset("BC"): 112,
+        frozenset("ABC"): 120,
+    }
+    assert shapley_value(c) == {"A": Fraction(83, 2), "B": 40, "C": Fraction(77, 2)}
+    proportional = proportional_to_standalone(c)
+    assert [round(float(proportional[m]), 2) for m in "ABC"] == [42.24, 44.16, 33.6]
+    assert in_core(c, shapley_value(c)) and in_core(c, proportional)
