@@ -25,6 +25,9 @@ DEFAULTS: dict[str, object] = {
     "TOKEN_DAYS_DEFAULT": 90,
     "SQLITE_BUSY_TIMEOUT_MS": 10000,
     "JSON_SORT_KEYS": False,
+    # the road network of route plans: great-circle distances × a detour factor at an average
+    # speed, or {"kind": "graphml", "path": "…"} (e.g. exported from OpenStreetMap) or inline edges
+    "ROAD_NETWORK": {"kind": "great_circle", "detour_factor": 1.3, "speed_kmh": 40},
 }
 
 SUPPORTED_LOCALES = ("fr_FR", "en_GB", "en_US")
@@ -64,11 +67,12 @@ def _check(config) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"LOGIPOOL_TIMEZONE={config['TIMEZONE']!r} is not a known time zone") from None
     if config["LOCALE"] not in SUPPORTED_LOCALES:
-        raise ConfigError(
-            f"LOGIPOOL_LOCALE={config['LOCALE']!r} is not supported; use one of {SUPPORTED_LOCALES}"
-        )
+        raise ConfigError(f"LOGIPOOL_LOCALE={config['LOCALE']!r} is not supported; use one of {SUPPORTED_LOCALES}")
     if config["LOG_FORMAT"] not in ("text", "json"):
         raise ConfigError("LOGIPOOL_LOG_FORMAT must be 'text' or 'json'")
+    network = config["ROAD_NETWORK"]
+    if not isinstance(network, dict) or network.get("kind", "great_circle") not in ("great_circle", "graphml", "edges"):
+        raise ConfigError("LOGIPOOL_ROAD_NETWORK must be a JSON object whose kind is great_circle, graphml or edges")
     url = str(config["DATABASE_URL"])
     if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
         raise ConfigError("LOGIPOOL_DATABASE_URL must be a sqlite:/// or postgresql:// URL")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import routing
 from purchasing import format_cents, to_cents
+from routing.jsonio import network_from_dict
 from routing.model import DAY_S
 
 from ..auth import STAFF, STAFF_READERS, Principal, require
@@ -53,7 +54,9 @@ def _window(site: Site, day: date) -> tuple[int, int]:
     return routing.parse_time(intervals[0][0]), routing.parse_time(intervals[-1][1])
 
 
-def build_problem(session: Session, principal: Principal, data: dict, tz: ZoneInfo) -> routing.Problem:
+def build_problem(
+    session: Session, principal: Principal, data: dict, tz: ZoneInfo, network: routing.RoadNetwork
+) -> routing.Problem:
     day = data["day"]
     if data.get("depot_site_id") is not None:
         depot = _site(session, principal, data["depot_site_id"], "depot_site_id")
@@ -155,16 +158,19 @@ def build_problem(session: Session, principal: Principal, data: dict, tz: ZoneIn
         ),
         vehicles=tuple(vehicles),
         stops=tuple(stops),
+        network=network,
     )
 
 
 def create_plan(session: Session, principal: Principal, data: dict) -> RoutePlan:
     require(principal, *STAFF)
     tz = ZoneInfo(current_app.config["TIMEZONE"])
+    spec = current_app.config["ROAD_NETWORK"]
     try:
-        problem = build_problem(session, principal, data, tz)
+        problem = build_problem(session, principal, data, tz, network_from_dict(spec))
     except routing.RoutingError as exc:
         raise InvalidInput.field("stops", str(exc)) from None
+    problem_data = routing.problem_to_dict(problem) | {"network": spec}
     plan = RoutePlan(
         coordination_id=principal.coordination_id,
         day=data["day"],
@@ -172,7 +178,7 @@ def create_plan(session: Session, principal: Principal, data: dict) -> RoutePlan
         share_method=data["share_method"],
         time_limit_s=data["time_limit"],
         seed=data["seed"],
-        problem=routing.problem_to_dict(problem),
+        problem=problem_data,
         progress={},
         created_by_id=principal.user_id,
     )

@@ -223,3 +223,25 @@ def test_published_three_member_example_is_reproduced():
     proportional = proportional_to_standalone(c)
     assert [round(float(proportional[m]), 2) for m in "ABC"] == [42.24, 44.16, 33.6]
     assert in_core(c, shapley_value(c)) and in_core(c, proportional)
+
+
+def test_a_configured_road_graph_reports_unreachable_stops(app, client, world, day):
+    """With a road graph (here inline edges; GraphML from OpenStreetMap works the same), a site
+    snapped to a node that no road reaches is reported unreachable and the rest is planned."""
+    nodes = {
+        "depot": [43.2875, 5.6010],
+        "shop0": [43.289, 5.588],
+        "pointA": [43.2927, 5.5708],
+        "island": [43.2935, 5.4855],
+    }
+    edges = [["depot", "shop0", 1300, 50], ["shop0", "pointA", 1900, 50], ["pointA", "depot", 3000, 50]]
+    app.config["ROAD_NETWORK"] = {"kind": "edges", "nodes": nodes, "edges": edges}
+    stops = [
+        {"kind": "pickup", "site_id": day["shops"][0].id, "member_id": world.a.member.id, "kg": 100},
+        {"kind": "pickup", "site_id": day["shops"][1].id, "member_id": world.a.member.id, "kg": 100},
+        {"kind": "delivery", "site_id": day["point_a"].id, "kg": 100},
+    ]
+    status = wait(client, world, plan(client, world, day, stops=stops).get_json()["id"])
+    result = client.get(f"/api/v1/route-plans/{status['id']}/result", headers=world.a.headers(Role.MANAGER)).get_json()
+    assert {u["stop"]: u["reason"] for u in result["result"]["plan"]["unserved"]} == {"S2": "unreachable"}
+    assert result["result"]["plan"]["km"] == pytest.approx(6.2, abs=0.01)  # the graph's lengths, not straight lines
