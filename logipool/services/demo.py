@@ -626,6 +626,7 @@ def _vehicles_and_storage(
             },
         )
     _route_day(session, staff, coordination, members, vehicles, tuesday, local)
+    report.count("route plans", True)
 
 
 def _route_day(session, staff, coordination, members, vehicles, day, local) -> None:
@@ -719,7 +720,8 @@ def _route_day(session, staff, coordination, members, vehicles, day, local) -> N
         "seed": 0,
     }
     plan = routes_svc.create_plan(session, staff, data)
+    plan.started_at = datetime.now(UTC)
     columns = routes_svc.solve(plan.problem, time_limit=3, seed=0, method="shapley")
-    plan.status, plan.started_at, plan.finished_at = PlanStatus.SOLVED, datetime.now(UTC), datetime.now(UTC)
+    plan.status, plan.finished_at = PlanStatus.SOLVED, datetime.now(UTC)
     for key, value in columns.items():
         setattr(plan, key, value)
