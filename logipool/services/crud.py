@@ -46,10 +46,12 @@ class Resource:
     # why a row may not be deleted, or None
     in_use: Callable[[Session, object], str | None] = lambda _s, _o: None
     filters: dict[str, Callable] = field(default_factory=dict)
+    # list order (default: creation order)
+    ordering: Callable[[type], tuple] = lambda model: (model.id,)
 
     def query(self, principal: Principal) -> Select:
         stmt = select(self.model).where(self.model.coordination_id == principal.coordination_id)
-        return self.visible(principal, stmt).order_by(self.model.id)
+        return self.visible(principal, stmt).order_by(*self.ordering(self.model))
 
     def list(self, session: Session, principal: Principal, args: dict) -> dict:
         require(principal, *self.read_roles)
@@ -57,8 +59,12 @@ class Resource:
         for name, value in args.items():
             if name in ("limit", "offset"):
                 continue
-            stmt = self.filters[name](stmt, value) if name in self.filters else stmt.where(
-                getattr(self.model, name) == value
+            if value is None:
+                continue
+            stmt = (
+                self.filters[name](stmt, value)
+                if name in self.filters
+                else stmt.where(getattr(self.model, name) == value)
             )
         return paginate(session, stmt, args["limit"], args["offset"])
 
@@ -97,6 +103,18 @@ class Resource:
             raise Conflict(f"This {self.label} cannot be deleted: {reason} Deactivate it instead.")
         session.delete(row)
         session.flush()
+
+
+def period_filters(model) -> dict[str, Callable]:
+    """``start``/``end`` query arguments: rows whose half-open period meets ``[start, end)``."""
+    return {
+        "start": lambda stmt, value: stmt.where(model.end_at > value),
+        "end": lambda stmt, value: stmt.where(model.start_at < value),
+    }
+
+
+def by_start(model) -> tuple:
+    return (model.start_at, model.id)
 
 
 def refers(session: Session, model, column, value) -> bool:

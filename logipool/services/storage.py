@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from purchasing import apportion, format_cents
 
 from ..auth import READERS, STAFF, Principal, require
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput
 from ..models import (
     ChargeSource,
     Funder,
@@ -32,7 +32,7 @@ from ..models import (
     StorageZone,
 )
 from ..timeline import occupancy, peak
-from .crud import Resource, own_member_only, paginate, refers
+from .crud import Resource, by_start, own_member_only, period_filters, refers
 from .directory import member_in_coordination
 from .ledger import ChargeDraft, Payer, post_charges
 
@@ -66,34 +66,23 @@ def _visible(principal: Principal, stmt: Select) -> Select:
     return own_member_only(principal, stmt, StorageBooking.member_id)
 
 
+BOOKINGS = Resource(
+    model=StorageBooking,
+    label="storage booking",
+    write_roles=(),
+    read_roles=READERS,
+    visible=_visible,
+    filters=period_filters(StorageBooking),
+    ordering=by_start,
+)
+
+
 def list_bookings(session: Session, principal: Principal, args: dict) -> dict:
-    require(principal, *READERS)
-    stmt = _visible(
-        principal, select(StorageBooking).where(StorageBooking.coordination_id == principal.coordination_id)
-    )
-    for name in ("zone_id", "member_id", "status"):
-        if args.get(name) is not None:
-            stmt = stmt.where(getattr(StorageBooking, name) == args[name])
-    if args.get("start") is not None:
-        stmt = stmt.where(StorageBooking.end_at > args["start"])
-    if args.get("end") is not None:
-        stmt = stmt.where(StorageBooking.start_at < args["end"])
-    return paginate(session, stmt.order_by(StorageBooking.start_at, StorageBooking.id), args["limit"], args["offset"])
+    return BOOKINGS.list(session, principal, args)
 
 
 def get_booking(session: Session, principal: Principal, booking_id: int) -> StorageBooking:
-    require(principal, *READERS)
-    row = session.scalars(
-        _visible(
-            principal,
-            select(StorageBooking).where(
-                StorageBooking.coordination_id == principal.coordination_id, StorageBooking.id == booking_id
-            ),
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"No storage booking {booking_id} here.")
-    return row
+    return BOOKINGS.get(session, principal, booking_id)
 
 
 def lock_zone(session: Session, principal: Principal, zone_id: int) -> StorageZone:

@@ -40,7 +40,7 @@ from ..models import (
     VehicleQuota,
 )
 from ..timeline import free_gaps, overlaps
-from .crud import Resource, own_member_only, paginate, refers
+from .crud import Resource, by_start, own_member_only, period_filters, refers
 from .directory import member_in_coordination
 from .ledger import ChargeDraft, Payer, post_charges
 
@@ -92,34 +92,23 @@ def _visible(principal: Principal, stmt: Select) -> Select:
     return own_member_only(principal, stmt, VehicleBooking.member_id)
 
 
+BOOKINGS = Resource(
+    model=VehicleBooking,
+    label="booking",
+    write_roles=(),
+    read_roles=READERS,
+    visible=_visible,
+    filters=period_filters(VehicleBooking),
+    ordering=by_start,
+)
+
+
 def list_bookings(session: Session, principal: Principal, args: dict) -> dict:
-    require(principal, *READERS)
-    stmt = _visible(
-        principal, select(VehicleBooking).where(VehicleBooking.coordination_id == principal.coordination_id)
-    )
-    for name in ("vehicle_id", "member_id", "status", "series_id"):
-        if args.get(name) is not None:
-            stmt = stmt.where(getattr(VehicleBooking, name) == args[name])
-    if args.get("start") is not None:
-        stmt = stmt.where(VehicleBooking.end_at > args["start"])
-    if args.get("end") is not None:
-        stmt = stmt.where(VehicleBooking.start_at < args["end"])
-    return paginate(session, stmt.order_by(VehicleBooking.start_at, VehicleBooking.id), args["limit"], args["offset"])
+    return BOOKINGS.list(session, principal, args)
 
 
 def get_booking(session: Session, principal: Principal, booking_id: int) -> VehicleBooking:
-    require(principal, *READERS)
-    row = session.scalars(
-        _visible(
-            principal,
-            select(VehicleBooking).where(
-                VehicleBooking.coordination_id == principal.coordination_id, VehicleBooking.id == booking_id
-            ),
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"No booking {booking_id} here.")
-    return row
+    return BOOKINGS.get(session, principal, booking_id)
 
 
 # The rules -----------------------------------------------------------------------------------
