@@ -304,8 +304,6 @@ class HealthSchema(Schema):
 
 from .models import BookingStatus, StorageStatus, TemperatureClass, VehicleKind  # noqa: E402
 
-Cents = lambda **kw: Money(**kw)  # noqa: E731
-
 
 class VehicleSchema(Schema):
     id = Whole(dump_only=True)
@@ -326,9 +324,9 @@ class VehicleSchema(Schema):
     owner_member_id = Whole(
         allow_none=True, metadata={"description": "The member that lends it; null: the coordination's."}
     )
-    fixed_cost_per_day = Cents(attribute="fixed_cost_per_day_cents", data_key="fixed_cost_per_day", load_default=0)
-    cost_per_hour = Cents(attribute="cost_per_hour_cents", data_key="cost_per_hour", load_default=0)
-    cost_per_km = Cents(attribute="cost_per_km_cents", data_key="cost_per_km", load_default=0)
+    fixed_cost_per_day = Money(attribute="fixed_cost_per_day_cents", data_key="fixed_cost_per_day", load_default=0)
+    cost_per_hour = Money(attribute="cost_per_hour_cents", data_key="cost_per_hour", load_default=0)
+    cost_per_km = Money(attribute="cost_per_km_cents", data_key="cost_per_km", load_default=0)
     buffer_minutes = Whole(
         load_default=0,
         validate=validate.Range(min=0, max=24 * 60),
@@ -536,7 +534,7 @@ class ZoneSchema(Schema):
     temperature_class = fields.Enum(TemperatureClass, by_value=True, required=True)
     capacity_pallets = Whole(required=True, validate=validate.Range(min=1, max=100000))
     area_m2 = fields.Decimal(required=True, as_string=True, places=2, validate=decimal_between("0.01", "1000000"))
-    cost_per_pallet_day = Cents(attribute="cost_per_pallet_day_cents", data_key="cost_per_pallet_day", load_default=0)
+    cost_per_pallet_day = Money(attribute="cost_per_pallet_day_cents", data_key="cost_per_pallet_day", load_default=0)
     active = fields.Boolean(load_default=True)
 
 
@@ -643,13 +641,19 @@ SHARE_METHODS = ["shapley", "proportional_standalone", "by_load", "equal"]
 
 
 class PlanStopSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(["pickup", "delivery", "transfer"]),
-                         metadata={"description": "pickup: brought to the warehouse; delivery: from the warehouse; "
-                                                  "transfer: from site_id straight to to_site_id."})
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["pickup", "delivery", "transfer"]),
+        metadata={
+            "description": "pickup: brought to the warehouse; delivery: from the warehouse; "
+            "transfer: from site_id straight to to_site_id."
+        },
+    )
     site_id = Whole(required=True)
     to_site_id = Whole(metadata={"description": "For a transfer: where it is delivered."})
-    member_id = Whole(metadata={"description": "Who the stop serves (pays its share). Default: the member of the "
-                                               "delivery site."})
+    member_id = Whole(
+        metadata={"description": "Who the stop serves (pays its share). Default: the member of the delivery site."}
+    )
     kg = Whole(required=True, validate=validate.Range(min=0, max=40000))
     pallets = Whole(load_default=0, validate=validate.Range(min=0, max=40))
     chilled = fields.Boolean(load_default=False)
@@ -661,13 +665,17 @@ class PlanStopSchema(Schema):
 class RoutePlanRequestSchema(Schema):
     day = fields.Date(required=True)
     depot_site_id = Whole(metadata={"description": "Default: the coordination's warehouse."})
-    vehicle_ids = fields.List(Whole(), required=True, validate=validate.Length(min=1, max=20),
-                              metadata={"description": "Vehicles booked (confirmed) that day; their bookings give "
-                                                       "the shift."})
+    vehicle_ids = fields.List(
+        Whole(),
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "Vehicles booked (confirmed) that day; their bookings give the shift."},
+    )
     stops = fields.List(fields.Nested(PlanStopSchema), required=True, validate=validate.Length(min=1, max=300))
     share_method = fields.String(load_default="shapley", validate=validate.OneOf(SHARE_METHODS))
-    time_limit = Whole(load_default=10, validate=validate.Range(min=1, max=300),
-                       metadata={"description": "Seconds for the solver."})
+    time_limit = Whole(
+        load_default=10, validate=validate.Range(min=1, max=300), metadata={"description": "Seconds for the solver."}
+    )
     seed = Whole(load_default=0, validate=validate.Range(min=0))
 
 
@@ -686,7 +694,7 @@ class RoutePlanSchema(Schema):
 
 
 class RoutePlanResultSchema(RoutePlanSchema):
-    result = fields.Dict(dump_only=True, metadata={"description": "routes, unserved stops, cost shares, value of "
-                                                                 "pooling (docs/routing.md)."})
-
-
+    result = fields.Dict(
+        dump_only=True,
+        metadata={"description": "routes, unserved stops, cost shares, value of pooling (docs/routing.md)."},
+    )

@@ -633,7 +633,7 @@ def _route_day(session, staff, coordination, members, vehicles, day, local) -> N
     """Tuesday's pooled rounds: 8 supermarket pickups (fresh and dry), 6 deliveries to the
     members' distribution points, a chilled transfer from the producers' cooperative, 3 vehicles."""
     for vehicle, start, end in (("Jumper", 7, 13), ("Daily 35", 6, 12)):
-        book_vehicle = vehicles_svc.create_booking(
+        vehicles_svc.create_booking(
             session,
             staff,
             {
@@ -645,7 +645,6 @@ def _route_day(session, staff, coordination, members, vehicles, day, local) -> N
                 "override_quota": True,
             },
         )
-        assert book_vehicle.id
     cid = coordination.id
     sites = {s.name: s for s in session.scalars(select(Site).where(Site.coordination_id == cid)).all()}
     shops = [s for s in sites.values() if s.kind == SiteKind.SUPERMARKET]

@@ -320,7 +320,7 @@ def execute(session: Session, principal: Principal, plan_id: int) -> RoutePlan:
                     period_end=start + timedelta(days=1),
                     allocation_key=shares["method"],
                     basis=basis,
-                    amount_cents=_cents(m["share"]),
+                    amount_cents=to_cents(m["share"]),
                     nature=Nature.SERVICES,
                 )
             )
@@ -328,7 +328,3 @@ def execute(session: Session, principal: Principal, plan_id: int) -> RoutePlan:
     plan.status, plan.executed_at = PlanStatus.EXECUTED, utcnow()
     session.flush()
     return plan
-
-
-def _cents(text: str) -> int:
-    return to_cents(text)

@@ -173,17 +173,16 @@ def test_stops_that_cannot_be_served_are_reported_and_the_rest_planned(client, w
         ({"day": "2030-06-05"}, "vehicle_ids.0"),  # not booked that day
         ({"stops": [{"kind": "transfer", "site_id": 0, "kg": 1}]}, "stops.0.site_id"),
         ({"stops": [{"kind": "pickup", "site_id": -1, "kg": 1}]}, "stops.0.site_id"),
-        ({"stops": [{"kind": "teleport", "site_id": 1, "kg": 1}]}, "stops.0.kind"),
-        ({"stops": [{"kind": "pickup", "site_id": 1, "kg": -5}]}, "stops.0.kg"),
+        ({"stops": [{"kind": "teleport", "site_id": "SHOP", "kg": 1}]}, "stops.0.kind"),
+        ({"stops": [{"kind": "pickup", "site_id": "SHOP", "kg": -5}]}, "stops.0.kg"),
         ({"share_method": "coin_toss"}, "share_method"),
         ({"time_limit": 0}, "time_limit"),
     ],
 )
 def test_bad_plans_are_refused_naming_the_field(client, world, day, change, field):
-    body = change
-    if "stops" in change and change["stops"][0]["site_id"] == 1:
-        body = {"stops": [dict(change["stops"][0], site_id=day["shops"][0].id)]}
-    r = plan(client, world, day, **body)
+    if change.get("stops", [{}])[0].get("site_id") == "SHOP":  # a real site, so only the named field is wrong
+        change = {"stops": [dict(change["stops"][0], site_id=day["shops"][0].id)]}
+    r = plan(client, world, day, **change)
     assert field in assert_problem(r, 422)["errors"]
 
 
