@@ -116,6 +116,13 @@ class Coordination(AddressMixin, Base):
     vat_regime: Mapped[VatRegime] = mapped_column(enum_column(VatRegime, "vat_regime"))
     vat_number: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
+    # invoicing settings (printed on every invoice)
+    payment_terms_days: Mapped[int] = mapped_column(default=30)
+    # late-payment penalty rate, % per year (at least three times the legal interest rate)
+    late_penalty_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("12.15"))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    invoice_note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -260,7 +267,10 @@ class Charge(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     nature: Mapped[Nature] = mapped_column(enum_column(Nature, "nature"))
     vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
-    invoice_id: Mapped[int | None] = mapped_column(index=True)
+    # parts of this payer's gross share that funders pay instead, shown as deductions on the
+    # invoice: [{"funder_id": 1, "funder": "Fondation X", "cents": 1234}]; amount_cents is net
+    subsidies: Mapped[list] = mapped_column(JSON, default=list)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
@@ -510,3 +520,287 @@ class RoutePlan(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     executed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# Joint supplier orders ------------------------------------------------------------------------
+
+
+class Supplier(AddressMixin, Base):
+    """A supplier the coordination buys from (wholesaler, producer, food bank)."""
+
+    __tablename__ = "supplier"
+    __table_args__ = (
+        UniqueConstraint("coordination_id", "name"),
+        CheckConstraint("minimum_order_cents >= 0 AND delivery_fee_cents >= 0 "
+                        "AND (free_delivery_cents IS NULL OR free_delivery_cents >= 0)", name="amounts"),
+        CheckConstraint("lead_time_days >= 0", name="lead_time"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    siret: Mapped[str | None] = mapped_column(String(14))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))  # where goods are picked up
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    lead_time_days: Mapped[int] = mapped_column(default=2)
+    minimum_order_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    free_delivery_cents: Mapped[int | None] = mapped_column(BigInteger)
+    delivery_fee_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Offer(Base):
+    """A product as a supplier sells it: whole packs, prices excl. VAT by tier (all-units discounts).
+
+    ``tiers`` is ``[{"min_packs": 1, "pack_price_cents": 1490}, {"min_packs": 10, ...}]``.
+    """
+
+    __tablename__ = "offer"
+    __table_args__ = (
+        UniqueConstraint("supplier_id", "reference"),
+        CheckConstraint("pack_size > 0", name="pack_size"),
+        CheckConstraint("packs_available IS NULL OR packs_available >= 0", name="packs_available"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(60))
+    product: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(100), default="")
+    unit: Mapped[str] = mapped_column(String(20), default="unit")
+    pack_size: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    divisible: Mapped[bool] = mapped_column(Boolean, default=False)
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))  # percent, e.g. 5.50
+    temperature_class: Mapped[TemperatureClass] = mapped_column(
+        enum_column(TemperatureClass, "temperature_class"), default=TemperatureClass.AMBIENT)
+    pack_weight_kg: Mapped[Decimal] = mapped_column(Numeric(10, 3), default=Decimal(0))
+    pack_volume_l: Mapped[Decimal] = mapped_column(Numeric(10, 3), default=Decimal(0))
+    packs_available: Mapped[int | None]
+    tiers: Mapped[list] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    supplier: Mapped[Supplier] = relationship()
+
+
+class CycleStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"  # members declare their needs
+    CLOSED = "closed"
+    ALLOCATED = "allocated"  # a proposed plan (may be re-run)
+    ORDERED = "ordered"  # frozen: purchase orders sent
+    RECEIVED = "received"  # actual quantities recorded, shortfalls re-allocated
+    SETTLED = "settled"  # charges posted
+    CANCELLED = "cancelled"
+
+
+class OrderCycle(Base):
+    """One joint order (achat groupé): which suppliers, who needs what, the plan, what came, who pays."""
+
+    __tablename__ = "order_cycle"
+    __table_args__ = (CheckConstraint("transport_cents >= 0", name="transport"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[CycleStatus] = mapped_column(enum_column(CycleStatus, "cycle_status"))
+    supplier_ids: Mapped[list] = mapped_column(JSON)
+    needs_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivery_date: Mapped[date | None] = mapped_column(Date)
+    delivery_site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
+    fee_key: Mapped[str] = mapped_column(String(20), default="weight")
+    leftover_policy: Mapped[str] = mapped_column(String(20), default="shared_stock")
+    transport_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    time_limit_s: Mapped[int] = mapped_column(default=20)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # frozen when allocated: the exact problem solved (purchasing JSON format) and its result
+    problem: Mapped[dict | None] = mapped_column(JSON)
+    allocation: Mapped[dict | None] = mapped_column(JSON)
+    # when received: {offer id: {"packs": n, "lot": ..., "use_by": ..., "best_before": ...}}
+    receipt: Mapped[dict | None] = mapped_column(JSON)
+    final_allocation: Mapped[dict | None] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ordered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OrderNeed(Base):
+    """What one member needs in one cycle: any of ``offer_ids`` (interchangeable) satisfies it."""
+
+    __tablename__ = "order_need"
+    __table_args__ = (
+        CheckConstraint("minimum >= 0 AND minimum <= target AND target <= maximum AND target > 0",
+                        name="bounds"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("order_cycle.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    offer_ids: Mapped[list] = mapped_column(JSON)
+    minimum: Mapped[Decimal] = mapped_column(Numeric(12, 3), default=Decimal(0))
+    target: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    maximum: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CycleBudget(Base):
+    """A member's spending cap for one cycle (goods incl. VAT plus its share of fees)."""
+
+    __tablename__ = "cycle_budget"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "member_id"),
+        CheckConstraint("budget_cents >= 0", name="budget"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("order_cycle.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    budget_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+# Invoices ------------------------------------------------------------------------------------
+
+
+class InvoiceKind(enum.StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+class InvoiceStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PARTLY_PAID = "partly_paid"
+    PAID = "paid"
+    CREDITED = "credited"  # fully cancelled by credit notes
+
+
+class InvoiceCounter(Base):
+    """The last number issued in a coordination's series for one year (locked while issuing)."""
+
+    __tablename__ = "invoice_counter"
+
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class BillingRun(Base):
+    """One period's invoicing: a draft per payer from its uninvoiced charges, issued together."""
+
+    __tablename__ = "billing_run"
+    __table_args__ = (CheckConstraint("period_end >= period_start", name="period_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)  # inclusive
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Invoice(Base):
+    """An invoice or credit note to a member (or a funder). Immutable once issued: the number,
+    the stored PDF and its SHA-256 never change; corrections go through credit notes."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        UniqueConstraint("coordination_id", "number"),
+        CheckConstraint("(member_id IS NULL) <> (funder_id IS NULL)", name="one_customer"),
+        CheckConstraint("paid_cents >= 0 AND credited_cents >= 0", name="settled_amounts"),
+        CheckConstraint("(status = 'draft') = (number IS NULL)", name="number_when_issued"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    funder_id: Mapped[int | None] = mapped_column(ForeignKey("funder.id"), index=True)
+    kind: Mapped[InvoiceKind] = mapped_column(enum_column(InvoiceKind, "invoice_kind"))
+    status: Mapped[InvoiceStatus] = mapped_column(enum_column(InvoiceStatus, "invoice_status"))
+    number: Mapped[str | None] = mapped_column(String(35))
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    lines_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    deductions_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    vat_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # incl. VAT, after deductions
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    credited_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))  # a credit note's invoice
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    billing_run_id: Mapped[int | None] = mapped_column(ForeignKey("billing_run.id"), index=True)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(order_by="InvoiceLine.position", cascade="all, delete-orphan")
+    deductions: Mapped[list[InvoiceDeduction]] = relationship(
+        order_by="InvoiceDeduction.id", cascade="all, delete-orphan")
+    payments: Mapped[list[Payment]] = relationship(order_by="Payment.id")
+    member: Mapped[Member | None] = relationship()
+    funder: Mapped[Funder | None] = relationship()
+    original: Mapped[Invoice | None] = relationship(remote_side=[id])
+
+    @property
+    def remaining_cents(self) -> int:
+        return self.total_cents - self.paid_cents - self.credited_cents
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    description: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    unit: Mapped[str] = mapped_column(String(20))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(16, 4))  # excl. VAT, euros
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # excl. VAT
+    vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    nature: Mapped[Nature] = mapped_column(enum_column(Nature, "nature"))
+    source: Mapped[str] = mapped_column(String(120))  # e.g. "vehicle_booking:12"
+    charge_id: Mapped[int | None] = mapped_column(ForeignKey("charge.id"), index=True)
+
+
+class InvoiceDeduction(Base):
+    """A funder's share or a subsidy, deducted from what the customer owes."""
+
+    __tablename__ = "invoice_deduction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(300))
+    funder: Mapped[str] = mapped_column(String(200))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    source: Mapped[str] = mapped_column(String(120), default="")
+
+
+class Payment(Base):
+    __tablename__ = "payment"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(30))  # transfer, cheque, cash, direct_debit
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

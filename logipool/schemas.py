@@ -138,6 +138,19 @@ class CoordinationSchema(AddressFields):
     vat_regime = fields.Enum(VatRegime, by_value=True, required=True)
     vat_number = fields.String(allow_none=True, validate=validate.Regexp(r"^FR[0-9A-Z]{2}\d{9}$"))
     email = Email(allow_none=True)
+    payment_terms_days = Whole(
+        validate=validate.Range(min=0, max=60),
+        metadata={"description": "Invoices are due this many days after issue (at most 60, Code de commerce L441-10)."},
+    )
+    late_penalty_rate = fields.Decimal(
+        as_string=True,
+        places=2,
+        validate=decimal_between("0.01", "99.99"),
+        metadata={"description": "Late-payment penalty rate, % per year (printed on invoices)."},
+    )
+    iban = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"))
+    bic = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$"))
+    invoice_note = fields.String(validate=validate.Length(max=500))
     created_at = UtcDateTime(dump_only=True)
 
 
@@ -251,6 +264,12 @@ class TokenCreatedSchema(TokenSchema):
     token = fields.String(dump_only=True, metadata={"description": "The secret, shown this once."})
 
 
+class SubsidySchema(Schema):
+    funder_id = Whole()
+    funder = fields.String()
+    amount = Money(attribute="cents", data_key="amount")
+
+
 class ChargeSchema(Schema):
     id = Whole(dump_only=True)
     member_id = Whole(allow_none=True)
@@ -269,6 +288,11 @@ class ChargeSchema(Schema):
     amount = Money(attribute="amount_cents", data_key="amount", required=True)
     nature = fields.Enum(Nature, by_value=True, required=True)
     vat_rate = fields.Decimal(allow_none=True, as_string=True, places=2, validate=decimal_between("0", "100"))
+    subsidies = fields.List(
+        fields.Nested(SubsidySchema),
+        dump_only=True,
+        metadata={"description": "Parts of the gross share that funders pay; the amount is net of them."},
+    )
     invoiced = fields.Boolean(dump_only=True)
     invoice_id = Whole(dump_only=True, allow_none=True)
     created_at = UtcDateTime(dump_only=True)

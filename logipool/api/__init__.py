@@ -33,7 +33,19 @@ API_PREFIX = "/api/v1"
 
 
 def init_app(app: Flask) -> None:
-    from . import charges, coordinations, directory, health, routes, storage, tokens, users, vehicles
+    from . import (
+        charges,
+        coordinations,
+        directory,
+        health,
+        invoices,
+        orders,
+        routes,
+        storage,
+        tokens,
+        users,
+        vehicles,
+    )
 
     app.config.setdefault("API_TITLE", "logipool")
     app.config.setdefault("API_VERSION", "v1")
@@ -55,7 +67,7 @@ def init_app(app: Flask) -> None:
         "security": [{"bearerAuth": []}],
     })
     api = LogipoolApi(app)
-    for module in (coordinations, directory, users, tokens, charges, vehicles, storage, routes):
+    for module in (coordinations, directory, users, tokens, charges, vehicles, storage, routes, orders, invoices):
         for blp in module.blueprints():
             api.register_blueprint(blp, url_prefix=f"{API_PREFIX}/{blp.url_prefix_suffix}")
     health.init_app(app)

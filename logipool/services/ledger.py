@@ -53,6 +53,8 @@ class ChargeDraft:
     amount_cents: int
     nature: Nature
     vat_rate: Decimal | None = None
+    # parts of the payer's gross share paid by funders instead: ({"funder_id", "funder", "cents"}, ...)
+    subsidies: tuple[dict, ...] = ()
 
 
 def post_charges(session: Session, coordination_id: int, drafts: Sequence[ChargeDraft],
@@ -80,7 +82,7 @@ def post_charges(session: Session, coordination_id: int, drafts: Sequence[Charge
             posting_key=d.posting_key, label=d.label, period_start=d.period_start,
             period_end=d.period_end, allocation_key=d.allocation_key, basis=d.basis,
             amount_cents=d.amount_cents, nature=d.nature, vat_rate=d.vat_rate,
-            created_by_id=created_by_id,
+            subsidies=list(d.subsidies), created_by_id=created_by_id,
         ))
     session.add_all(rows)
     session.flush()

@@ -322,7 +322,16 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
                 **common,
             )
         )
-    for member_id, amount in zip(member_ids, member_parts, strict=True):
+    # each funder's amount, split over the members by the same key: shown on their invoices as
+    # the part of their gross share the funder pays (their charge stays the net amount)
+    subsidy_parts = [apportion(amount, [usage[m] for m in member_ids]) if member_ids else []
+                     for amount in top[:-1]]
+    for k, (member_id, amount) in enumerate(zip(member_ids, member_parts, strict=True)):
+        subsidies = tuple(
+            {"funder_id": funder.id, "funder": funder.name, "cents": parts_f[k]}
+            for (funder, _), parts_f in zip(funders, subsidy_parts, strict=True)
+            if parts_f[k]
+        )
         used = Decimal(usage[member_id].numerator) / Decimal(usage[member_id].denominator)
         used_txt = f"{used.quantize(Decimal('0.01'))}"
         parts.append({"member_id": member_id, "weight": f"{used_txt} {unit}", "amount": amount})
@@ -338,6 +347,7 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
                     f" {unit} ({names.get(member_id, member_id)}) = {format_cents(amount)} € "
                     "(arrondi au plus fort reste : la somme des parts égale le total)."
                 ),
+                subsidies=subsidies,
                 **common,
             )
         )
