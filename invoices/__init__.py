@@ -1,4 +1,5 @@
-"""Cost-share invoices, credit notes, delivery notes and statements as PDFs, with Factur-X.
+"""Cost-share invoices, credit notes, delivery notes, statements and purchase orders as PDFs,
+with Factur-X for invoices.
 
 Pure library: dataclasses in, PDF or XML bytes out; no Flask, no database.
 """
@@ -21,7 +22,13 @@ from .model import (
     VatBreakdown,
     VatRegime,
 )
-from .pdf import render_delivery_note, render_invoice, render_statement
+from .pdf import render_delivery_note, render_invoice, render_purchase_order, render_statement
+from .purchase_order import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderTotals,
+    PurchaseOrderVat,
+)
 from .statement import (
     EntryKind,
     OpenItem,
@@ -45,6 +52,10 @@ __all__ = [
     "InvoiceTotals",
     "Nature",
     "Party",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderTotals",
+    "PurchaseOrderVat",
     "VatBreakdown",
     "VatRegime",
     "DeliveryItem",
@@ -60,5 +71,6 @@ __all__ = [
     "render_delivery_note",
     "render_facturx",
     "render_invoice",
+    "render_purchase_order",
     "render_statement",
 ]

@@ -114,6 +114,39 @@ LABELS: dict[str, dict[str, str]] = {
         "reserves": "Réserves à la réception",
         "vehicle": "Véhicule",
         "none": "—",
+        "purchase_order": "Bon de commande",
+        "order_date": "Date de commande",
+        "order_reference": "Référence",
+        "supplier": "Fournisseur",
+        "buyer": "Acheteur",
+        "ship_to": "Livrer à",
+        "requested_delivery": "Livraison souhaitée",
+        "to_be_agreed": "à convenir",
+        "temperature_classes": "Températures",
+        "cold_chain": (
+            "Chaîne du froid : produits frais et surgelés livrés en véhicule réfrigéré, "
+            "température relevée à la réception ; une marchandise hors température est refusée."
+        ),
+        "supplier_reference": "Réf.",
+        "packs": "Colis",
+        "pack_price": "Prix colis HT",
+        "net_amount": "Montant HT",
+        "pack_of": "Colis de {pack}",
+        "temp_ambient": "Ambiant",
+        "temp_chilled": "Frais",
+        "temp_frozen": "Surgelé",
+        "goods_total": "Total marchandises HT",
+        "delivery_fee": "Frais de livraison HT",
+        "notes": "Remarques",
+        "po_confirm": (
+            "Merci de confirmer cette commande (quantités, prix et date de livraison) "
+            "en nous retournant ce bon signé."
+        ),
+        "po_not_invoice": "Ce bon de commande n'est pas une facture.",
+        "po_fee_vat": "Les frais de livraison suivent la TVA des marchandises, au prorata.",
+        "for_buyer": "Pour l'acheteur",
+        "agreement": "Bon pour accord du fournisseur",
+        "agreement_mention": "Mention « Bon pour accord », signature et cachet",
     },
     "en": {
         "invoice": "Invoice",
@@ -211,6 +244,39 @@ LABELS: dict[str, dict[str, str]] = {
         "reserves": "Reservations on receipt",
         "vehicle": "Vehicle",
         "none": "—",
+        "purchase_order": "Purchase order",
+        "order_date": "Order date",
+        "order_reference": "Reference",
+        "supplier": "Supplier",
+        "buyer": "Buyer",
+        "ship_to": "Deliver to",
+        "requested_delivery": "Requested delivery",
+        "to_be_agreed": "to be agreed",
+        "temperature_classes": "Temperatures",
+        "cold_chain": (
+            "Cold chain: chilled and frozen goods are delivered in a refrigerated vehicle and "
+            "their temperature is measured on receipt; goods out of temperature are refused."
+        ),
+        "supplier_reference": "Ref.",
+        "packs": "Packs",
+        "pack_price": "Net pack price",
+        "net_amount": "Net amount",
+        "pack_of": "Pack of {pack}",
+        "temp_ambient": "Ambient",
+        "temp_chilled": "Chilled",
+        "temp_frozen": "Frozen",
+        "goods_total": "Goods total excl. VAT",
+        "delivery_fee": "Delivery fee excl. VAT",
+        "notes": "Notes",
+        "po_confirm": (
+            "Please confirm this order (quantities, prices and delivery date) by returning it "
+            "to us signed."
+        ),
+        "po_not_invoice": "This purchase order is not an invoice.",
+        "po_fee_vat": "The delivery fee follows the VAT of the goods, pro rata.",
+        "for_buyer": "For the buyer",
+        "agreement": "Supplier's acceptance (bon pour accord)",
+        "agreement_mention": "Write \u201cAccepted\u201d, sign and stamp",
     },
 }
 

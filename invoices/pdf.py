@@ -1,4 +1,5 @@
-"""PDF rendering with ReportLab platypus: invoices, credit notes, delivery notes, statements.
+"""PDF rendering with ReportLab platypus: invoices, credit notes, delivery notes, statements,
+purchase orders.
 
 Text is set in the bundled DejaVu Sans (embedded and subset, so every accent and the € sign
 print the same everywhere, as PDF/A requires). Long tables flow onto further pages with their
@@ -39,6 +40,7 @@ from .delivery import DeliveryNote
 from .exceptions import DocumentError
 from .i18n import LABELS, check_lang, long_date, money, number, percent, short_date, unit_price
 from .model import RECOVERY_INDEMNITY_CENTS, UNITS, Invoice, Party, VatRegime
+from .purchase_order import PurchaseOrder
 from .statement import EntryKind, Statement
 
 Logo = bytes | str | Path | None
@@ -841,6 +843,235 @@ def render_delivery_note(note: DeliveryNote, *, lang: str = "fr", logo: Logo = N
         f"{doc_title} — {note.recipient.legal_name}",
     )
     return _build(_delivery_story(note, lang, logo), footer, pdfa=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Purchase orders
+
+
+#: Units a pack size reads as a measure ("5 kg"); other units are counted ("6 × bouteille").
+_MEASURES = {"KGM", "TNE", "LTR", "kg", "g", "t", "l", "L", "ml", "cl"}
+
+
+def _signature_box(title: str, party_name: str, hint: str, lang: str) -> list:
+    lab = LABELS[lang]
+    colon = " :" if lang == "fr" else ":"
+    return [
+        _p(_esc(title.upper()), "box_label"),
+        Spacer(1, 1 * mm),
+        _Cell(party_name, size=8, leading=10, bold=True),
+        Spacer(1, 2 * mm),
+        _p(f"{_esc(lab['signature_name'])}{colon} ____________________________", "base"),
+        Spacer(1, 2.5 * mm),
+        _p(f"{_esc(lab['date'])}{colon} ____ / ____ / ________", "base"),
+        Spacer(1, 2.5 * mm),
+        _p(_esc(hint), "muted"),
+        Spacer(1, 11 * mm),
+    ]
+
+
+def _purchase_order_story(po: PurchaseOrder, lang: str, logo: Logo) -> list:
+    lab = LABELS[lang]
+    colon = " :" if lang == "fr" else ":"
+    totals = po.totals
+    meta = [(lab["number"], po.number), (lab["order_date"], long_date(po.order_date, lang))]
+    if po.reference:
+        meta.append((lab["order_reference"], po.reference))
+    meta.append(
+        (
+            lab["requested_delivery"],
+            long_date(po.delivery_date, lang) if po.delivery_date else lab["to_be_agreed"],
+        )
+    )
+    story: list = [
+        _header(_issuer_block(po.buyer, lang, logo), _title_block(lab["purchase_order"], meta)),
+        Spacer(1, 6 * mm),
+    ]
+
+    supplier = [_name(po.supplier.legal_name), _small(_party_lines(po.supplier, lang))]
+    if po.supplier.email:
+        supplier.append(_small([po.supplier.email]))
+    if po.delivery_address is not None:
+        where = po.delivery_address
+        ship_name = where.name
+        ship_lines = [*where.address_lines, f"{where.postcode} {where.city}"]
+        if where.country != "FR":
+            ship_lines[-1] += f" ({where.country})"
+    else:
+        ship_name = po.buyer.legal_name
+        ship_lines = _party_lines(po.buyer, lang, with_ids=False)
+    # Delivery instructions, in the "deliver to" box: where, when, in which temperature classes.
+    when = long_date(po.delivery_date, lang) if po.delivery_date else lab["to_be_agreed"]
+    temps = " · ".join(lab[t].replace(" ", "\u00a0") for t in po.temperatures)
+    ship = [
+        _Cell(ship_name, size=8.6, leading=11, bold=True),
+        _small(ship_lines),
+        Spacer(1, 2 * mm),
+        _p(
+            f"<font color='#5f6b7a'>{_esc(lab['requested_delivery'])}{colon}</font> "
+            f"<b>{_esc(when)}</b>",
+            "base",
+        ),
+        _p(
+            f"<font color='#5f6b7a'>{_esc(lab['temperature_classes'])}{colon}</font> {_esc(temps)}",
+            "base",
+        ),
+    ]
+    story += [_boxes([(lab["supplier"], supplier), (lab["ship_to"], ship)]), Spacer(1, 3 * mm)]
+    instructions = []
+    if any(t != "ambient" for t in po.temperatures):
+        instructions.append(_p(f"<b>{_esc(lab['cold_chain'])}</b>", "base"))
+    if po.notes:
+        instructions.append(
+            _p(f"<font color='#5f6b7a'>{_esc(lab['notes'])}{colon}</font> {_esc(po.notes)}", "base")
+        )
+    if instructions:
+        story += [KeepTogether(instructions), Spacer(1, 1 * mm)]
+    story.append(Spacer(1, 3 * mm))
+
+    unit_idx = 0 if lang == "fr" else 1
+    widths = [24 * mm, 0, 17 * mm, 13 * mm, 26 * mm, 13 * mm, 25 * mm]
+    widths[1] = CONTENT_W - sum(widths)
+    rows: list[list] = [
+        [
+            lab["supplier_reference"],
+            lab["description"],
+            lab["temperature_class"],
+            lab["packs"],
+            _p(_esc(lab["pack_price"]), "head_r"),
+            lab["vat_rate"],
+            _p(_esc(lab["net_amount"]), "head_r"),
+        ]
+    ]
+    for line in po.lines:
+        unit = UNITS[line.unit][unit_idx] if line.unit in UNITS else line.unit
+        size = number(line.pack_size, lang)
+        measure = line.unit in _MEASURES or unit in _MEASURES
+        pack = lab["pack_of"].format(pack=f"{size} {unit}" if measure else f"{size} × {unit}")
+        rows.append(
+            [
+                _Cell(line.reference),
+                _Cell(line.description, pack),
+                lab[f"temp_{line.temperature}"],
+                str(line.packs),
+                money(line.pack_price_cents, lang),
+                percent(line.vat_rate, lang),
+                money(line.amount_cents, lang),
+            ]
+        )
+    story.append(_grid(rows, widths, right_cols=(3, 4, 5, 6)))
+
+    trows: list[list] = []
+    if totals.delivery_fee_cents:
+        trows.append([lab["goods_total"], money(totals.lines_cents, lang)])
+        trows.append([lab["delivery_fee"], money(totals.delivery_fee_cents, lang)])
+    trows.append([lab["taxable_total"], money(totals.taxable_cents, lang)])
+    for part in totals.breakdown:
+        trows.append(
+            [lab["vat_total"].format(rate=percent(part.rate, lang)), money(part.vat_cents, lang)]
+        )
+    trows.append([lab["total"], money(totals.total_cents, lang)])
+    last = len(trows) - 1
+    totals_table = Table(trows, colWidths=[48 * mm, 32 * mm])
+    totals_table.setStyle(
+        TableStyle(
+            [
+                _FONT_CMD,
+                ("FONTSIZE", (0, 0), (-1, -1), 8),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+                ("FONTNAME", (0, last), (-1, last), FONT_BOLD),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("LINEBELOW", (0, 0), (-1, -2), 0.25, RULE),
+                ("BACKGROUND", (0, last), (-1, last), SHADE),
+                ("LINEABOVE", (0, last), (-1, last), 1, ACCENT),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.4 * mm),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.4 * mm),
+            ]
+        )
+    )
+    vrows = [[lab["vat_rate"], lab["vat_base"], lab["vat_amount"]]]
+    for part in totals.breakdown:
+        vrows.append(
+            [percent(part.rate, lang), money(part.taxable_cents, lang), money(part.vat_cents, lang)]
+        )
+    left: list = [
+        _p(lab["vat_breakdown"], "section"),
+        _grid(vrows, [16 * mm, 28 * mm, 26 * mm], right_cols=(1, 2), zebra=False),
+    ]
+    if totals.delivery_fee_cents and len(totals.breakdown) > 1:
+        left += [Spacer(1, 1.5 * mm), _Cell(lab["po_fee_vat"], size=7, leading=9, color=MUTED)]
+    left += [
+        Spacer(1, 4 * mm),
+        _Cell(lab["po_confirm"], size=8, leading=10),
+        Spacer(1, 1 * mm),
+        _Cell(lab["po_not_invoice"], size=7.4, leading=9.2, color=MUTED),
+    ]
+    summary = Table([[left, totals_table]], colWidths=[CONTENT_W - 84 * mm, 84 * mm])
+    summary.setStyle(
+        TableStyle(
+            [
+                _FONT_CMD,
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (0, 0), 6 * mm),
+                ("RIGHTPADDING", (1, 0), (1, 0), 0),
+                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+            ]
+        )
+    )
+    story += [Spacer(1, 3 * mm), KeepTogether([summary])]
+
+    gap = 6 * mm
+    sig = Table(
+        [
+            [
+                _signature_box(lab["for_buyer"], po.buyer.legal_name, lab["signature"], lang),
+                "",
+                _signature_box(
+                    lab["agreement"], po.supplier.legal_name, lab["agreement_mention"], lang
+                ),
+            ]
+        ],
+        colWidths=[(CONTENT_W - gap) / 2, gap, (CONTENT_W - gap) / 2],
+    )
+    sig.setStyle(
+        TableStyle(
+            [
+                _FONT_CMD,
+                ("BOX", (0, 0), (0, 0), 0.6, RULE),
+                ("BOX", (2, 0), (2, 0), 0.6, ACCENT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3 * mm),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5 * mm),
+            ]
+        )
+    )
+    story.append(
+        KeepTogether(
+            [
+                Spacer(1, 5 * mm),
+                sig,
+            ]
+        )
+    )
+    return story
+
+
+def render_purchase_order(po: PurchaseOrder, *, lang: str = "fr", logo: Logo = None) -> bytes:
+    """The purchase order as PDF bytes: lines, totals, delivery instructions, room to sign."""
+    check_lang(lang)
+    if not isinstance(po, PurchaseOrder):
+        raise DocumentError("po: expected a PurchaseOrder")
+    lab = LABELS[lang]
+    doc_title = f"{lab['purchase_order']} {lab['number']} {po.number}"
+    footer = _Footer(
+        _footer_left(po.buyer, lang),
+        doc_title,
+        lang,
+        f"{po.buyer.legal_name} — {doc_title}",
+        f"{doc_title} — {po.supplier.legal_name}",
+    )
+    return _build(_purchase_order_story(po, lang, logo), footer, pdfa=False)
 
 
 # ---------------------------------------------------------------------------------------------

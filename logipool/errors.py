@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from purchasing import PurchasingError
+from purchasing.exceptions import TableError
 
 log = logging.getLogger("logipool")
 
@@ -176,6 +177,15 @@ def register(app: Flask) -> None:
     def _validation_error(error: ValidationError):
         errors = flatten_messages(error.messages)
         return problem(422, _summary(errors), slug="validation-error", errors=errors)
+
+    @app.errorhandler(TableError)
+    def _table_error(error: TableError):
+        by_column: dict[str, list[str]] = {}
+        for e in error.errors:
+            where = f"row {e['row']}: " if e.get("row") else ""
+            by_column.setdefault(e.get("column") or "file", []).append(where + e["message"])
+        return problem(422, f"Nothing was imported: {error}", slug="import-error", errors=by_column,
+                       extra={"rows": error.errors})
 
     @app.errorhandler(PurchasingError)
     def _domain_error(error: Exception):

@@ -18,6 +18,7 @@ from .exceptions import (
     NoPlanError,
     PurchasingError,
     SolverTimeout,
+    TableError,
 )
 from .jsonio import allocation_to_dict, problem_from_dict, problem_to_dict
 from .model import (
@@ -33,6 +34,7 @@ from .model import (
 )
 from .money import apportion, format_cents, from_cents, to_cents
 from .solver import available_solvers, split_order, split_received
+from .tabular import NeedRow, OfferRow, parse_needs, parse_price_list, read_table
 
 __all__ = [
     "Allocation",
@@ -47,9 +49,11 @@ __all__ = [
     "MoneyError",
     "Need",
     "NeedResult",
+    "NeedRow",
     "NoPlanError",
     "Offer",
     "OfferOrder",
+    "OfferRow",
     "PriceTier",
     "Problem",
     "PurchasingError",
@@ -57,6 +61,7 @@ __all__ = [
     "SolverTimeout",
     "Supplier",
     "SupplierOrder",
+    "TableError",
     "Temperature",
     "allocation_to_dict",
     "apportion",
@@ -64,9 +69,12 @@ __all__ = [
     "first_come_first_served",
     "format_cents",
     "from_cents",
+    "parse_needs",
+    "parse_price_list",
     "problem_from_dict",
     "problem_to_dict",
     "proportional_rounding",
+    "read_table",
     "split_order",
     "split_received",
     "to_cents",

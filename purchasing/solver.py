@@ -577,9 +577,9 @@ class _HighsStages:
         self.col_hi = np.array(lp.col_upper_)
         outer = np.repeat(np.arange(len(a.start_) - 1), np.diff(np.array(a.start_)))
         if a.format_ == highspy.MatrixFormat.kColwise:
-            self.rows = (np.array(a.index_), np.array(a.value_), outer)
+            self.rows = (np.array(a.index_, dtype=np.int64), np.array(a.value_, dtype=float), outer)
         else:
-            self.rows = (outer, np.array(a.value_), np.array(a.index_))
+            self.rows = (outer, np.array(a.value_, dtype=float), np.array(a.index_, dtype=np.int64))
         self.row_lo = list(lp.row_lower_)
         self.row_hi = list(lp.row_upper_)
         row_of = {c.name: i for i, c in enumerate(model.lp.constraints())}
@@ -627,9 +627,9 @@ class _HighsStages:
         rows, values, cols = self.rows
         np = self.np
         self.rows = (
-            np.concatenate([rows, np.full(len(idx), len(self.row_lo) - 1)]),
+            np.concatenate([rows, np.full(len(idx), len(self.row_lo) - 1, dtype=np.int64)]),
             np.concatenate([values, vals]),
-            np.concatenate([cols, idx]),
+            np.concatenate([cols, np.asarray(idx, dtype=np.int64)]),
         )
 
     def _set_cost(self, h, c) -> None:

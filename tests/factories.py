@@ -42,7 +42,7 @@ def make_coordination(session: Session, slug: str, **kw) -> Coordination:
     row = Coordination(slug=slug, name=kw.pop("name", f"Coordination {slug}"),
                        legal_name=kw.pop("legal_name", f"Groupement {slug}"), siren=siren,
                        siret=siret_of(siren), vat_regime=kw.pop("vat_regime", VatRegime.COST_SHARING_261B),
-                       city="Aubagne", postcode="13400", **kw)
+                       street=kw.pop("street", "2 rue de la Coopération"), city="Aubagne", postcode="13400", **kw)
     session.add(row)
     session.flush()
     return row
@@ -55,7 +55,9 @@ def make_member(session: Session, coordination: Coordination, short_name: str, *
                  kind=kw.pop("kind", MemberKind.SOCIAL_GROCERY), siren=siren, siret=siret_of(siren),
                  vat_regime=kw.pop("vat_regime", VatRegime.OUTSIDE_VAT),
                  contact_email=f"{short_name}@example.org",
-                 people_served_per_week=kw.pop("people_served_per_week", 100), **kw)
+                 people_served_per_week=kw.pop("people_served_per_week", 100),
+                 street=kw.pop("street", "10 avenue des Associations"), postcode=kw.pop("postcode", "13400"),
+                 city=kw.pop("city", "Aubagne"), **kw)
     session.add(row)
     session.flush()
     return row
