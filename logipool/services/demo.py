@@ -45,6 +45,7 @@ from . import routes as routes_svc
 from . import storage as storage_svc
 from . import vehicles as vehicles_svc
 from .accounts import grant_role
+from .demo_orders import load_orders
 from .ledger import ChargeDraft, Payer, post_charges, split_charge
 
 DEMO_SLUG = "pays-aubagne"
@@ -231,9 +232,9 @@ SITES = [
 
 FUNDERS = [
     ("Fondation pour l'aide alimentaire en Provence", FunderKind.FOUNDATION, "26130001600019"),
-    ("DDETS des Bouches-du-Rhône", FunderKind.STATE, None),
-    ("Région Provence-Alpes-Côte d'Azur", FunderKind.REGION, None),
-    ("Ville d'Aubagne", FunderKind.TOWN, None),
+    ("DDETS des Bouches-du-Rhône", FunderKind.STATE, "13000123300019"),
+    ("Région Provence-Alpes-Côte d'Azur", FunderKind.REGION, "17130001500012"),
+    ("Ville d'Aubagne", FunderKind.TOWN, "20005583800011"),
 ]
 
 USERS = [
@@ -366,7 +367,27 @@ def load_demo(session: Session) -> DemoReport:
     session.flush()
     _vehicles_and_storage(session, report, coordination, members)
     session.flush()
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    load_orders(session, report, coordination, members, _manager(session, cid), tz, datetime.now(tz).date())
+    session.flush()
     return report
+
+
+def _manager(session: Session, cid: int) -> Principal:
+    """The demo's manager, acting through the services as the API would."""
+    grant = session.scalars(
+        select(RoleGrant).join(User).where(RoleGrant.coordination_id == cid, User.email == f"gestion@{DEMO_DOMAIN}")
+    ).one()
+    return Principal(
+        user_id=grant.user_id,
+        email=f"gestion@{DEMO_DOMAIN}",
+        grant_id=grant.id,
+        coordination_id=cid,
+        role=Role.MANAGER,
+        member_id=None,
+        platform_admin=False,
+        token_id=0,
+    )
 
 
 def _ensure_site(session, report, cid, name, kind, street, postcode, city, lat, lon, hours, **extra):
@@ -511,19 +532,8 @@ def _vehicles_and_storage(
         report.count("booking weeks", False)
         return
     report.count("booking weeks", True)
-    manager = session.scalars(
-        select(RoleGrant).join(User).where(RoleGrant.coordination_id == cid, User.email == f"gestion@{DEMO_DOMAIN}")
-    ).one()
-    staff = Principal(
-        user_id=manager.user_id,
-        email=f"gestion@{DEMO_DOMAIN}",
-        grant_id=manager.id,
-        coordination_id=cid,
-        role=Role.MANAGER,
-        member_id=None,
-        platform_admin=False,
-        token_id=0,
-    )
+    staff = _manager(session, cid)
+    manager = session.get(RoleGrant, staff.grant_id)
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     today = datetime.now(tz).date()
     monday = today + timedelta(days=(7 - today.weekday()) % 7)  # the coming week (today if Monday)

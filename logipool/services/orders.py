@@ -741,7 +741,7 @@ def purchase_order(session: Session, principal: Principal, cycle_id: int, suppli
     lines = tuple(
         document_part(f"offer {r['id']}", lambda r=r, o=offers[int(r["id"])]: invoices.PurchaseOrderLine(
             reference=o.reference, description=o.product, packs=r["packs"], pack_size=plain(o.pack_size),
-            unit=o.unit, pack_price_cents=to_cents(r["pack_price"]), vat_rate=Decimal(o.vat_rate).normalize(),
+            unit=unit_code(o.unit), pack_price_cents=to_cents(r["pack_price"]), vat_rate=plain(o.vat_rate),
             amount_cents=to_cents(r["ht"]), temperature=o.temperature_class.value))
         for r in rows
     )

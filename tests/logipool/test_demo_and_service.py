@@ -14,7 +14,10 @@ from logipool.models import (
     BookingStatus,
     Charge,
     ChargeSource,
+    CycleStatus,
     Member,
+    OrderCycle,
+    OrderNeed,
     PlanStatus,
     Role,
     RoutePlan,
@@ -24,6 +27,7 @@ from logipool.models import (
     VehicleBooking,
 )
 from logipool.validators import siren_error, siret_error
+from purchasing import to_cents
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,11 +67,22 @@ def test_demo_loads_once_and_is_consistent(runner, session, client):
     shares = plan.result["shares"]
     assert sum(int(m["share"].replace(".", "")) for m in shares["members"]) == plan.result["plan"]["cost_cents"]
     assert session.scalar(select(func.count()).select_from(StorageBooking)) == 5
+    # last month's joint order settled after a short delivery, this month's open with needs
+    cycles = {c.status: c for c in session.scalars(select(OrderCycle)).all()}
+    assert set(cycles) == {CycleStatus.SETTLED, CycleStatus.OPEN}
+    settled = cycles[CycleStatus.SETTLED]
+    totals = settled.final_allocation["totals"]
+    order_charges = select(func.sum(Charge.amount_cents)).where(Charge.source_type == ChargeSource.ORDER_CYCLE)
+    charged = session.scalar(order_charges)
+    assert charged + to_cents(totals["shared_stock"]) == to_cents(totals["total_cost"])
+    assert settled.final_allocation != settled.allocation  # the rice shortfall was re-split
+    assert session.scalar(select(func.count()).select_from(OrderNeed).where(OrderNeed.cycle_id == cycles[
+        CycleStatus.OPEN].id)) == 7
     session.rollback()
     # every demo role can log in
     r = runner.invoke(args=["tokens", "create", "--email", "escale.tresorerie@coordination-aubagne.example"])
     token = r.stdout.strip().splitlines()[0]
-    charges = client.get("/api/v1/charges/", headers={"Authorization": f"Bearer {token}"}).get_json()
+    charges = client.get("/api/v1/charges/?source_type=manual", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert charges["total"] == 1 and "× 180 / 1125" in charges["items"][0]["basis"]
     assert charges["items"][0]["amount"] == "384.00"
 

@@ -268,7 +268,7 @@ def test_bad_price_list_imports_nothing_and_names_rows(client, world, catalogue,
     supplier, _ = catalogue
     h = world.a.headers(MANAGER)
     before = session.scalar(select(func.count()).select_from(Offer))
-    body = "reference;product;pack_size;price\nA1;Farine;10;9.00\nA2;Sucre;-2;8.00\nA3;Sel;5;1.234\n".encode()
+    body = b"reference;product;pack_size;price\nA1;Farine;10;9.00\nA2;Sucre;-2;8.00\nA3;Sel;5;1.234\n"
     problem = _problem(client.post(f"/api/v1/suppliers/{supplier['id']}/price-list", data=body,
                                    headers=h | {"Content-Type": "text/csv"}), 422)
     rows = {(e["row"], e["column"]) for e in problem["rows"]}
