@@ -1,0 +1,205 @@
+"""Schemas of the invoicing endpoints: invoices, credit notes, payments, billing runs, statements.
+
+Money is a decimal string ("12.34") on the wire and integer cents inside; unknown fields are
+refused; dates are local calendar dates (ISO 8601, no time).
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from purchasing import format_cents
+
+from .models import InvoiceKind, InvoiceStatus
+from .schemas import Money, PageArgs, UtcDateTime, Whole, page_of
+from .services import invoicing
+
+MONEY_NOTE = "Decimal string in euros, e.g. \"12.34\"."
+
+
+class InvoiceQuery(PageArgs):
+    member_id = Whole()
+    funder_id = Whole()
+    status = fields.Enum(InvoiceStatus, by_value=True)
+    kind = fields.Enum(InvoiceKind, by_value=True)
+    billing_run_id = Whole()
+
+
+class InvoiceCreateSchema(Schema):
+    member_id = Whole(metadata={"description": "The member invoiced (or give funder_id)."})
+    funder_id = Whole(metadata={"description": "The funder invoiced (or give member_id)."})
+    charge_ids = fields.List(Whole(), load_default=list, validate=validate.Length(max=5000),
+                             metadata={"description": "Uninvoiced charges of that payer; may be empty for now."})
+    note = fields.String(validate=validate.Length(max=500),
+                         metadata={"description": "Printed on the invoice; default: the coordination's note."})
+
+    @validates_schema
+    def _one_payer(self, data, **kwargs):
+        if (data.get("member_id") is None) == (data.get("funder_id") is None):
+            raise ValidationError("Give exactly one of member_id and funder_id.", "member_id")
+
+
+class InvoiceUpdateSchema(Schema):
+    note = fields.String(validate=validate.Length(max=500))
+    due_date = fields.Date(allow_none=True, metadata={
+        "description": "null: issue date + the coordination's payment terms (at most 60 days)."})
+
+
+class InvoiceLineSchema(Schema):
+    position = Whole()
+    description = fields.String()
+    quantity = fields.Decimal(as_string=True)
+    unit = fields.String(metadata={"description": "UN/ECE unit code (C62: one, a lump sum)."})
+    unit_price = fields.Decimal(as_string=True, metadata={"description": "Excluding VAT, euros."})
+    amount = Money(attribute="amount_cents", metadata={"description": "Excluding VAT."})
+    vat_rate = fields.Decimal(as_string=True, allow_none=True, places=2)
+    nature = fields.String(attribute="nature.value")
+    source = fields.String(metadata={"description": "What the charge comes from, e.g. vehicle_booking:12."})
+    charge_id = Whole(allow_none=True)
+
+
+class InvoiceDeductionSchema(Schema):
+    label = fields.String()
+    funder = fields.String()
+    amount = Money(attribute="amount_cents", metadata={"description": "Excluding VAT."})
+    vat_rate = fields.Decimal(as_string=True, allow_none=True, places=2)
+    source = fields.String()
+
+
+class PaymentCreateSchema(Schema):
+    amount = Money(attribute="amount_cents", data_key="amount", required=True, metadata={"description": MONEY_NOTE})
+    paid_on = fields.Date(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(invoicing.PAYMENT_METHODS))
+    reference = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class PaymentSchema(PaymentCreateSchema):
+    id = Whole(dump_only=True)
+    invoice_id = Whole(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
+
+
+class CreditNoteRequestSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    amount = Money(attribute="amount_cents", data_key="amount", metadata={
+        "description": "Incl. VAT; default: all that remains to pay."})
+
+
+class InvoiceSummarySchema(Schema):
+    id = Whole()
+    kind = fields.Enum(InvoiceKind, by_value=True)
+    status = fields.Enum(InvoiceStatus, by_value=True)
+    number = fields.String(allow_none=True, metadata={"description": "YYYY-NNNNNN, given at issue."})
+    member_id = Whole(allow_none=True)
+    funder_id = Whole(allow_none=True)
+    customer = fields.Function(invoicing.customer_name)
+    billing_run_id = Whole(allow_none=True)
+    issue_date = fields.Date(allow_none=True)
+    due_date = fields.Date(allow_none=True)
+    period_start = fields.Date(allow_none=True)
+    period_end = fields.Date(allow_none=True)
+    total = Money(attribute="total_cents", metadata={"description": "Incl. VAT, after deductions: what is due."})
+    paid = Money(attribute="paid_cents")
+    credited = Money(attribute="credited_cents")
+    remaining = fields.Function(lambda inv: format_cents(invoicing.remaining_cents(inv)),
+                                metadata={"description": "Left to pay (0 for drafts and credit notes)."})
+    original_id = Whole(allow_none=True)
+    original_number = fields.Function(lambda inv: inv.original.number if inv.original else None)
+    created_at = UtcDateTime()
+    issued_at = UtcDateTime(allow_none=True)
+
+
+class InvoiceSchema(InvoiceSummarySchema):
+    original_issue_date = fields.Function(lambda inv: inv.original.issue_date.isoformat() if inv.original else None)
+    reason = fields.String(metadata={"description": "Why a credit note was issued."})
+    note = fields.String()
+    lines_total = Money(attribute="lines_cents", metadata={"description": "Lines excl. VAT, before deductions."})
+    deductions_total = Money(attribute="deductions_cents", metadata={"description": "Excluding VAT."})
+    vat = Money(attribute="vat_cents")
+    pdf_sha256 = fields.String(allow_none=True, metadata={"description": "SHA-256 of the stored PDF."})
+    lines = fields.List(fields.Nested(InvoiceLineSchema))
+    deductions = fields.List(fields.Nested(InvoiceDeductionSchema))
+    payments = fields.List(fields.Nested(PaymentSchema))
+
+
+class BillingRunCreateSchema(Schema):
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True, metadata={
+        "description": "Inclusive local date: charges whose period ends by the following midnight are gathered."})
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["period_end"] < data["period_start"]:
+            raise ValidationError("The period ends before it starts.", "period_end")
+
+
+class RunInvoiceSchema(Schema):
+    invoice_id = Whole()
+    member_id = Whole(allow_none=True)
+    funder_id = Whole(allow_none=True)
+    payer = fields.String()
+    lines = Whole(metadata={"description": "How many lines (charges)."})
+    total = Money(attribute="total_cents")
+    status = fields.Enum(InvoiceStatus, by_value=True)
+    number = fields.String(allow_none=True)
+
+
+class BillingRunSchema(Schema):
+    id = Whole()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    status = fields.String(metadata={"description": "draft or issued"})
+    created_at = UtcDateTime()
+    issued_at = UtcDateTime(allow_none=True)
+    count = Whole()
+    total = Money(attribute="total_cents")
+    invoices = fields.List(fields.Nested(RunInvoiceSchema))
+
+
+class StatementQuery(Schema):
+    member_id = Whole(metadata={"description": "Required for staff and auditors; yours otherwise."})
+
+
+class OpenItemSchema(Schema):
+    number = fields.String()
+    issue_date = fields.Date()
+    due_date = fields.Date()
+    amount = Money(attribute="amount_cents")
+    remaining = Money(attribute="remaining_cents")
+    overdue = fields.Boolean()
+
+
+class StatementEntrySchema(Schema):
+    date = fields.Date()
+    kind = fields.String(metadata={"description": "invoice, credit_note or payment"})
+    reference = fields.String()
+    label = fields.String()
+    amount = Money(attribute="amount_cents")
+    invoice_reference = fields.String(allow_none=True)
+    balance = Money(attribute="balance_cents", metadata={"description": "Running balance after the entry."})
+
+
+class StatementSchema(Schema):
+    member_id = Whole()
+    as_of = fields.Date()
+    invoiced = Money(attribute="invoiced_cents")
+    credited = Money(attribute="credited_cents")
+    paid = Money(attribute="paid_cents")
+    balance = Money(attribute="balance_cents", metadata={"description": "What the member owes (negative: credit)."})
+    overdue = Money(attribute="overdue_cents")
+    open_items = fields.List(fields.Nested(OpenItemSchema))
+    entries = fields.List(fields.Nested(StatementEntrySchema))
+
+
+class ExportQuery(Schema):
+    start = fields.Date(required=True, metadata={"description": "First issue date (inclusive)."})
+    end = fields.Date(required=True, metadata={"description": "Last issue date (inclusive)."})
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["end"] < data["start"]:
+            raise ValidationError("The period ends before it starts.", "end")
+
+
+page_of_summaries = page_of(InvoiceSummarySchema)
+page_of_runs = page_of(BillingRunSchema)

@@ -1,0 +1,913 @@
+"""Cost-share invoices: drafts from the charges ledger, numbering, issue, payments, credit notes.
+
+The lifecycle is draft → issued → partly paid / paid, or credited when credit notes cancel it
+entirely. A draft holds lines built from uninvoiced charges (one per charge, linked back to
+it); issuing gives it the next number of the coordination's yearly series, renders the
+Factur-X PDF once and stores it with its SHA-256. An issued invoice never changes again: it is
+corrected by a credit note, which takes its number from the same series.
+
+Numbers come from one ``InvoiceCounter`` row per coordination and year, locked
+(``SELECT … FOR UPDATE``) until the transaction commits, so the series has no gap and no
+duplicate: a number is consumed only by a transaction that commits, and two issuers queue on
+the row (on SQLite, write transactions are already serialised by ``BEGIN IMMEDIATE``).
+
+Money: a charge's amount is what the payer owes, VAT included when the coordination charges
+VAT. The invoice library computes VAT per rate on the sum of the lines (EN 16931), so the base
+excluding VAT is derived per rate such that base + VAT equals the charges of that rate to the
+cent. Services flush, the API commits.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, defer
+
+import invoices as lib
+from invoices.model import round_cents
+from purchasing import apportion, format_cents
+
+from ..auth import READERS, STAFF, STAFF_READERS, Principal, require
+from ..db import utcnow
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import (
+    BillingRun,
+    Charge,
+    ChargeSource,
+    Coordination,
+    Funder,
+    Invoice,
+    InvoiceCounter,
+    InvoiceDeduction,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    Member,
+    Nature,
+    Payment,
+    VatRegime,
+)
+from .crud import Resource, own_member_only
+from .parties import coordination_party, document_part, funder_party, member_party
+
+#: A line is one charge, a lump sum: quantity 1 of UN/ECE "C62" (one), as ``invoices.UNITS``
+#: has no lump-sum code ("LS").
+LUMP_SUM_UNIT = "C62"
+PAYMENT_METHODS = ("transfer", "cheque", "cash", "direct_debit", "card")
+MAX_PAYMENT_TERMS_DAYS = 60  # Code de commerce L441-10
+SOURCE_ORDER = {source: i for i, source in enumerate(ChargeSource)}
+CENT = Decimal("0.01")
+
+
+def today_in(tz: ZoneInfo) -> date:
+    return datetime.now(tz).date()
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+def _visible(principal: Principal, stmt: Select) -> Select:
+    # funder invoices have no member: representatives and treasurers never see them; the PDF
+    # is loaded only when asked for
+    return own_member_only(principal, stmt.options(defer(Invoice.pdf)), Invoice.member_id)
+
+
+INVOICES = Resource(model=Invoice, label="invoice", write_roles=STAFF, read_roles=READERS, visible=_visible)
+RUNS = Resource(model=BillingRun, label="billing run", write_roles=STAFF, read_roles=STAFF_READERS)
+
+
+def list_invoices(session: Session, principal: Principal, args: dict) -> dict:
+    return INVOICES.list(session, principal, args)
+
+
+def get_invoice(session: Session, principal: Principal, invoice_id: int) -> Invoice:
+    return INVOICES.get(session, principal, invoice_id)
+
+
+def _locked(session: Session, principal: Principal, invoice_id: int) -> Invoice:
+    require(principal, *STAFF)
+    return INVOICES.get(session, principal, invoice_id, for_update=True)
+
+
+def customer_name(invoice: Invoice) -> str:
+    return invoice.member.legal_name if invoice.member is not None else invoice.funder.name
+
+
+def remaining_cents(invoice: Invoice) -> int:
+    """What is left to pay (0 for drafts and credit notes)."""
+    if invoice.status == InvoiceStatus.DRAFT or invoice.kind == InvoiceKind.CREDIT_NOTE:
+        return 0
+    return invoice.remaining_cents
+
+
+def charges_total_cents(session: Session, invoice: Invoice) -> int:
+    """The sum of the charges on the invoice, which its total equals (see :func:`vat_targets`)."""
+    return session.scalar(
+        select(func.coalesce(func.sum(Charge.amount_cents), 0)).where(Charge.invoice_id == invoice.id)
+    )
+
+
+# Amounts excluding VAT ------------------------------------------------------------------------
+
+
+def taxable_for(total_cents: int, rate: Decimal) -> int | None:
+    """The base excluding VAT whose VAT (rounded half up) brings it to exactly ``total_cents``.
+
+    ``base + round(base × rate)`` grows by one or two cents per cent of base, so some totals
+    (about one in six at 20 %) cannot be reached by any base: then None.
+    """
+    guess = int(Decimal(total_cents) * 100 / (100 + rate))
+    for base in range(max(guess - 2, 0), guess + 3):
+        if base + round_cents(Decimal(base) * rate / 100) == total_cents:
+            return base
+    return None
+
+
+def vat_targets(totals: dict[Decimal, int]) -> dict[Decimal, int]:
+    """Totals incl. VAT per rate that per-rate VAT can reach, summing to the same grand total.
+
+    A rate whose total cannot be reached takes a neighbouring cent; other rates take the
+    opposite cent so that the document total stays exact. Only an invoice whose one rate
+    cannot reach its total ends a cent short (in the payer's favour).
+    """
+
+    def reachable(rate: Decimal, cents: int) -> bool:
+        return cents >= 0 and taxable_for(cents, rate) is not None
+
+    targets = dict(totals)
+    short = 0
+    for rate, cents in totals.items():
+        if not reachable(rate, cents):
+            step = -1 if short <= 0 else 1
+            targets[rate] = cents + step
+            short -= step
+    if short == 0:
+        return targets
+    largest_first = sorted(totals, key=lambda r: -totals[r])
+    for rate in largest_first:  # one cent short: a reachable rate takes it
+        if targets[rate] == totals[rate] and reachable(rate, totals[rate] + 1):
+            targets[rate] += 1
+            return targets
+    for lowered in largest_first:  # or a lowered rate goes up instead, and another one down
+        if targets[lowered] != totals[lowered] - 1:
+            continue
+        for rate in largest_first:
+            if rate != lowered and targets[rate] == totals[rate] and reachable(rate, totals[rate] - 1):
+                targets[lowered] += 2
+                targets[rate] -= 1
+                return targets
+    return targets
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    charge: Charge
+    amount_cents: int  # excl. VAT, before deductions
+    vat_rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class PricedDeduction:
+    charge: Charge
+    funder: str
+    amount_cents: int  # excl. VAT
+    vat_rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class Pricing:
+    lines: list[PricedLine]
+    deductions: list[PricedDeduction]
+    lines_cents: int
+    deductions_cents: int
+    vat_cents: int
+    total_cents: int
+
+
+def _gross(charge: Charge) -> int:
+    return charge.amount_cents + sum(int(s["cents"]) for s in charge.subsidies or ())
+
+
+def _charge_rate(charge: Charge, regime: VatRegime) -> Decimal | None:
+    if regime != VatRegime.VAT_REGISTERED:
+        return None
+    if charge.vat_rate is None:
+        raise InvalidInput(
+            f"vat_rate: charge {charge.id} ({charge.label}) has no VAT rate, and the coordination charges VAT.",
+            errors={"vat_rate": [f"Charge {charge.id} needs a VAT rate."]}, extra={"charge_id": charge.id})
+    rate = Decimal(charge.vat_rate).quantize(CENT)
+    if rate not in lib.FRENCH_VAT_RATES:
+        raise InvalidInput(
+            f"vat_rate: charge {charge.id} ({charge.label}) has the rate {rate} %, which is not a French VAT rate.",
+            errors={"vat_rate": [f"Charge {charge.id}: {rate} % is not a French VAT rate."]},
+            extra={"charge_id": charge.id})
+    return rate
+
+
+def price_charges(charges: Sequence[Charge], regime: VatRegime) -> Pricing:
+    """Lines and deductions excluding VAT whose total due equals the sum of the charges.
+
+    Each line shows the charge's gross amount (what it is worth before funders' parts); each
+    funder's part is a deduction. With VAT, the base of each rate is derived from the charges'
+    amounts incl. VAT and apportioned over its lines by their gross amounts.
+    """
+    rates = [_charge_rate(c, regime) for c in charges]
+    groups: dict[Decimal | None, list[Charge]] = {}
+    for charge, rate in zip(charges, rates, strict=True):
+        groups.setdefault(rate, []).append(charge)
+    if regime == VatRegime.VAT_REGISTERED:
+        targets = vat_targets({r: sum(c.amount_cents for c in cs) for r, cs in groups.items()})
+    line_cents: dict[int, int] = {}
+    deductions: list[PricedDeduction] = []
+    lines_total = deductions_total = vat_total = 0
+    for rate, members in groups.items():
+        subsidies = [(c, s) for c in members for s in c.subsidies or () if int(s["cents"]) > 0]
+        subsidies_incl = sum(int(s["cents"]) for _, s in subsidies)
+        if rate is None:
+            taxable, deducted = sum(c.amount_cents for c in members), subsidies_incl
+        else:
+            taxable = taxable_for(targets[rate], rate)
+            deducted = round_cents(Decimal(subsidies_incl) * 100 / (100 + rate))
+        base = taxable + deducted
+        for charge, cents in zip(members, apportion(base, [_gross(c) for c in members]), strict=True):
+            line_cents[charge.id] = cents
+        if subsidies:
+            parts = apportion(deducted, [int(s["cents"]) for _, s in subsidies])
+            deductions += [PricedDeduction(c, s["funder"], cents, rate)
+                           for (c, s), cents in zip(subsidies, parts, strict=True) if cents]
+        vat = 0 if rate is None else round_cents(Decimal(taxable) * rate / 100)
+        lines_total += base
+        deductions_total += deducted
+        vat_total += vat
+    lines = [PricedLine(c, line_cents[c.id], r) for c, r in zip(charges, rates, strict=True)]
+    return Pricing(lines, deductions, lines_total, deductions_total, vat_total,
+                   lines_total - deductions_total + vat_total)
+
+
+# Drafts ---------------------------------------------------------------------------------------
+
+
+def _coordination(session: Session, principal: Principal) -> Coordination:
+    return session.get(Coordination, principal.coordination_id)
+
+
+def _local_date(moment: datetime, tz: ZoneInfo) -> date:
+    return moment.astimezone(tz).date()
+
+
+def _ordered(charges: Iterable[Charge]) -> list[Charge]:
+    return sorted(charges, key=lambda c: (SOURCE_ORDER[c.source_type], c.period_start, c.id))
+
+
+def _source(charge: Charge) -> str:
+    ref = charge.source_id if charge.source_id is not None else f"charge-{charge.id}"
+    return f"{charge.source_type.value}:{ref}"
+
+
+def _fill(session: Session, invoice: Invoice, charges: Sequence[Charge], regime: VatRegime, tz: ZoneInfo) -> None:
+    """(Re)build a draft's lines, deductions, period and totals from its charges."""
+    charges = _ordered(charges)
+    pricing = price_charges(charges, regime)
+    invoice.lines.clear()
+    invoice.deductions.clear()
+    session.flush()
+    for position, line in enumerate(pricing.lines, start=1):
+        c = line.charge
+        c.invoice_id = invoice.id
+        invoice.lines.append(InvoiceLine(
+            position=position, description=c.label, quantity=Decimal(1), unit=LUMP_SUM_UNIT,
+            unit_price=Decimal(line.amount_cents) / 100, amount_cents=line.amount_cents, vat_rate=line.vat_rate,
+            nature=c.nature, source=_source(c), charge_id=c.id))
+    for d in pricing.deductions:
+        invoice.deductions.append(InvoiceDeduction(
+            label=f"Part prise en charge par {d.funder}"[:300], funder=d.funder, amount_cents=d.amount_cents,
+            vat_rate=d.vat_rate, source=_source(d.charge)))
+    invoice.lines_cents = pricing.lines_cents
+    invoice.deductions_cents = pricing.deductions_cents
+    invoice.vat_cents = pricing.vat_cents
+    invoice.total_cents = pricing.total_cents
+    if charges:
+        invoice.period_start = min(_local_date(c.period_start, tz) for c in charges)
+        # periods are half-open: a charge ending at midnight ends the day before
+        invoice.period_end = max(max(_local_date(c.period_end - timedelta(microseconds=1), tz),
+                                     _local_date(c.period_start, tz)) for c in charges)
+    else:
+        invoice.period_start = invoice.period_end = None
+    session.flush()
+
+
+def _payer(session: Session, principal: Principal, data: dict) -> tuple[int | None, int | None]:
+    member_id, funder_id = data.get("member_id"), data.get("funder_id")
+    if (member_id is None) == (funder_id is None):
+        raise InvalidInput.field("member_id", "Give exactly one of member_id and funder_id.")
+    if member_id is not None:
+        member = session.get(Member, member_id)
+        if member is None or member.coordination_id != principal.coordination_id:
+            raise InvalidInput.field("member_id", f"No member {member_id} in this coordination.")
+    else:
+        funder = session.get(Funder, funder_id)
+        if funder is None or funder.coordination_id != principal.coordination_id:
+            raise InvalidInput.field("funder_id", f"No funder {funder_id} in this coordination.")
+    return member_id, funder_id
+
+
+def _claim_charges(session: Session, principal: Principal, ids: Sequence[int],
+                   member_id: int | None, funder_id: int | None) -> list[Charge]:
+    """The uninvoiced charges of this payer, locked so that no other draft takes them."""
+    if len(set(ids)) != len(ids):
+        raise InvalidInput.field("charge_ids", "A charge appears twice.")
+    if not ids:
+        return []
+    rows = {c.id: c for c in session.scalars(
+        select(Charge).where(Charge.coordination_id == principal.coordination_id, Charge.id.in_(ids))
+        .with_for_update().execution_options(populate_existing=True))}
+    for charge_id in ids:
+        charge = rows.get(charge_id)
+        if charge is None:
+            raise InvalidInput.field("charge_ids", f"No charge {charge_id} in this coordination.")
+        if (charge.member_id, charge.funder_id) != (member_id, funder_id):
+            raise InvalidInput.field("charge_ids", f"Charge {charge_id} is owed by another payer.")
+        if charge.invoice_id is not None:
+            raise InvalidInput.field("charge_ids", f"Charge {charge_id} is already on invoice {charge.invoice_id}.")
+    return [rows[i] for i in ids]
+
+
+def create_draft(session: Session, principal: Principal, data: dict, *, tz: ZoneInfo) -> Invoice:
+    """A draft for one member or funder from some of its uninvoiced charges (possibly none yet).
+
+    ``data``: ``member_id`` or ``funder_id``, ``charge_ids``, optional ``note`` (default: the
+    coordination's invoice note).
+    """
+    require(principal, *STAFF)
+    member_id, funder_id = _payer(session, principal, data)
+    charges = _claim_charges(session, principal, data.get("charge_ids") or [], member_id, funder_id)
+    coordination = _coordination(session, principal)
+    invoice = Invoice(
+        coordination_id=principal.coordination_id, member_id=member_id, funder_id=funder_id,
+        kind=InvoiceKind.INVOICE, status=InvoiceStatus.DRAFT,
+        note=data["note"] if data.get("note") is not None else coordination.invoice_note,
+        created_by_id=principal.user_id)
+    session.add(invoice)
+    session.flush()
+    _fill(session, invoice, charges, coordination.vat_regime, tz)
+    return invoice
+
+
+def _draft(session: Session, principal: Principal, invoice_id: int) -> Invoice:
+    invoice = _locked(session, principal, invoice_id)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise Conflict(f"Invoice {invoice.number} is issued: it can no longer change; correct it with a credit note.")
+    return invoice
+
+
+def update_draft(session: Session, principal: Principal, invoice_id: int, data: dict) -> Invoice:
+    """Change a draft's note or due date (null: the coordination's payment terms)."""
+    invoice = _draft(session, principal, invoice_id)
+    if "note" in data:
+        invoice.note = data["note"] or ""
+    if "due_date" in data:
+        invoice.due_date = data["due_date"]
+    session.flush()
+    return invoice
+
+
+def _discard(session: Session, invoice: Invoice) -> None:
+    for charge in session.scalars(select(Charge).where(Charge.invoice_id == invoice.id)):
+        charge.invoice_id = None
+    session.flush()
+    session.delete(invoice)
+
+
+def delete_draft(session: Session, principal: Principal, invoice_id: int) -> None:
+    """Delete a draft; its charges become uninvoiced again."""
+    _discard(session, _draft(session, principal, invoice_id))
+    session.flush()
+
+
+# Issuing --------------------------------------------------------------------------------------
+
+
+def issuer_party(c: Coordination) -> lib.Party:
+    if not c.siren and not c.siret:
+        raise InvalidInput.field("coordination.siren", "The coordination's SIREN is required on an invoice.")
+    return document_part("coordination", lambda: coordination_party(c))
+
+
+def customer_party(invoice: Invoice) -> lib.Party:
+    if invoice.member is not None:
+        return document_part(f"member {invoice.member_id}", lambda: member_party(invoice.member))
+    f = invoice.funder
+    if not f.siren and f.country == "FR":
+        raise InvalidInput.field(f"funder {f.id}.siren",
+                                 f"{f.name} has no SIREN: a French customer's SIREN is required.")
+    return document_part(f"funder {f.id}", lambda: funder_party(f))
+
+
+def payment_terms(c: Coordination) -> str:
+    days = c.payment_terms_days
+    when = "à réception" if days == 0 else f"à {days} jours"
+    return f"Paiement {when}" + (" par virement" if c.iban else "")
+
+
+def _nature(natures: set[Nature]) -> lib.Nature:
+    if natures == {Nature.GOODS}:
+        return lib.Nature.GOODS
+    return lib.Nature.SERVICES if natures <= {Nature.SERVICES} else lib.Nature.MIXED
+
+
+def _rate(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(CENT)
+
+
+def _document(invoice: Invoice, coordination: Coordination, number: str) -> lib.Invoice:
+    """The invoice as the library's document (which checks everything French law asks)."""
+    issuer, customer = issuer_party(coordination), customer_party(invoice)
+    original = invoice.original
+    # a credit note is goods, services or both as the invoice it corrects
+    natures = {line.nature for line in (original or invoice).lines}
+
+    def build() -> lib.Invoice:
+        return lib.Invoice(
+            number=number,
+            kind=lib.InvoiceKind(invoice.kind.value),
+            issue_date=invoice.issue_date,
+            issuer=issuer,
+            customer=customer,
+            nature=_nature(natures),
+            lines=tuple(lib.InvoiceLine(
+                description=line.description, quantity=line.quantity, unit=line.unit, unit_price=line.unit_price,
+                amount_cents=line.amount_cents, source=line.source, vat_rate=_rate(line.vat_rate))
+                for line in invoice.lines),
+            deductions=tuple(lib.Deduction(
+                label=d.label[:200], funder=d.funder, amount_cents=d.amount_cents, source=d.source[:100],
+                vat_rate=_rate(d.vat_rate)) for d in invoice.deductions),
+            late_penalty_rate=Decimal(coordination.late_penalty_rate),
+            payment_terms=payment_terms(coordination),
+            due_date=invoice.due_date,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            original_number=original.number if original is not None else None,
+            original_date=original.issue_date if original is not None else None,
+            note=invoice.note,
+        )
+
+    return document_part("invoice", build)
+
+
+def next_number(session: Session, coordination_id: int, year: int) -> str:
+    """The next number of the coordination's series for ``year``, e.g. ``2026-000123``.
+
+    The counter row stays locked until the transaction ends: a rolled-back issue gives its
+    number back, and concurrent issuers queue, so numbers follow commit order without gaps.
+    """
+    stmt = (select(InvoiceCounter)
+            .where(InvoiceCounter.coordination_id == coordination_id, InvoiceCounter.year == year)
+            .with_for_update().execution_options(populate_existing=True))
+    counter = session.scalars(stmt).first()
+    if counter is None:
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        session.execute(insert(InvoiceCounter)
+                        .values(coordination_id=coordination_id, year=year, last_number=0)
+                        .on_conflict_do_nothing())
+        counter = session.scalars(stmt).one()
+    counter.last_number += 1
+    session.flush()
+    return f"{year}-{counter.last_number:06d}"
+
+
+def _seal(session: Session, invoice: Invoice, coordination: Coordination, today: date) -> None:
+    """Give the invoice its number, render and store its Factur-X PDF: it is now immutable."""
+    invoice.issue_date = today
+    document = _document(invoice, coordination, "DRAFT")  # every check before taking a number
+    invoice.number = next_number(session, coordination.id, today.year)
+    document = replace(document, number=invoice.number)
+    pdf = lib.render_facturx(document)
+    totals = document.totals
+    invoice.lines_cents, invoice.deductions_cents = totals.lines_cents, totals.deductions_cents
+    invoice.vat_cents, invoice.total_cents = totals.vat_cents, totals.due_cents
+    invoice.pdf = pdf
+    invoice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    invoice.status = InvoiceStatus.ISSUED
+    invoice.issued_at = utcnow()
+    _settle(invoice)
+    session.flush()
+
+
+def _issue(session: Session, invoice: Invoice, coordination: Coordination, today: date) -> None:
+    if not invoice.lines:
+        raise InvalidInput(f"lines: invoice draft {invoice.id} has no line; add charges before issuing it.",
+                           errors={"lines": ["An invoice needs at least one line."]}, extra={"invoice_id": invoice.id})
+    if invoice.due_date is None:
+        invoice.due_date = today + timedelta(days=coordination.payment_terms_days)
+    elif not today <= invoice.due_date <= today + timedelta(days=MAX_PAYMENT_TERMS_DAYS):
+        raise InvalidInput.field("due_date", f"The due date must be between the issue date ({today}) and "
+                                             f"{MAX_PAYMENT_TERMS_DAYS} days after it.")
+    _seal(session, invoice, coordination, today)
+
+
+def issue_invoice(session: Session, principal: Principal, invoice_id: int, *, tz: ZoneInfo) -> Invoice:
+    """Issue a draft today (local date): number, due date, stored PDF. A second issue is a 409."""
+    invoice = _draft(session, principal, invoice_id)
+    _issue(session, invoice, _coordination(session, principal), today_in(tz))
+    return invoice
+
+
+def _settle(invoice: Invoice) -> None:
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
+        return
+    if invoice.remaining_cents > 0:
+        invoice.status = InvoiceStatus.PARTLY_PAID if invoice.paid_cents else InvoiceStatus.ISSUED
+    elif invoice.credited_cents and invoice.credited_cents == invoice.total_cents:
+        invoice.status = InvoiceStatus.CREDITED
+    else:
+        invoice.status = InvoiceStatus.PAID
+
+
+def pdf_of(session: Session, principal: Principal, invoice_id: int) -> Invoice:
+    """An issued invoice with its stored PDF (drafts have none: 409)."""
+    invoice = get_invoice(session, principal, invoice_id)
+    if invoice.status == InvoiceStatus.DRAFT:
+        raise Conflict(f"Invoice draft {invoice.id} has no PDF yet: it is rendered once, when issued.")
+    return invoice
+
+
+def facturx_xml_of(session: Session, principal: Principal, invoice_id: int) -> tuple[Invoice, bytes]:
+    """The Factur-X XML embedded in the stored PDF of an issued invoice."""
+    from facturx import get_xml_from_pdf
+
+    invoice = pdf_of(session, principal, invoice_id)
+    _name, xml = get_xml_from_pdf(invoice.pdf, check_xsd=False)
+    return invoice, xml
+
+
+# Payments and credit notes --------------------------------------------------------------------
+
+
+def _open_invoice(session: Session, principal: Principal, invoice_id: int) -> Invoice:
+    invoice = _locked(session, principal, invoice_id)
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
+        raise Conflict(f"{invoice.number} is a credit note: it is not paid or credited.")
+    if invoice.status == InvoiceStatus.DRAFT:
+        raise Conflict(f"Invoice draft {invoice.id} is not issued yet.")
+    return invoice
+
+
+def record_payment(session: Session, principal: Principal, invoice_id: int, data: dict, *,
+                   tz: ZoneInfo) -> Payment:
+    """Record money received for an issued invoice (``amount`` cents, ``paid_on``, ``method``,
+    ``reference``); never more than what remains."""
+    invoice = _open_invoice(session, principal, invoice_id)
+    amount = data["amount_cents"]
+    if amount <= 0:
+        raise InvalidInput.field("amount", "A payment is a positive amount.")
+    if amount > invoice.remaining_cents:
+        raise InvalidInput.field("amount", f"{format_cents(amount)} € exceeds what remains of {invoice.number} "
+                                           f"({format_cents(invoice.remaining_cents)} €).")
+    if not invoice.issue_date <= data["paid_on"] <= today_in(tz):
+        raise InvalidInput.field("paid_on", f"A payment of {invoice.number} is dated between its issue date "
+                                            f"({invoice.issue_date}) and today.")
+    if data["method"] not in PAYMENT_METHODS:
+        raise InvalidInput.field("method", f"One of {', '.join(PAYMENT_METHODS)}.")
+    payment = Payment(coordination_id=invoice.coordination_id, invoice_id=invoice.id, amount_cents=amount,
+                      paid_on=data["paid_on"], method=data["method"], reference=data.get("reference") or "",
+                      created_by_id=principal.user_id)
+    session.add(payment)
+    invoice.paid_cents += amount
+    _settle(invoice)
+    session.flush()
+    return payment
+
+
+def _rate_totals(invoice: Invoice) -> dict[Decimal | None, tuple[int, int]]:
+    """Per VAT rate of an issued document: (taxable base, VAT), as the library computed them."""
+    bases: dict[Decimal | None, int] = {}
+    for line in invoice.lines:
+        rate = _rate(line.vat_rate)
+        bases[rate] = bases.get(rate, 0) + line.amount_cents
+    rates = sorted(bases, key=lambda r: r or Decimal(0))
+    for d in invoice.deductions:
+        if d.vat_rate is not None or len(rates) == 1:
+            bases[_rate(d.vat_rate) if d.vat_rate is not None else rates[0]] -= d.amount_cents
+        else:
+            for rate, part in zip(rates, apportion(d.amount_cents, [bases[r] for r in rates]), strict=True):
+                bases[rate] -= part
+    return {r: (bases[r], 0 if r is None else round_cents(Decimal(bases[r]) * r / 100)) for r in rates}
+
+
+def _credit_bases(original: Invoice, amount: int) -> dict[Decimal | None, int]:
+    """Bases excluding VAT per rate of a credit of ``amount`` cents incl. VAT (mirroring the
+    original's rates); refuses an amount that no per-rate VAT computation can reach."""
+    groups = _rate_totals(original)
+    if amount == original.total_cents:
+        return {r: base for r, (base, _vat) in groups.items()}
+    rates = list(groups)
+    parts = dict(zip(rates, apportion(amount, [base + vat for base, vat in groups.values()]), strict=True))
+    if rates == [None]:
+        return parts
+    targets = vat_targets(parts)
+    if sum(targets.values()) != amount:
+        near = [c for c in (amount - 1, amount + 1) if c <= original.remaining_cents]
+        raise InvalidInput.field("amount", f"No base excl. VAT at {rates[0]} % gives exactly "
+                                           f"{format_cents(amount)} € incl. VAT; credit "
+                                           f"{' or '.join(format_cents(c) for c in near)} € instead.")
+    return {r: taxable_for(targets[r], r) for r in rates}
+
+
+def create_credit_note(session: Session, principal: Principal, invoice_id: int, data: dict, *,
+                       tz: ZoneInfo) -> Invoice:
+    """Issue at once a credit note citing the invoice (``reason``; ``amount`` cents, default all
+    that remains), numbered in the same series; the invoice's status follows."""
+    original = _open_invoice(session, principal, invoice_id)
+    amount = data.get("amount_cents")
+    amount = original.remaining_cents if amount is None else amount
+    if amount <= 0:
+        raise InvalidInput.field("amount", f"Nothing remains to credit on {original.number}."
+                                 if original.remaining_cents == 0 else "A credit is a positive amount.")
+    if amount > original.remaining_cents:
+        raise InvalidInput.field("amount", f"{format_cents(amount)} € exceeds what remains of {original.number} "
+                                           f"({format_cents(original.remaining_cents)} €).")
+    bases = _credit_bases(original, amount)
+    reason = data["reason"].strip()
+    if not reason:
+        raise InvalidInput.field("reason", "Say why the invoice is credited.")
+    note = Invoice(
+        coordination_id=original.coordination_id, member_id=original.member_id, funder_id=original.funder_id,
+        kind=InvoiceKind.CREDIT_NOTE, status=InvoiceStatus.DRAFT, original_id=original.id, original=original,
+        reason=reason, period_start=original.period_start, period_end=original.period_end,
+        created_by_id=principal.user_id)
+    nature = Nature.GOODS if {line.nature for line in original.lines} == {Nature.GOODS} else Nature.SERVICES
+    for position, (rate, base) in enumerate(bases.items(), start=1):
+        rate_text = f" (TVA {rate} %)" if rate is not None else ""
+        note.lines.append(InvoiceLine(
+            position=position, description=f"Avoir sur la facture {original.number}{rate_text} : {reason}"[:300],
+            quantity=Decimal(1), unit=LUMP_SUM_UNIT, unit_price=Decimal(base) / 100, amount_cents=base,
+            vat_rate=rate, nature=nature, source=f"invoice:{original.number}"))
+    session.add(note)
+    session.flush()
+    _seal(session, note, _coordination(session, principal), today_in(tz))
+    original.credited_cents += note.total_cents
+    _settle(original)
+    session.flush()
+    return note
+
+
+# Billing runs ---------------------------------------------------------------------------------
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=tz)
+
+
+def create_billing_run(session: Session, principal: Principal, data: dict, *, tz: ZoneInfo) -> BillingRun:
+    """One draft per payer from every uninvoiced charge whose period ends by the end of
+    ``period_end`` (local date, inclusive); 422 when there is nothing to invoice."""
+    require(principal, *STAFF)
+    start, end = data["period_start"], data["period_end"]
+    if end < start:
+        raise InvalidInput.field("period_end", "The period ends before it starts.")
+    cutoff = _local_midnight(end + timedelta(days=1), tz)
+    charges = session.scalars(
+        select(Charge).where(Charge.coordination_id == principal.coordination_id, Charge.invoice_id.is_(None),
+                             Charge.period_end <= cutoff)
+        .order_by(Charge.member_id, Charge.funder_id, Charge.id)
+        .with_for_update().execution_options(populate_existing=True)).all()
+    if not charges:
+        raise InvalidInput.field("period_end", f"No uninvoiced charge ends by {end}.")
+    run = BillingRun(coordination_id=principal.coordination_id, period_start=start, period_end=end,
+                     created_by_id=principal.user_id)
+    session.add(run)
+    session.flush()
+    coordination = _coordination(session, principal)
+    by_payer = groupby(charges, key=lambda c: (c.member_id, c.funder_id))
+    for (member_id, funder_id), rows in by_payer:
+        invoice = Invoice(coordination_id=run.coordination_id, member_id=member_id, funder_id=funder_id,
+                          kind=InvoiceKind.INVOICE, status=InvoiceStatus.DRAFT, note=coordination.invoice_note,
+                          created_by_id=principal.user_id, billing_run_id=run.id)
+        session.add(invoice)
+        session.flush()
+        _fill(session, invoice, list(rows), coordination.vat_regime, tz)
+    return run
+
+
+def list_runs(session: Session, principal: Principal, args: dict) -> dict:
+    return RUNS.list(session, principal, args)
+
+
+def get_run(session: Session, principal: Principal, run_id: int) -> BillingRun:
+    return RUNS.get(session, principal, run_id)
+
+
+def run_invoices(session: Session, run: BillingRun) -> list[Invoice]:
+    return list(session.scalars(select(Invoice).where(Invoice.billing_run_id == run.id).order_by(Invoice.id)))
+
+
+def run_summary(session: Session, run: BillingRun) -> dict:
+    """The run with each invoice's payer, count of lines and total (what the API shows)."""
+    rows = session.execute(
+        select(Invoice, func.count(InvoiceLine.id))
+        .outerjoin(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+        .where(Invoice.billing_run_id == run.id).group_by(Invoice.id).order_by(Invoice.id)).all()
+    items = [{"invoice_id": inv.id, "member_id": inv.member_id, "funder_id": inv.funder_id,
+              "payer": customer_name(inv), "lines": count, "total_cents": inv.total_cents,
+              "status": inv.status, "number": inv.number} for inv, count in rows]
+    return {"id": run.id, "period_start": run.period_start, "period_end": run.period_end,
+            "created_at": run.created_at, "issued_at": run.issued_at,
+            "status": "issued" if run.issued_at is not None else "draft",
+            "count": len(items), "total_cents": sum(i["total_cents"] for i in items), "invoices": items}
+
+
+def _locked_run(session: Session, principal: Principal, run_id: int) -> BillingRun:
+    require(principal, *STAFF)
+    run = RUNS.get(session, principal, run_id, for_update=True)
+    if run.issued_at is not None:
+        raise Conflict(f"Billing run {run.id} is already issued.")
+    return run
+
+
+def issue_run(session: Session, principal: Principal, run_id: int, *, tz: ZoneInfo) -> BillingRun:
+    """Issue every draft of the run in one transaction: consecutive numbers, all or none."""
+    run = _locked_run(session, principal, run_id)
+    drafts = session.scalars(
+        select(Invoice).where(Invoice.billing_run_id == run.id, Invoice.status == InvoiceStatus.DRAFT)
+        .order_by(Invoice.id).with_for_update()).all()
+    if not drafts:
+        raise Conflict(f"Billing run {run.id} has no draft left to issue.")
+    coordination, today = _coordination(session, principal), today_in(tz)
+    for invoice in drafts:
+        _issue(session, invoice, coordination, today)
+    run.issued_at = utcnow()
+    session.flush()
+    return run
+
+
+def delete_run(session: Session, principal: Principal, run_id: int) -> None:
+    """Discard a run that was not issued: its drafts go, their charges become uninvoiced."""
+    run = _locked_run(session, principal, run_id)
+    invoices = run_invoices(session, run)
+    issued = [i.number for i in invoices if i.status != InvoiceStatus.DRAFT]
+    if issued:
+        raise Conflict(f"Billing run {run.id} has issued invoices ({', '.join(issued)}); they cannot be deleted.")
+    for invoice in invoices:
+        _discard(session, invoice)
+    session.flush()
+    session.delete(run)
+    session.flush()
+
+
+class _Pipe(io.RawIOBase):
+    """A write-only, unseekable stream whose bytes are taken out as they come (ZIP streaming)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        out, self.chunks = b"".join(self.chunks), []
+        return out
+
+
+def zip_run(session: Session, principal: Principal, run_id: int, *, chunk: int = 50) -> Iterator[bytes]:
+    """The issued PDFs of a run as a ZIP, produced piece by piece: PDFs are read from the
+    database ``chunk`` at a time and each is written out before the next is read."""
+    run = get_run(session, principal, run_id)
+    stmt = (select(Invoice.number, Invoice.issue_date, Invoice.pdf)
+            .where(Invoice.billing_run_id == run.id, Invoice.status != InvoiceStatus.DRAFT)
+            .order_by(Invoice.number).execution_options(yield_per=chunk))
+
+    def generate() -> Iterator[bytes]:
+        rows = session.execute(stmt)
+        pipe = _Pipe()
+        with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for number, issue_date, pdf in rows:
+                info = zipfile.ZipInfo(f"{number}.pdf", date_time=(*issue_date.timetuple()[:3], 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, pdf)
+                yield pipe.take()
+        yield pipe.take()
+
+    return generate()
+
+
+# Statements and the accounting export ---------------------------------------------------------
+
+
+def _statement_member(session: Session, principal: Principal, member_id: int | None) -> Member:
+    require(principal, *READERS)
+    if not principal.sees_all_members:
+        if member_id not in (None, principal.member_id):
+            raise NotFound(f"No member {member_id} here.")
+        member_id = principal.member_id
+    if member_id is None:
+        raise InvalidInput.field("member_id", "Say whose statement: member_id.")
+    member = session.get(Member, member_id)
+    if member is None or member.coordination_id != principal.coordination_id:
+        raise NotFound(f"No member {member_id} here.")
+    return member
+
+
+def statement(session: Session, principal: Principal, member_id: int | None, *, tz: ZoneInfo) -> lib.Statement:
+    """A member's account today: its issued invoices, credit notes and payments."""
+    member = _statement_member(session, principal, member_id)
+    documents = session.scalars(
+        select(Invoice).where(Invoice.member_id == member.id, Invoice.status != InvoiceStatus.DRAFT)
+        .order_by(Invoice.issue_date, Invoice.id)).all()
+    entries = []
+    for doc in documents:
+        if doc.total_cents <= 0:
+            continue
+        if doc.kind == InvoiceKind.INVOICE:
+            label = (f"Facture du {doc.period_start:%d/%m/%Y} au {doc.period_end:%d/%m/%Y}"
+                     if doc.period_start else "Facture")
+            entries.append(lib.StatementEntry(lib.EntryKind.INVOICE, doc.issue_date, doc.number, label,
+                                              doc.total_cents, due_date=doc.due_date))
+        else:
+            entries.append(lib.StatementEntry(lib.EntryKind.CREDIT_NOTE, doc.issue_date, doc.number,
+                                              doc.reason[:200], doc.total_cents,
+                                              invoice_reference=doc.original.number))
+    numbers = {d.id: d.number for d in documents}
+    payments = session.scalars(
+        select(Payment).join(Invoice, Payment.invoice_id == Invoice.id)
+        .where(Invoice.member_id == member.id).order_by(Payment.paid_on, Payment.id)).all()
+    for p in payments:
+        label = {"transfer": "Virement", "cheque": "Chèque", "cash": "Espèces", "direct_debit": "Prélèvement",
+                 "card": "Carte"}.get(p.method, p.method)
+        entries.append(lib.StatementEntry(lib.EntryKind.PAYMENT, p.paid_on, (p.reference.strip() or f"P-{p.id}")[:35],
+                                          f"{label} reçu", p.amount_cents, invoice_reference=numbers[p.invoice_id]))
+    issuer = issuer_party(_coordination(session, principal))
+    customer = document_part(f"member {member.id}", lambda: member_party(member))
+    return document_part("statement", lambda: lib.Statement(
+        issuer=issuer, member=customer, as_of=today_in(tz), entries=tuple(entries)))
+
+
+def statement_summary(st: lib.Statement, member_id: int) -> dict:
+    summary = st.summary()
+    balances = st.running_balances()
+    return {
+        "member_id": member_id, "as_of": st.as_of,
+        "invoiced_cents": summary.invoiced_cents, "credited_cents": summary.credited_cents,
+        "paid_cents": summary.paid_cents, "balance_cents": summary.balance_cents,
+        "overdue_cents": summary.overdue_cents,
+        "open_items": [{"number": o.reference, "issue_date": o.issue_date, "due_date": o.due_date,
+                        "amount_cents": o.amount_cents, "remaining_cents": o.remaining_cents, "overdue": o.overdue}
+                       for o in summary.open_items],
+        "entries": [{"date": e.entry_date, "kind": e.kind.value, "reference": e.reference, "label": e.label,
+                     "amount_cents": e.amount_cents, "invoice_reference": e.invoice_reference,
+                     "balance_cents": balance} for e, balance in zip(st.entries, balances, strict=True)],
+    }
+
+
+EXPORT_HEADER = ["date", "number", "kind", "customer", "siren", "ht", "vat_rate", "vat", "ttc", "paid",
+                 "remaining"]
+
+
+def export_csv(session: Session, principal: Principal, start: date, end: date, *, chunk: int = 200) -> Iterator[str]:
+    """Issued invoices and credit notes dated in ``[start, end]`` for the accounts, one row per
+    document and VAT rate, ``;``-separated, amounts with a decimal point; credit notes negative.
+    Paid and remaining are per document: on its first row only."""
+    require(principal, *READERS)
+    if end < start:
+        raise InvalidInput.field("end", "The period ends before it starts.")
+    stmt = _visible(principal, select(Invoice).where(
+        Invoice.coordination_id == principal.coordination_id, Invoice.status != InvoiceStatus.DRAFT,
+        Invoice.issue_date >= start, Invoice.issue_date <= end)).order_by(Invoice.issue_date, Invoice.number)
+
+    def line(values: list) -> str:
+        out = io.StringIO()
+        csv.writer(out, delimiter=";", lineterminator="\r\n").writerow(values)
+        return out.getvalue()
+
+    def generate() -> Iterator[str]:
+        yield line(EXPORT_HEADER)
+        for doc in session.scalars(stmt.execution_options(yield_per=chunk)):
+            sign = -1 if doc.kind == InvoiceKind.CREDIT_NOTE else 1
+            siren = doc.member.siren if doc.member is not None else (doc.funder.siren or "")
+            for i, (rate, (base, vat)) in enumerate(_rate_totals(doc).items()):
+                first = i == 0 and doc.kind == InvoiceKind.INVOICE
+                yield line([doc.issue_date.isoformat(), doc.number, doc.kind.value, customer_name(doc), siren,
+                            format_cents(sign * base), "" if rate is None else str(rate),
+                            format_cents(sign * vat), format_cents(sign * (base + vat)),
+                            format_cents(doc.paid_cents) if first else "",
+                            format_cents(doc.remaining_cents) if first else ""])
+            session.expunge(doc)  # the identity map stays small however many documents
+
+    return generate()

@@ -1,0 +1,50 @@
+"""Invoice numbers under truly simultaneous requests against a running threaded server: the
+series stays continuous (no gap, no duplicate), and a charge is never invoiced twice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from logipool.models import Charge, Invoice, InvoiceCounter, Role
+
+from .test_concurrency import fire, server  # noqa: F401 - the fixture is used by name
+from .test_invoicing import charge, fresh, make_billable
+
+DRAFTS = 12
+
+
+def test_simultaneous_issues_number_without_gap_or_duplicate(server, client, world, session):  # noqa: F811
+    a = world.a
+    make_billable(session, a)
+    charges = [charge(session, a, 1000 + i, member=(a.member, a.other_member)[i % 2]) for i in range(DRAFTS)]
+    session.commit()
+    staff = a.headers(Role.MANAGER)
+    drafts = [client.post("/api/v1/invoices/", headers=staff,
+                          json={"member_id": c.member_id, "charge_ids": [c.id]}).get_json()["id"] for c in charges]
+    token = a.tokens[Role.MANAGER]
+    results = fire(server, [(f"/api/v1/invoices/{i}/issue", {}, token) for i in drafts])
+    assert [status for status, _ in results] == [200] * DRAFTS, results
+    year = date.today().year
+    numbers = sorted(body["number"] for _, body in results)
+    assert numbers == [f"{year}-{n:06d}" for n in range(1, DRAFTS + 1)]
+    fresh(session)
+    assert session.scalars(select(InvoiceCounter.last_number)).one() == DRAFTS
+    stored = session.execute(select(Invoice.number, Invoice.pdf_sha256)).all()
+    assert sorted(n for n, _ in stored) == numbers and all(sha for _, sha in stored)
+
+
+def test_simultaneous_billing_runs_invoice_each_charge_once(server, world, session):  # noqa: F811
+    a = world.a
+    make_billable(session, a)
+    for i in range(6):
+        charge(session, a, 500 + i, member=(a.member, a.other_member)[i % 2])
+    session.commit()
+    body = {"period_start": "2026-11-01", "period_end": "2026-11-30"}
+    results = fire(server, [("/api/v1/billing-runs/", body, a.tokens[Role.MANAGER])] * 6)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [422] * 5, results
+    fresh(session)
+    assert len(session.scalars(select(Invoice)).all()) == 2
+    assert all(c.invoice_id is not None for c in session.scalars(select(Charge)))
