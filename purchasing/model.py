@@ -377,11 +377,22 @@ class Problem:
         object.__setattr__(self, "needs_by_offer", by_offer)
 
     @cached_property
+    def need_values(self) -> dict[str, Fraction]:
+        """Per need id, its declared value: target at the cheapest list unit price (cents HT)."""
+        price: dict[tuple[str, ...], Fraction] = {}
+        out = {}
+        for n in self.needs:
+            if n.offer_ids not in price:
+                price[n.offer_ids] = min(self.offer_by_id[o].list_unit_price for o in n.offer_ids)
+            out[n.id] = Fraction(n.target) * price[n.offer_ids]
+        return out
+
+    @cached_property
     def fill_coefficients(self) -> dict[str, Fraction]:
         """Per need id, the fill-ratio points one covered unit brings its member."""
         coef: dict[str, Fraction] = {}
         for needs in self.needs_by_member.values():
-            values = [need_value(self, n) for n in needs]
+            values = [self.need_values[n.id] for n in needs]
             if any(v == 0 for v in values):
                 values = [Fraction(1)] * len(needs)
             total = sum(values, Fraction(0))
@@ -398,7 +409,7 @@ class Problem:
         """Per member, its needs' targets at list prices excl. VAT, in cents (2 decimals)."""
         out = {}
         for mid, needs in self.needs_by_member.items():
-            v = sum((need_value(self, n) for n in needs), Fraction(0))
+            v = sum((self.need_values[n.id] for n in needs), Fraction(0))
             out[mid] = (Decimal(v.numerator) / Decimal(v.denominator)).quantize(Decimal("0.01"))
         return out
 
@@ -420,7 +431,7 @@ class Problem:
             elif self.fee_key is FeeKey.WEIGHT:
                 weights[m.id] = Fraction(m.weight)
             else:
-                weights[m.id] = sum((need_value(self, n) for n in sharing[m.id]), Fraction(0))
+                weights[m.id] = sum((self.need_values[n.id] for n in sharing[m.id]), Fraction(0))
         if weights and sum(weights.values()) == 0:
             weights = {k: Fraction(1) for k in weights}
         return weights
@@ -428,8 +439,7 @@ class Problem:
 
 def need_value(problem: Problem, need: Need) -> Fraction:
     """Declared value of a need: target at the cheapest list unit price of its offers (cents HT)."""
-    price = min(problem.offer_by_id[o].list_unit_price for o in need.offer_ids)
-    return Fraction(need.target) * price
+    return problem.need_values[need.id]
 
 
 def _index(items: Iterable[object], cls: type, what: str) -> dict:

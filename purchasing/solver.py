@@ -918,7 +918,8 @@ class _HighsStages:
         used: dict[str, float] = defaultdict(float)
         for (_, oid), v in y.items():
             used[oid] += v
-        for (nid, oid), v in sorted(y.items()):  # an offer dropped or short: take back
+        over = {oid for oid, u in used.items() if u > capacity.get(oid, 0.0) + 1e-9}
+        for (nid, oid), v in sorted(k for k in y.items() if k[0][1] in over):  # dropped or short: take back
             if used[oid] > capacity.get(oid, 0.0) + 1e-9 and v > 0:
                 back = min(v, used[oid] - capacity.get(oid, 0.0))
                 y[(nid, oid)] -= back

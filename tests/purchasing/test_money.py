@@ -74,3 +74,12 @@ def test_to_cents_refuses(amount):
 def test_format_cents():
     assert format_cents(-1234) == "-12.34"
     assert format_cents(5) == "0.05"
+
+
+@given(st.integers(-10**9, 10**9), st.lists(st.integers(0, 10**6), min_size=1, max_size=40))
+def test_integer_weights_take_the_same_parts_as_exact_fractions(total, weights):
+    from fractions import Fraction
+
+    if sum(weights) == 0:
+        return
+    assert apportion(total, weights) == apportion(total, [Fraction(w) for w in weights])
