@@ -287,7 +287,14 @@ class ChargeSchema(Schema):
     )
     amount = Money(attribute="amount_cents", data_key="amount", required=True)
     nature = fields.Enum(Nature, by_value=True, required=True)
-    vat_rate = fields.Decimal(allow_none=True, as_string=True, places=2, validate=decimal_between("0", "100"))
+    vat_rate = fields.Decimal(
+        allow_none=True,
+        as_string=True,
+        places=2,
+        validate=decimal_between("0", "100"),
+        metadata={"description": "Percent; set when the coordination charges VAT: the amount is then excl. VAT "
+                                 "and VAT is added on the invoice."},
+    )
     subsidies = fields.List(
         fields.Nested(SubsidySchema),
         dump_only=True,

