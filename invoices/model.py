@@ -48,6 +48,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "MTQ": ("m³", "m³"),
     "XPX": ("palette", "pallet"),
     "XBX": ("carton", "box"),
+    "LS": ("forfait", "lump sum"),
 }
 
 _NUMBER = re.compile(r"^[A-Za-z0-9+\-_/]{1,35}$")

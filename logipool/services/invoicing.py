@@ -60,9 +60,8 @@ from ..models import (
 from .crud import Resource, own_member_only
 from .parties import coordination_party, document_part, funder_party, member_party
 
-#: A line is one charge, a lump sum: quantity 1 of UN/ECE "C62" (one), as ``invoices.UNITS``
-#: has no lump-sum code ("LS").
-LUMP_SUM_UNIT = "C62"
+#: A line is one charge, a lump sum: quantity 1 of UN/ECE Recommendation 20 "LS" (forfait).
+LUMP_SUM_UNIT = "LS"
 PAYMENT_METHODS = ("transfer", "cheque", "cash", "direct_debit", "card")
 MAX_PAYMENT_TERMS_DAYS = 60  # Code de commerce L441-10
 SOURCE_ORDER = {source: i for i, source in enumerate(ChargeSource)}

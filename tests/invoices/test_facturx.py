@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from invoices import FacturXError, Party, VatRegime, facturx_xml, render_facturx
 from invoices.cii import NS
 
-from .conftest import make_credit_note, make_invoice
+from .conftest import line, make_credit_note, make_invoice
 from .pdftext import pdf_text
 
 SAXON_JAR = Path("/usr/share/java/Saxon-HE.jar")
@@ -31,6 +31,12 @@ KNOWN_WARNINGS = {"PEPPOL-EN16931-R008"}
 def documents():
     docs = {f"invoice-{r.value}": make_invoice(r) for r in VatRegime}
     docs.update({f"credit-note-{r.value}": make_credit_note(r) for r in VatRegime})
+    # logipool invoices one charge per line, as a lump sum (UN/ECE Rec. 20 "LS")
+    docs["invoice-lump-sums"] = make_invoice(
+        VatRegime.VAT_REGISTERED,
+        lines=(line("Quote-part de la tournée du 18/11", "1", "LS", "41.50", "route_plan:7", "20"),
+               line("Riz long grain 1 kg — 32 kg", "1", "LS", "33.60", "order_cycle:1", "5.5")),
+    )
     return docs
 
 
