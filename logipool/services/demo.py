@@ -231,10 +231,13 @@ SITES = [
 ]
 
 FUNDERS = [
-    ("Fondation pour l'aide alimentaire en Provence", FunderKind.FOUNDATION, "26130001600019"),
-    ("DDETS des Bouches-du-Rhône", FunderKind.STATE, "13000123300019"),
-    ("Région Provence-Alpes-Côte d'Azur", FunderKind.REGION, "17130001500012"),
-    ("Ville d'Aubagne", FunderKind.TOWN, "20005583800011"),
+    # name, kind, SIRET, street, postcode, city
+    ("Fondation pour l'aide alimentaire en Provence", FunderKind.FOUNDATION, "26130001600019",
+     "12 boulevard Longchamp", "13001", "Marseille"),
+    ("DDETS des Bouches-du-Rhône", FunderKind.STATE, "13000123300019", "Boulevard Périer", "13008", "Marseille"),
+    ("Région Provence-Alpes-Côte d'Azur", FunderKind.REGION, "17130001500012", "Place Jules Guesde", "13002",
+     "Marseille"),
+    ("Ville d'Aubagne", FunderKind.TOWN, "20005583800011", "Esplanade Charles de Gaulle", "13400", "Aubagne"),
 ]
 
 USERS = [
@@ -338,7 +341,7 @@ def load_demo(session: Session) -> DemoReport:
             contact_phone=phone,
         )
 
-    for name, kind, siret in FUNDERS:
+    for name, kind, siret, street, postcode, city in FUNDERS:
         funder = session.scalars(select(Funder).filter_by(coordination_id=cid, name=name)).first()
         report.count("funders", funder is None)
         if funder is None:
@@ -347,7 +350,10 @@ def load_demo(session: Session) -> DemoReport:
                     coordination_id=cid,
                     name=name,
                     kind=kind,
-                    siren=siret[:9] if siret else None,
+                    siren=siret[:9],
+                    street=street,
+                    postcode=postcode,
+                    city=city,
                     contact_email=f"{name.split()[0].lower()}@funder.example",
                 )
             )
@@ -424,8 +430,8 @@ def _coordination_fee(session: Session, report: DemoReport, cid: int, members: d
         source_id=None,
         posting_key=key,
         label="Participation aux frais de coordination 2026",
-        period_start=datetime(2026, 1, 1, tzinfo=UTC),
-        period_end=datetime(2027, 1, 1, tzinfo=UTC),
+        period_start=datetime(2026, 1, 1, tzinfo=ZoneInfo(current_app.config["TIMEZONE"])),
+        period_end=datetime(2027, 1, 1, tzinfo=ZoneInfo(current_app.config["TIMEZONE"])),
         allocation_key="people_served_per_week",
         basis="Frais de coordination 2026:",
         amount_cents=0,

@@ -1,0 +1,120 @@
+"""The demo's month end to end, through the API only: vehicles used and returned, storage charged,
+the warehouse's cost split with a funder, this month's joint order settled after a short
+delivery, the pooled rounds executed, then the billing run. Every charge is invoiced exactly
+once and every invoice totals its charges to the cent."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pdfplumber
+from sqlalchemy import func, select
+
+from logipool.models import Charge, Invoice, InvoiceLine, InvoiceStatus
+
+DOMAIN = "coordination-aubagne.example"
+
+
+def _token(runner, email: str) -> dict:
+    result = runner.invoke(args=["tokens", "create", "--email", email])
+    assert result.exit_code == 0, result.output
+    return {"Authorization": f"Bearer {result.stdout.strip().splitlines()[0]}"}
+
+
+def _ok(response, status=200):
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def test_the_demo_month_is_invoiced_exactly_once(runner, client, session):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    manager = _token(runner, f"gestion@{DOMAIN}")
+    treasurer = _token(runner, f"escale.tresorerie@{DOMAIN}")
+    get = lambda path, h=manager: _ok(client.get(path, headers=h))  # noqa: E731
+    post = lambda path, body=None, status=200: _ok(client.post(path, json=body, headers=manager), status)  # noqa: E731
+
+    # vehicles: every confirmed one-off booking is driven and returned (the round stays booked)
+    bookings = get("/api/v1/vehicle-bookings/?status=confirmed&limit=200")["items"]
+    odometer = {v["id"]: v["odometer_km"] for v in get("/api/v1/vehicles/")["items"]}
+    returned = 0
+    for b in sorted(bookings, key=lambda b: b["start"]):
+        if b["series_id"]:
+            continue
+        km = odometer[b["vehicle_id"]]
+        post(f"/api/v1/vehicle-bookings/{b['id']}/checkout", {"odometer_km": km, "at": b["start"]})
+        post(f"/api/v1/vehicle-bookings/{b['id']}/return", {"odometer_km": km + 37, "at": b["end"]})
+        odometer[b["vehicle_id"]] = km + 37
+        returned += 1
+    assert returned >= 2
+
+    # storage: charged until the end of next month; the warehouse's costs split with a funder
+    today = date.today()
+    end = (today.replace(day=1) + timedelta(days=62)).replace(day=1)
+    post("/api/v1/storage-bookings/charge", {"until": f"{end.isoformat()}T00:00:00+01:00"}, 201)
+    warehouse = next(s for s in get("/api/v1/sites/?limit=200")["items"] if s["kind"] == "warehouse")
+    funder = get("/api/v1/funders/")["items"][0]
+    split = post("/api/v1/warehouse-costs/", {
+        "site_id": warehouse["id"], "start": f"{today.replace(day=1).isoformat()}T00:00:00+01:00",
+        "end": f"{end.isoformat()}T00:00:00+01:00", "total_cost": "1850.00",
+        "funders": [{"funder_id": funder["id"], "percent": "40"}]}, 201)
+    assert split["posted"]
+
+    # this month's joint order: closed, allocated, ordered, delivered a pack short, settled
+    cycle = get("/api/v1/order-cycles/?status=open")["items"][0]
+    post(f"/api/v1/order-cycles/{cycle['id']}/close")
+    plan = post(f"/api/v1/order-cycles/{cycle['id']}/allocate", {"time_limit_s": 10})["allocation"]
+    assert plan["feasible"]
+    post(f"/api/v1/order-cycles/{cycle['id']}/order")
+    biggest = max((o for o in plan["offers"] if o["packs"]), key=lambda o: o["packs"])
+    post(f"/api/v1/order-cycles/{cycle['id']}/receive",
+         {"items": [{"offer_id": int(biggest["id"]), "packs": biggest["packs"] - 1, "lot": "L-DEMO"}]})
+    settled = post(f"/api/v1/order-cycles/{cycle['id']}/settle", None, 201)
+    assert Decimal(settled["charged"]) + Decimal(settled["shared_stock"]) == Decimal(settled["total_cost"])
+
+    # the pooled rounds were driven
+    plan_id = get("/api/v1/route-plans/")["items"][0]["id"]
+    post(f"/api/v1/route-plans/{plan_id}/accept")
+    post(f"/api/v1/route-plans/{plan_id}/execute")
+
+    # the billing run: everything up to the end of next month
+    session.rollback()
+    all_charges = {c.id: c.amount_cents for c in session.scalars(select(Charge))}
+    funded = session.scalar(select(func.count()).select_from(Charge).where(Charge.funder_id.is_not(None)))
+    assert funded == 1 and len(all_charges) > 60
+    session.rollback()
+    run = post("/api/v1/billing-runs/", {"period_start": today.replace(day=1).isoformat(),
+                                          "period_end": (end - timedelta(days=1)).isoformat()}, 201)
+    post(f"/api/v1/billing-runs/{run['id']}/issue")
+    archive = client.get(f"/api/v1/billing-runs/{run['id']}/invoices.zip", headers=manager)
+    assert archive.status_code == 200
+
+    session.rollback()
+    invoices = session.scalars(select(Invoice)).all()
+    assert {i.status for i in invoices} == {InvoiceStatus.ISSUED}
+    assert len(invoices) == 6 + 1  # every member, and the funder
+    lines = Counter(session.scalars(select(InvoiceLine.charge_id)))
+    assert set(lines) == set(all_charges) and set(lines.values()) == {1}  # each charge on one line, once
+    for invoice in invoices:
+        charges = session.scalars(select(Charge).where(Charge.invoice_id == invoice.id)).all()
+        assert charges and invoice.total_cents == sum(c.amount_cents for c in charges)
+        assert invoice.lines_cents - invoice.deductions_cents == invoice.total_cents  # no VAT (art. 261 B)
+    assert sum(i.total_cents for i in invoices) == sum(all_charges.values())
+    numbers = sorted(int(i.number.split("-")[1]) for i in invoices)
+    assert numbers == list(range(1, len(invoices) + 1))  # no gap, no duplicate
+    with zipfile.ZipFile(io.BytesIO(archive.data)) as z:
+        assert len(z.namelist()) == len(invoices)
+        escale = next(i for i in invoices if i.member and i.member.short_name == "escale")
+        pdf = next(z.read(n) for n in z.namelist() if escale.number in n)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        text = "\n".join(p.extract_text() for p in doc.pages)
+    assert escale.number in text and "art. 261 B" in text and "Part prise en charge par" in text
+
+    # the treasurer sees its member's invoice and statement only
+    mine = _ok(client.get("/api/v1/invoices/", headers=treasurer))
+    assert [i["number"] for i in mine["items"]] == [escale.number]
+    statement = _ok(client.get("/api/v1/statement", headers=treasurer))
+    assert Decimal(statement["balance"]) == Decimal(escale.total_cents) / 100
