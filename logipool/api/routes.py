@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify
 from flask.views import MethodView
 
+import invoices
+
 from .. import schemas as s
 from ..auth import current
 from ..db import get_session
@@ -102,6 +104,27 @@ class RoutePlanExecute(MethodView):
         plan = svc.execute(get_session(), current(), plan_id)
         commit()
         return plan
+
+
+@blp.route("/<int:plan_id>/delivery-notes/<int:member_id>")
+class RoutePlanDeliveryNote(MethodView):
+    @blp.response(200)
+    def get(self, plan_id, member_id):
+        """The member's delivery note for the day: what each delivery or transfer brings, in kg and
+        pallets, the vehicle and arrival time; an unserved stop shows 0 delivered with its reason."""
+        return svc.delivery_note(get_session(), current(), plan_id, member_id).to_dict()
+
+
+@blp.route("/<int:plan_id>/delivery-notes/<int:member_id>.pdf")
+class RoutePlanDeliveryNotePdf(MethodView):
+    @blp.response(200, content_type="application/pdf")
+    def get(self, plan_id, member_id):
+        note = svc.delivery_note(get_session(), current(), plan_id, member_id)
+        return Response(
+            invoices.render_delivery_note(note),
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{note.number}.pdf"'},
+        )
 
 
 def blueprints():

@@ -6,23 +6,26 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import invoices
 import routing
 from purchasing import format_cents, to_cents
 from routing.jsonio import network_from_dict
 from routing.model import DAY_S
 
-from ..auth import STAFF, STAFF_READERS, Principal, require
+from ..auth import READERS, STAFF, STAFF_READERS, Principal, require
 from ..db import database, utcnow
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import (
     HOLDING_STATUSES,
     ChargeSource,
+    Coordination,
     Member,
     Nature,
     PlanStatus,
@@ -35,6 +38,7 @@ from ..models import (
 from ..validators import DAYS
 from .crud import paginate
 from .ledger import ChargeDraft, Payer, post_charges
+from .parties import coordination_party, document_part, member_party, site_address
 
 STALE_AFTER = timedelta(minutes=5)  # beyond its time limit, a plan whose worker died is marked failed
 
@@ -328,3 +332,55 @@ def execute(session: Session, principal: Principal, plan_id: int) -> RoutePlan:
     plan.status, plan.executed_at = PlanStatus.EXECUTED, utcnow()
     session.flush()
     return plan
+
+
+def delivery_note(session: Session, principal: Principal, plan_id: int, member_id: int) -> invoices.DeliveryNote:
+    """What one member's sites receive from a day's rounds: one item per delivery or transfer
+    stop, the vehicle and the time it arrives; a stop the plan could not serve shows 0 delivered
+    with the reason. Members see their own delivery notes; staff and auditors all."""
+    require(principal, *READERS)
+    if not principal.sees_all_members and member_id != principal.member_id:
+        raise NotFound(f"No delivery note for member {member_id} here.")
+    plan = session.get(RoutePlan, plan_id)
+    if plan is None or plan.coordination_id != principal.coordination_id:
+        raise NotFound(f"No route plan {plan_id} here.")
+    _solved(plan)
+    member = session.get(Member, member_id)
+    stops = [s for s in plan.problem.get("stops", ())
+             if s["kind"] in ("delivery", "transfer") and s["member"] == str(member_id)]
+    if member is None or member.coordination_id != principal.coordination_id or not stops:
+        raise NotFound(f"The rounds of plan {plan_id} deliver nothing to member {member_id}.")
+    arrivals, vehicles = {}, []
+    for route in plan.result["plan"]["routes"]:
+        for visit in route["visits"]:
+            if visit["stop"] and visit["action"] in ("delivery", "unload"):
+                arrivals[visit["stop"]] = (route["vehicle"], visit["arrival"])
+    unserved = {u["stop"]: u for u in plan.result["plan"]["unserved"]}
+    site_ids = {int(s.get("to_site") or s["site"]) for s in stops} | {int(s["site"]) for s in stops}
+    sites = {x.id: x for x in session.scalars(select(Site).where(Site.id.in_(site_ids)))}
+    items = []
+    for s in stops:
+        origin = sites[int(s["site"])].name if s["kind"] == "transfer" else "l'entrepôt"
+        served = s["id"] not in unserved
+        vehicle, arrival = arrivals.get(s["id"], ("", ""))
+        if served and vehicle and vehicle not in vehicles:
+            vehicles.append(vehicle)
+        reason = "" if served else f"Non desservi : {unserved[s['id']]['detail'] or unserved[s['id']]['reason']}"
+        description = f"Livraison depuis {origin} ({s.get('pallets', 0)} palette(s))"
+        if arrival:
+            description += f", arrivée {arrival}"
+        items.append(document_part(f"stop {s['id']}", lambda s=s, served=served, reason=reason,
+                                   description=description: invoices.DeliveryItem(
+            description=description[:200], lot="—",
+            temperature_class=invoices.TemperatureClass("chilled" if s.get("chilled") else "ambient"),
+            ordered_quantity=Decimal(s["kg"]), delivered_quantity=Decimal(s["kg"] if served else 0), unit="KGM",
+            difference_reason=reason[:200])))
+    first = stops[0]
+    site = sites[int(first.get("to_site") or first["site"])]
+    coordination = session.get(Coordination, plan.coordination_id)
+    return document_part("delivery_note", lambda: invoices.DeliveryNote(
+        number=f"BL-T{plan.id:05d}-{member_id}", delivery_date=plan.day,
+        issuer=document_part("coordination", lambda: coordination_party(coordination)),
+        recipient=document_part(f"member {member_id}", lambda: member_party(member)),
+        source=f"Tournées mutualisées du {plan.day:%d/%m/%Y}", items=tuple(items),
+        delivery_address=document_part("site", lambda: site_address(site)), vehicle=", ".join(vehicles)[:100]))

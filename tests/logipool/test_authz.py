@@ -282,6 +282,14 @@ CASES = [
     ),
     Case("plan a day (vehicle not booked that day)", "POST", "/api/v1/route-plans/", expect(422, STAFF), body="plan"),
     Case("accept a plan", "POST", "/api/v1/route-plans/{plan}/accept", expect(200, STAFF)),
+    # the matrix's plans deliver nothing (the demo month test reads real delivery notes)
+    Case("route delivery note", "GET", "/api/v1/route-plans/{plan}/delivery-notes/{a.member.id}", everyone(404)),
+    Case(
+        "route delivery note PDF",
+        "GET",
+        "/api/v1/route-plans/{plan}/delivery-notes/{a.member.id}.pdf",
+        everyone(404),
+    ),
     Case("execute a plan", "POST", "/api/v1/route-plans/{plan_accepted}/execute", expect(200, STAFF)),
     # coordinations
     Case("list coordinations", "GET", "/api/v1/coordinations/", expect(200, ALL)),

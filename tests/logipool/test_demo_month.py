@@ -79,6 +79,14 @@ def test_the_demo_month_is_invoiced_exactly_once(runner, client, session):
     plan_id = get("/api/v1/route-plans/")["items"][0]["id"]
     post(f"/api/v1/route-plans/{plan_id}/accept")
     post(f"/api/v1/route-plans/{plan_id}/execute")
+    escale_id = next(m["id"] for m in get("/api/v1/members/")["items"] if m["short_name"] == "escale")
+    note = _ok(client.get(f"/api/v1/route-plans/{plan_id}/delivery-notes/{escale_id}", headers=treasurer))
+    assert note["items"] and all(i["delivered_quantity"] == i["ordered_quantity"] for i in note["items"])
+    assert note["vehicle"] and note["recipient"]["legal_name"].startswith("L'Escale")
+    pdf_note = client.get(f"/api/v1/route-plans/{plan_id}/delivery-notes/{escale_id}.pdf", headers=treasurer)
+    assert pdf_note.status_code == 200 and pdf_note.data.startswith(b"%PDF-")
+    other_id = next(m["id"] for m in get("/api/v1/members/")["items"] if m["short_name"] == "marmite")
+    assert client.get(f"/api/v1/route-plans/{plan_id}/delivery-notes/{other_id}", headers=treasurer).status_code == 404
 
     # the billing run: everything up to the end of next month
     session.rollback()
