@@ -22,8 +22,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import multiprocessing
+import os
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -477,14 +480,27 @@ def next_number(session: Session, coordination_id: int, year: int) -> str:
     return f"{year}-{counter.last_number:06d}"
 
 
-def _seal(session: Session, invoice: Invoice, coordination: Coordination, today: date) -> None:
-    """Give the invoice its number, render and store its Factur-X PDF: it is now immutable."""
+def _prepare(session: Session, invoice: Invoice, coordination: Coordination, today: date) -> lib.Invoice:
+    """Check the draft, give it its number: the document to render."""
+    if not invoice.lines:
+        raise InvalidInput(f"lines: invoice draft {invoice.id} has no line; add charges before issuing it.",
+                           errors={"lines": ["An invoice needs at least one line."]}, extra={"invoice_id": invoice.id})
+    if invoice.kind == InvoiceKind.INVOICE:
+        if invoice.due_date is None:
+            invoice.due_date = today + timedelta(days=coordination.payment_terms_days)
+        elif not today <= invoice.due_date <= today + timedelta(days=MAX_PAYMENT_TERMS_DAYS):
+            raise InvalidInput.field("due_date", f"The due date must be between the issue date ({today}) and "
+                                                 f"{MAX_PAYMENT_TERMS_DAYS} days after it.")
     invoice.issue_date = today
     document = _document(invoice, coordination, "DRAFT")  # every check before taking a number
-    invoice.number = next_number(session, coordination.id, today.year)
-    document = replace(document, number=invoice.number)
-    pdf = lib.render_facturx(document)
+    # the row takes its number with its PDF (a draft has none): see _store
+    return replace(document, number=next_number(session, coordination.id, today.year))
+
+
+def _store(invoice: Invoice, document: lib.Invoice, pdf: bytes) -> None:
+    """The rendered PDF and its totals are stored: the invoice is now immutable."""
     totals = document.totals
+    invoice.number = document.number
     invoice.lines_cents, invoice.deductions_cents = totals.lines_cents, totals.deductions_cents
     invoice.vat_cents, invoice.total_cents = totals.vat_cents, totals.due_cents
     invoice.pdf = pdf
@@ -492,25 +508,33 @@ def _seal(session: Session, invoice: Invoice, coordination: Coordination, today:
     invoice.status = InvoiceStatus.ISSUED
     invoice.issued_at = utcnow()
     _settle(invoice)
+
+
+#: From this many invoices on, a run renders its PDFs on every core (separate processes).
+PARALLEL_FROM = 40
+
+
+def render_all(documents: Sequence[lib.Invoice]) -> list[bytes]:
+    """Factur-X PDFs of the documents, in order; large runs use a pool of processes (spawned,
+    not forked, so that a threaded server is safe), since rendering is pure CPU."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(documents) < PARALLEL_FROM or workers < 2:
+        return [lib.render_facturx(d) for d in documents]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(lib.render_facturx, documents, chunksize=8))
+
+
+def _seal(session: Session, invoice: Invoice, coordination: Coordination, today: date) -> None:
+    document = _prepare(session, invoice, coordination, today)
+    _store(invoice, document, lib.render_facturx(document))
     session.flush()
-
-
-def _issue(session: Session, invoice: Invoice, coordination: Coordination, today: date) -> None:
-    if not invoice.lines:
-        raise InvalidInput(f"lines: invoice draft {invoice.id} has no line; add charges before issuing it.",
-                           errors={"lines": ["An invoice needs at least one line."]}, extra={"invoice_id": invoice.id})
-    if invoice.due_date is None:
-        invoice.due_date = today + timedelta(days=coordination.payment_terms_days)
-    elif not today <= invoice.due_date <= today + timedelta(days=MAX_PAYMENT_TERMS_DAYS):
-        raise InvalidInput.field("due_date", f"The due date must be between the issue date ({today}) and "
-                                             f"{MAX_PAYMENT_TERMS_DAYS} days after it.")
-    _seal(session, invoice, coordination, today)
 
 
 def issue_invoice(session: Session, principal: Principal, invoice_id: int, *, tz: ZoneInfo) -> Invoice:
     """Issue a draft today (local date): number, due date, stored PDF. A second issue is a 409."""
     invoice = _draft(session, principal, invoice_id)
-    _issue(session, invoice, _coordination(session, principal), today_in(tz))
+    _seal(session, invoice, _coordination(session, principal), today_in(tz))
     return invoice
 
 
@@ -735,8 +759,9 @@ def issue_run(session: Session, principal: Principal, run_id: int, *, tz: ZoneIn
     if not drafts:
         raise Conflict(f"Billing run {run.id} has no draft left to issue.")
     coordination, today = _coordination(session, principal), today_in(tz)
-    for invoice in drafts:
-        _issue(session, invoice, coordination, today)
+    documents = [_prepare(session, invoice, coordination, today) for invoice in drafts]  # all checked first
+    for invoice, document, pdf in zip(drafts, documents, render_all(documents), strict=True):
+        _store(invoice, document, pdf)
     run.issued_at = utcnow()
     session.flush()
     return run
