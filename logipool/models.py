@@ -123,6 +123,7 @@ class Coordination(AddressMixin, Base):
     iban: Mapped[str | None] = mapped_column(String(34))
     bic: Mapped[str | None] = mapped_column(String(11))
     invoice_note: Mapped[str] = mapped_column(String(500), default="")
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary)  # PNG or JPEG, printed on documents
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Response, request
 from flask.views import MethodView
 
 from .. import schemas as s
@@ -45,6 +46,28 @@ class CoordinationItem(MethodView):
     @blp.response(204)
     def delete(self, coordination_id):
         svc.delete_coordination(get_session(), current(), coordination_id)
+        commit()
+
+
+@blp.route("/<int:coordination_id>/logo")
+class CoordinationLogo(MethodView):
+    @blp.response(200, content_type="image/png")
+    def get(self, coordination_id):
+        data = svc.logo(get_session(), current(), coordination_id)
+        return Response(data, mimetype="image/png" if data.startswith(b"\x89PNG") else "image/jpeg")
+
+    @blp.doc(requestBody={"required": True, "content": {
+        "image/png": {"schema": {"type": "string", "format": "binary"}},
+        "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}})
+    @blp.response(204)
+    def put(self, coordination_id):
+        """The logo printed on invoices, purchase orders, delivery notes and statements (admin)."""
+        svc.set_logo(get_session(), current(), coordination_id, request.get_data(cache=False))
+        commit()
+
+    @blp.response(204)
+    def delete(self, coordination_id):
+        svc.remove_logo(get_session(), current(), coordination_id)
         commit()
 
 

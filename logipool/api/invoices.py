@@ -13,6 +13,7 @@ from .. import invoice_schemas as s
 from ..auth import current
 from ..db import get_session
 from ..services import invoicing as svc
+from ..services.parties import logo_of
 from .common import ApiBlueprint, commit
 
 
@@ -207,7 +208,8 @@ class StatementPdf(MethodView):
     @statements.response(200, content_type="application/pdf")
     def get(self, args):
         st = svc.statement(get_session(), current(), args.get("member_id"), tz=_tz())
-        return Response(lib.render_statement(st), mimetype="application/pdf",
+        pdf = lib.render_statement(st, logo=logo_of(get_session(), current().coordination_id))
+        return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="releve-{st.as_of}.pdf"'})
 
 

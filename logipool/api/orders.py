@@ -14,10 +14,15 @@ from ..auth import current
 from ..db import get_session
 from ..errors import InvalidInput
 from ..services import orders as svc
+from ..services.parties import logo_of
 from .common import ApiBlueprint, commit, crud_blueprint
 
 MAX_UPLOAD = 1024 * 1024
 CSV = "text/csv; charset=utf-8"
+
+
+def _logo() -> bytes | None:
+    return logo_of(get_session(), current().coordination_id)
 
 
 def _tz() -> ZoneInfo:
@@ -245,7 +250,7 @@ class PurchaseOrderPdf(MethodView):
     @cycles.response(200, content_type="application/pdf")
     def get(self, cycle_id, supplier_id):
         po = svc.purchase_order(get_session(), current(), cycle_id, supplier_id, _tz())
-        return Response(invoices.render_purchase_order(po), mimetype="application/pdf",
+        return Response(invoices.render_purchase_order(po, logo=_logo()), mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{po.number}.pdf"'})
 
 
@@ -265,7 +270,7 @@ class DeliveryNotePdf(MethodView):
         """The member's delivery note (bon de livraison): ordered vs delivered, lots, DLC/DDM,
         temperature class with a field for the measured temperature, signatures."""
         note = svc.delivery_note(get_session(), current(), cycle_id, member_id, _tz())
-        return Response(invoices.render_delivery_note(note), mimetype="application/pdf",
+        return Response(invoices.render_delivery_note(note, logo=_logo()), mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{note.number}.pdf"'})
 
 

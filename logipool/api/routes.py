@@ -11,6 +11,7 @@ from .. import schemas as s
 from ..auth import current
 from ..db import get_session
 from ..services import routes as svc
+from ..services.parties import logo_of
 from .common import ApiBlueprint, commit
 
 blp = ApiBlueprint(
@@ -121,7 +122,7 @@ class RoutePlanDeliveryNotePdf(MethodView):
     def get(self, plan_id, member_id):
         note = svc.delivery_note(get_session(), current(), plan_id, member_id)
         return Response(
-            invoices.render_delivery_note(note),
+            invoices.render_delivery_note(note, logo=logo_of(get_session(), current().coordination_id)),
             mimetype="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{note.number}.pdf"'},
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -74,3 +76,45 @@ def delete_coordination(session: Session, principal: Principal, coordination_id:
     session.execute(delete(RoleGrant).where(RoleGrant.coordination_id == row.id))
     session.delete(row)
     session.flush()
+
+
+MAX_LOGO_BYTES = 512 * 1024
+
+
+def set_logo(session: Session, principal: Principal, coordination_id: int, data: bytes) -> Coordination:
+    """Store the logo printed on invoices, purchase orders, delivery notes and statements."""
+    coordination = get_coordination(session, principal, coordination_id)
+    require(principal, Role.ADMIN)
+    if not data:
+        raise InvalidInput.field("logo", "Send the image as the request body (PNG or JPEG).")
+    if len(data) > MAX_LOGO_BYTES:
+        raise InvalidInput.field("logo", f"At most {MAX_LOGO_BYTES // 1024} KiB.")
+    if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
+        raise InvalidInput.field("logo", "A PNG or JPEG image.")
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InvalidInput.field("logo", f"The image cannot be read ({exc}).") from None
+    if not (16 <= width <= 4000 and 16 <= height <= 4000):
+        raise InvalidInput.field("logo", f"Between 16 and 4000 pixels a side, got {width} × {height}.")
+    coordination.logo = data
+    session.flush()
+    return coordination
+
+
+def remove_logo(session: Session, principal: Principal, coordination_id: int) -> None:
+    coordination = get_coordination(session, principal, coordination_id)
+    require(principal, Role.ADMIN)
+    coordination.logo = None
+    session.flush()
+
+
+def logo(session: Session, principal: Principal, coordination_id: int) -> bytes:
+    coordination = get_coordination(session, principal, coordination_id)
+    if coordination.logo is None:
+        raise NotFound("This coordination has no logo.")
+    return coordination.logo

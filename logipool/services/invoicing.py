@@ -20,6 +20,7 @@ cent. Services flush, the API commits.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import multiprocessing
@@ -514,20 +515,21 @@ def _store(invoice: Invoice, document: lib.Invoice, pdf: bytes) -> None:
 PARALLEL_FROM = 40
 
 
-def render_all(documents: Sequence[lib.Invoice]) -> list[bytes]:
+def render_all(documents: Sequence[lib.Invoice], logo: bytes | None = None) -> list[bytes]:
     """Factur-X PDFs of the documents, in order; large runs use a pool of processes (spawned,
     not forked, so that a threaded server is safe), since rendering is pure CPU."""
     workers = min(os.cpu_count() or 1, 8)
+    render = functools.partial(lib.render_facturx, logo=logo)
     if len(documents) < PARALLEL_FROM or workers < 2:
-        return [lib.render_facturx(d) for d in documents]
+        return [render(d) for d in documents]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(lib.render_facturx, documents, chunksize=8))
+        return list(pool.map(render, documents, chunksize=8))
 
 
 def _seal(session: Session, invoice: Invoice, coordination: Coordination, today: date) -> None:
     document = _prepare(session, invoice, coordination, today)
-    _store(invoice, document, lib.render_facturx(document))
+    _store(invoice, document, lib.render_facturx(document, logo=coordination.logo))
     session.flush()
 
 
@@ -760,7 +762,7 @@ def issue_run(session: Session, principal: Principal, run_id: int, *, tz: ZoneIn
         raise Conflict(f"Billing run {run.id} has no draft left to issue.")
     coordination, today = _coordination(session, principal), today_in(tz)
     documents = [_prepare(session, invoice, coordination, today) for invoice in drafts]  # all checked first
-    for invoice, document, pdf in zip(drafts, documents, render_all(documents), strict=True):
+    for invoice, document, pdf in zip(drafts, documents, render_all(documents, coordination.logo), strict=True):
         _store(invoice, document, pdf)
     run.issued_at = utcnow()
     session.flush()

@@ -10,6 +10,11 @@ from ..errors import InvalidInput
 from ..models import Coordination, Funder, Member, Site, Supplier
 
 
+def logo_of(session, coordination_id: int) -> bytes | None:
+    """The coordination's logo for its documents, if it configured one."""
+    return session.get(Coordination, coordination_id).logo
+
+
 def document_part(what: str, build: Callable[[], object]):
     """Build a document part; a missing or wrong detail (postcode, SIREN...) becomes a 422 naming
     whose detail it is, e.g. ``member 3.postcode``, so that it can be completed first."""

@@ -302,6 +302,10 @@ CASES = [
         expect(200, (ADMIN,)),
         body={"name": "Renamed"},
     ),
+    Case("read the coordination's logo (none yet)", "GET", "/api/v1/coordinations/{a.coordination.id}/logo",
+         everyone(404)),
+    Case("set the logo", "PUT", "/api/v1/coordinations/{a.coordination.id}/logo", expect(204, (ADMIN,)), body="logo"),
+    Case("remove the logo", "DELETE", "/api/v1/coordinations/{a.coordination.id}/logo", expect(204, (ADMIN,))),
     Case(
         "create coordination (not platform admin)",
         "POST",
@@ -503,10 +507,24 @@ def test_matrix(client, world, charges, case, role):
             "total_cost": "1000.00",
             "funders": [{"funder_id": world.a.funder.id, "percent": "50"}],
         }
-    response = client.open(path, method=case.method, json=body, headers=world.a.headers(role))
+    if body == "logo":
+        response = client.open(path, method=case.method, data=png_logo(), content_type="image/png",
+                               headers=world.a.headers(role))
+    else:
+        response = client.open(path, method=case.method, json=body, headers=world.a.headers(role))
     assert response.status_code == case.expected[role], response.get_data(as_text=True)
     if response.status_code >= 400:
         assert response.mimetype == "application/problem+json"
+
+
+def png_logo(width: int = 120, height: int = 40) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 90, 140)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def _resolve(path: str, template: str, world: World) -> str:
