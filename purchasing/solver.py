@@ -455,10 +455,18 @@ class _Lexicographic:
             plans.append((packs, {k: float(q) for k, q in received.items()}))
         return plans
 
+    #: seconds per need line kept aside for what follows the solver (costing and re-checking
+    #: the plan, explaining each need), so that the whole call stays within ``time_limit``
+    FINISH_S_PER_LINE = 3e-5
+
     def remaining(self, start: float, share: float) -> float | None:
         if self.time_limit is None:
             return None
-        left = self.time_limit - (time.perf_counter() - start)
+        if not hasattr(self, "_finish_s"):
+            lines = sum(len(n.offer_ids) for n in self.problem.needs)
+            self._finish_s = min(self.FINISH_S_PER_LINE * lines, 0.4 * self.time_limit)
+        finish = self._finish_s
+        left = self.time_limit - finish - (time.perf_counter() - start)
         return max(left * share, 0.05)
 
     def no_plan(self, status: str) -> NoPlanError:

@@ -29,18 +29,26 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
+@pytest.fixture(scope="session")
+def _app(database_url, tmp_path_factory):
+    # one application for the whole session (building it registers and documents every route);
+    # a test that changes its configuration does so with monkeypatch, which puts it back
     app = create_app(
         {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test"},
-        instance_path=str(tmp_path / "instance"),
+        instance_path=str(tmp_path_factory.mktemp("instance")),
     )
     yield app
-    db = app.extensions["logipool.db"]
+    app.extensions["logipool.db"].engine.dispose()
+
+
+@pytest.fixture
+def app(_app):
+    """The application, on a database emptied after the test."""
+    yield _app
+    db = _app.extensions["logipool.db"]
     with db.write_engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
-    db.engine.dispose()
 
 
 @pytest.fixture

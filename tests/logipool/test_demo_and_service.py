@@ -108,8 +108,8 @@ def test_openapi_document_describes_the_api(client):
         assert path in spec["paths"]
 
 
-def test_one_json_log_line_per_request(app, world, caplog):
-    app.config["LOG_FORMAT"] = "json"
+def test_one_json_log_line_per_request(app, world, caplog, monkeypatch):
+    monkeypatch.setitem(app.config, "LOG_FORMAT", "json")
     from logipool.requestlog import JsonFormatter
 
     with caplog.at_level(logging.INFO, logger="logipool.request"):

@@ -224,7 +224,7 @@ def test_published_three_member_example_is_reproduced():
     assert in_core(c, shapley_value(c)) and in_core(c, proportional)
 
 
-def test_a_configured_road_graph_reports_unreachable_stops(app, client, world, day):
+def test_a_configured_road_graph_reports_unreachable_stops(app, client, world, day, monkeypatch):
     """With a road graph (here inline edges; GraphML from OpenStreetMap works the same), a site
     snapped to a node that no road reaches is reported unreachable and the rest is planned."""
     nodes = {
@@ -234,7 +234,7 @@ def test_a_configured_road_graph_reports_unreachable_stops(app, client, world, d
         "island": [43.2935, 5.4855],
     }
     edges = [["depot", "shop0", 1300, 50], ["shop0", "pointA", 1900, 50], ["pointA", "depot", 3000, 50]]
-    app.config["ROAD_NETWORK"] = {"kind": "edges", "nodes": nodes, "edges": edges}
+    monkeypatch.setitem(app.config, "ROAD_NETWORK", {"kind": "edges", "nodes": nodes, "edges": edges})
     stops = [
         {"kind": "pickup", "site_id": day["shops"][0].id, "member_id": world.a.member.id, "kg": 100},
         {"kind": "pickup", "site_id": day["shops"][1].id, "member_id": world.a.member.id, "kg": 100},
