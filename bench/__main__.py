@@ -17,6 +17,7 @@ RUNS = [
                     "--methods", "fcfs", "proportional", "ours"]),
     ("routing", ["routing_bench.py", "--time-limit", "10", "--seed", "0"]),
     ("invoices", ["invoices_bench.py", "--count", "1000", "--workers", "1", "2", "--runs", "50"]),
+    ("billing", ["billing_bench.py", "--members", "1000"]),
 ]
 
 
