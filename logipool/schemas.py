@@ -735,10 +735,11 @@ class RoutePlanResultSchema(RoutePlanSchema):
 
 
 def _at_most_three_decimals(value):
-    if value != value.quantize(Decimal("0.001")):
-        raise ValidationError("At most three decimals (grams, millilitres).")
+    # the range first: quantizing a huge number would overflow the decimal context
     if not Decimal(0) <= value <= Decimal(10**9):
         raise ValidationError("Between 0 and 1,000,000,000.")
+    if value != value.quantize(Decimal("0.001")):
+        raise ValidationError("At most three decimals (grams, millilitres).")
 
 
 Quantity = lambda **kw: fields.Decimal(as_string=True, validate=_at_most_three_decimals, **kw)  # noqa: E731

@@ -170,6 +170,7 @@ def test_received_more_than_ordered_or_unknown_offer_is_refused(client, world, c
     ({"packs_available": 2.5}, "packs_available"),
     ({"pack_size": "0"}, "pack_size"),
     ({"pack_size": "1.5"}, "pack_size"),  # whole units unless sold by weight
+    ({"pack_size": 4.78e73}, "pack_size"),
     ({"tiers": [{"min_packs": 1, "pack_price": "12.345"}]}, "tiers"),
     ({"tiers": [{"min_packs": 2, "pack_price": "12.00"}]}, "tiers"),
     ({"tiers": [{"min_packs": 1, "pack_price": "12.00"}, {"min_packs": 1, "pack_price": "11.00"}]}, "tiers"),
@@ -194,6 +195,7 @@ def test_bad_offers_are_refused(client, world, catalogue, session, body, field):
     ({"target": "2.5"}, "target"),  # rice is counted in whole kilos here
     ({"target": "1.0001"}, "target"),
     ({"target": "-3"}, "target"),
+    ({"target": 1.7976931348623157e308}, "target"),  # huge numbers are refused, not overflowed
     ({"target": "5", "offer_ids": [999999]}, "offer_ids.0"),
     ({"target": "5", "member_id": 999999}, "member_id"),
 ])
