@@ -356,6 +356,7 @@ def delivery_note(session: Session, principal: Principal, plan_id: int, member_i
             if visit["stop"] and visit["action"] in ("delivery", "unload"):
                 arrivals[visit["stop"]] = (route["vehicle"], visit["arrival"])
     unserved = {u["stop"]: u for u in plan.result["plan"]["unserved"]}
+    stops.sort(key=lambda s: (arrivals.get(s["id"], ("", "99:99"))[1], s["id"]))  # in the order they arrive
     site_ids = {int(s.get("to_site") or s["site"]) for s in stops} | {int(s["site"]) for s in stops}
     sites = {x.id: x for x in session.scalars(select(Site).where(Site.id.in_(site_ids)))}
     items = []
