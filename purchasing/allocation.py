@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cached_property
 
 from .model import QUANTITY_DECIMALS, LeftoverPolicy, Problem
 from .money import apportion, format_cents
@@ -104,15 +105,16 @@ class MemberResult:
     leftover_share_cents: int
     budget_cents: int | None
 
-    @property
+    # computed once: a result is immutable, and explanations ask for them per need
+    @cached_property
     def goods_ht_cents(self) -> int:
         return sum(line.ht_cents for line in self.lines)
 
-    @property
+    @cached_property
     def goods_vat_cents(self) -> int:
         return sum(line.vat_cents for line in self.lines)
 
-    @property
+    @cached_property
     def total_cents(self) -> int:
         return (
             self.goods_ht_cents
