@@ -987,3 +987,30 @@ class DonationResultSchema(Schema):
     jain_index = fields.Float()
     members = fields.List(fields.Nested(DonationMemberSchema))
     leftovers = fields.List(fields.Nested(DonationLeftoverSchema))
+
+
+# Delivery notes ------------------------------------------------------------------------------
+
+
+class DeliveryItemSchema(Schema):
+    description = fields.String()
+    lot = fields.String()
+    use_by = fields.String(allow_none=True, metadata={"description": "DLC, ISO date"})
+    best_before = fields.String(allow_none=True, metadata={"description": "DDM, ISO date"})
+    temperature_class = fields.String(metadata={"description": "ambient, chilled or frozen"})
+    measured_temperature = fields.String(allow_none=True, metadata={"description": "Filled in on arrival."})
+    ordered_quantity = fields.String()
+    delivered_quantity = fields.String()
+    unit = fields.String(metadata={"description": "UN/ECE Recommendation 20 code (KGM, LTR, C62...)"})
+    difference_reason = fields.String(allow_none=True)
+
+
+class DeliveryNoteSchema(Schema):
+    number = fields.String()
+    delivery_date = fields.String()
+    issuer = fields.String()
+    recipient = fields.Dict()
+    delivery_address = fields.Dict(allow_none=True)
+    source = fields.String()
+    vehicle = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(DeliveryItemSchema))

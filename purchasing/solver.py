@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,12 +37,21 @@ _EPS = 1e-6
 _STAGES = ("min_fill_ratio", "coverage", "cost")
 
 
+def _bundled_cbc(**options) -> pulp.LpSolver:
+    """The CBC binary PuLP ships. PuLP 3.3 announces its removal for 4.0 (a version this project
+    pins out) with a DeprecationWarning at every construction; it is the fallback when HiGHS is
+    missing, so the warning is silenced here rather than printed at every solve."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(**options)
+
+
 def available_solvers() -> list[str]:
     """Solvers usable here, best first: HiGHS (when highspy is installed), then bundled CBC."""
     names = []
     if pulp.HiGHS().available():
         names.append("highs")
-    if pulp.PULP_CBC_CMD(msg=False).available():
+    if _bundled_cbc(msg=False).available():
         names.append("cbc")
     return names
 
@@ -490,7 +500,7 @@ class _Lexicographic:
         for k, (name, expr, sense) in enumerate(stages):
             lp.sense = sense
             lp.setObjective(expr)
-            solver = pulp.PULP_CBC_CMD(
+            solver = _bundled_cbc(
                 msg=False,
                 timeLimit=self.remaining(start, (0.5, 0.5, 1.0)[k]),
                 gapRel=self.gap,

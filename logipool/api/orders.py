@@ -276,7 +276,7 @@ class DeliveryNotePdf(MethodView):
 
 @cycles.route("/<int:cycle_id>/delivery-notes/<int:member_id>")
 class DeliveryNoteJson(MethodView):
-    @cycles.response(200)
+    @cycles.response(200, s.DeliveryNoteSchema)
     def get(self, cycle_id, member_id):
         return svc.delivery_note(get_session(), current(), cycle_id, member_id, _tz()).to_dict()
 

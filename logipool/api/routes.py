@@ -109,7 +109,7 @@ class RoutePlanExecute(MethodView):
 
 @blp.route("/<int:plan_id>/delivery-notes/<int:member_id>")
 class RoutePlanDeliveryNote(MethodView):
-    @blp.response(200)
+    @blp.response(200, s.DeliveryNoteSchema)
     def get(self, plan_id, member_id):
         """The member's delivery note for the day: what each delivery or transfer brings, in kg and
         pallets, the vehicle and arrival time; an unserved stop shows 0 delivered with its reason."""

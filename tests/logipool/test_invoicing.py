@@ -625,3 +625,28 @@ def test_run_zip_memory_stays_flat(app, world, session):
         tracemalloc.stop()
     assert written > count * size
     assert peak < 6 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB for {written / 2**20:.1f} MiB written"
+
+
+def test_a_large_run_renders_on_every_core_with_the_same_result(client, world, session, staff, monkeypatch):
+    """From PARALLEL_FROM invoices on, the PDFs are rendered in spawned processes: numbers in
+    order, one valid Factur-X PDF each, totals equal to the charges."""
+    from logipool.services import invoicing
+    from tests.factories import make_member
+
+    monkeypatch.setattr(invoicing, "PARALLEL_FROM", 3)
+    a = world.a
+    make_billable(session, a)
+    extra = [make_member(session, a.coordination, f"asso-{i}") for i in range(3)]
+    for i, m in enumerate([a.member, a.other_member, *extra]):
+        charge(session, a, 1000 + i, member=m)
+    session.commit()
+    issued = run_and_issue(client, staff)
+    fresh(session)
+    invoices = session.scalars(select(Invoice).order_by(Invoice.number)).all()
+    year = date.today().year
+    assert [i.number for i in invoices] == [f"{year}-{n:06d}" for n in range(1, 6)] and len(issued["invoices"]) == 5
+    for invoice in invoices:
+        assert invoice.pdf.startswith(b"%PDF-") and invoice.pdf.count(b"%PDF-") == 1
+        assert hashlib.sha256(invoice.pdf).hexdigest() == invoice.pdf_sha256
+        assert xml_number_and_total(invoice.pdf) == (invoice.number, "380", f"{invoice.total_cents / 100:.2f}")
+        assert invoice.total_cents == charges_total_cents(session, invoice)
