@@ -653,19 +653,22 @@ class OrderNeed(Base):
 
 
 class CycleBudget(Base):
-    """A member's spending cap for one cycle (goods incl. VAT plus its share of fees)."""
+    """A member's terms in one cycle: its spending cap (goods incl. VAT plus its share of fees)
+    and its fairness weight when it is not the people it serves per week."""
 
     __tablename__ = "cycle_budget"
     __table_args__ = (
         UniqueConstraint("cycle_id", "member_id"),
-        CheckConstraint("budget_cents >= 0", name="budget"),
+        CheckConstraint("budget_cents IS NULL OR budget_cents >= 0", name="budget"),
+        CheckConstraint("weight IS NULL OR weight > 0", name="weight"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("order_cycle.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
-    budget_cents: Mapped[int] = mapped_column(BigInteger)
+    budget_cents: Mapped[int | None] = mapped_column(BigInteger)
+    weight: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
 
 
 # Invoices ------------------------------------------------------------------------------------

@@ -896,9 +896,18 @@ class NeedQuery(PageArgs):
 
 class BudgetSchema(Schema):
     member_id = Whole(dump_only=True)
-    budget = Money(attribute="budget_cents", data_key="budget", required=True, allow_none=True,
+    budget = Money(attribute="budget_cents", data_key="budget", allow_none=True,
                    validate=validate.Range(min=0),
                    metadata={"description": "Goods incl. VAT plus fee shares; null removes the cap."})
+    weight = fields.Decimal(as_string=True, allow_none=True, validate=decimal_between("0.001", "1000000"),
+                            metadata={"description": "Fairness weight (staff only); null: people served per week."})
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give a budget, a weight, or both.", "budget")
+        if data.get("weight") is not None and data["weight"] != data["weight"].quantize(Decimal("0.001")):
+            raise ValidationError("At most three decimals.", "weight")
 
 
 class ReceivedItemSchema(Schema):

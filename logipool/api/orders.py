@@ -232,10 +232,11 @@ class BudgetItem(MethodView):
     @cycles.arguments(s.BudgetSchema)
     @cycles.response(200, s.BudgetSchema)
     def put(self, data, cycle_id, member_id):
-        """Cap what the member spends in this cycle (goods incl. VAT and fee shares); null removes it."""
-        row = svc.set_budget(get_session(), current(), cycle_id, member_id, data["budget_cents"])
+        """The member's terms in this cycle: a budget cap (goods incl. VAT and fee shares) and, set by
+        staff, a fairness weight other than the people it serves per week; null clears either."""
+        row = svc.set_terms(get_session(), current(), cycle_id, member_id, data)
         commit()
-        return row or {"member_id": member_id, "budget_cents": None}
+        return row or {"member_id": member_id, "budget_cents": None, "weight": None}
 
 
 @cycles.route("/<int:cycle_id>/purchase-orders")

@@ -104,7 +104,7 @@ def load_orders(session: Session, report, coordination, members: dict[str, Membe
             notes="Livraison à l'entrepôt des Paluds, quai 2, avant 10 h."))
         orders_svc.move(session, staff, cycle.id, "open")
         _declare(session, staff, cycle.id, members, offers, SETTLED_NEEDS)
-        orders_svc.set_budget(session, staff, cycle.id, members["passons"].id, 6000)
+        orders_svc.set_terms(session, staff, cycle.id, members["passons"].id, {"budget_cents": 6000})
         orders_svc.move(session, staff, cycle.id, "close")
         _allocate(session, staff, cycle.id)
         orders_svc.place_order(session, staff, cycle.id)

@@ -459,27 +459,34 @@ def list_budgets(session: Session, principal: Principal, cycle_id: int) -> list[
     return list(session.scalars(stmt.order_by(CycleBudget.member_id)))
 
 
-def set_budget(session: Session, principal: Principal, cycle_id: int, member_id: int,
-               budget_cents: int | None) -> CycleBudget | None:
-    """Cap a member's spending in the cycle (``None`` removes the cap)."""
+def set_terms(session: Session, principal: Principal, cycle_id: int, member_id: int,
+              data: dict) -> CycleBudget | None:
+    """Set a member's budget cap in the cycle and, for staff, its fairness weight (``None``
+    clears either: no cap; the people it serves per week). Representatives set their own
+    member's budget; weights decide who yields in a shortfall, so only staff set them."""
     require(principal, *BOOKERS)
     cycle = _cycle_of_need(session, principal, cycle_id)
     member_in_coordination(session, principal, member_id)
     if not principal.sees_all_members and member_id != principal.member_id:
         raise NotFound(f"No member {member_id} here.")
+    if data.get("weight") is not None and principal.role not in STAFF:
+        raise Forbidden("Fairness weights are set by the coordination's staff.")
     _writable_by(principal, cycle)
     row = session.scalars(select(CycleBudget).where(CycleBudget.cycle_id == cycle.id,
                                                     CycleBudget.member_id == member_id)).first()
-    if budget_cents is None:
+    values = {"budget_cents": row.budget_cents if row else None, "weight": row.weight if row else None}
+    values |= {k: data[k] for k in values if k in data}
+    if values["weight"] is not None:
+        values["weight"] = Decimal(values["weight"]).quantize(Decimal("0.001"))  # as stored
+    if values["budget_cents"] is None and values["weight"] is None:
         if row is not None:
             session.delete(row)
         row = None
     elif row is None:
-        row = CycleBudget(coordination_id=principal.coordination_id, cycle_id=cycle.id, member_id=member_id,
-                          budget_cents=budget_cents)
+        row = CycleBudget(coordination_id=principal.coordination_id, cycle_id=cycle.id, member_id=member_id, **values)
         session.add(row)
     else:
-        row.budget_cents = budget_cents
+        row.budget_cents, row.weight = values["budget_cents"], values["weight"]
     _invalidate(cycle)
     session.flush()
     return row
@@ -499,14 +506,17 @@ def problem_dict(session: Session, cycle: OrderCycle) -> dict:
         select(Supplier).where(Supplier.id.in_({o.supplier_id for o in offers})).order_by(Supplier.id)).all()
     member_ids = sorted({n.member_id for n in needs})
     members = session.scalars(select(Member).where(Member.id.in_(member_ids)).order_by(Member.id)).all()
-    budgets = {b.member_id: b.budget_cents
-               for b in session.scalars(select(CycleBudget).where(CycleBudget.cycle_id == cycle.id))}
+    terms = {b.member_id: b for b in session.scalars(select(CycleBudget).where(CycleBudget.cycle_id == cycle.id))}
     problem = purchasing.Problem(
         suppliers=[purchasing.Supplier(str(s.id), s.minimum_order_cents, s.free_delivery_cents,
                                        s.delivery_fee_cents, s.name) for s in suppliers],
         offers=[domain_offer(o) for o in offers],
-        members=[purchasing.Member(str(m.id), Decimal(m.people_served_per_week or 1), budgets.get(m.id),
-                                   m.short_name) for m in members],
+        members=[purchasing.Member(
+            str(m.id),
+            plain(terms[m.id].weight) if m.id in terms and terms[m.id].weight
+            else Decimal(m.people_served_per_week or 1),
+            terms[m.id].budget_cents if m.id in terms else None,
+            m.short_name) for m in members],
         needs=[purchasing.Need(str(n.member_id), tuple(str(o) for o in n.offer_ids), plain(n.target),
                                plain(n.minimum), plain(n.maximum), id=str(n.id)) for n in needs],
         fee_key=cycle.fee_key,

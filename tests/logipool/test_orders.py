@@ -339,3 +339,30 @@ def test_a_vat_registered_coordination_charges_net_amounts_with_their_rate(clien
     assert {c.vat_rate for c in goods} == {Decimal("5.50")}
     net = sum(int(Decimal(m["goods_ht"]) * 100) for m in final["members"])
     assert sum(c.amount_cents for c in goods) == net
+
+
+def test_member_terms_budget_by_representatives_weight_by_staff(client, world, catalogue, cycle, session):
+    _, offers = catalogue
+    h, rep = world.a.headers(MANAGER), world.a.headers(REP)
+    cid = cycle["id"]
+    _ok(client.post(f"/api/v1/order-cycles/{cid}/open", headers=h))
+    url = f"/api/v1/order-cycles/{cid}/budgets/{world.a.member.id}"
+    assert _ok(client.put(url, json={"budget": "80.00"}, headers=rep)) == {
+        "member_id": world.a.member.id, "budget": "80.00", "weight": None}
+    _problem(client.put(url, json={"weight": "500"}, headers=rep), 403)
+    _problem(client.put(url, json={}, headers=h), 422, "budget")
+    _problem(client.put(url, json={"weight": "0"}, headers=h), 422, "weight")
+    assert _ok(client.put(url, json={"weight": "500"}, headers=h))["weight"] == "500.000"
+    # the weight decides the fee key and the fairness weight; the people served are the default
+    _ok(_need(client, world, cid, world.a.member, offers["RIZ1"]["id"], 10), 201)
+    _ok(_need(client, world, cid, world.a.other_member, offers["RIZ1"]["id"], 10), 201)
+    _ok(client.post(f"/api/v1/order-cycles/{cid}/close", headers=h))
+    _ok(client.post(f"/api/v1/order-cycles/{cid}/allocate", json={}, headers=h))
+    session.commit()
+    members = {m["id"]: m for m in session.get(OrderCycle, cid).problem["members"]}
+    assert members[str(world.a.member.id)]["weight"] == "500"
+    assert members[str(world.a.member.id)]["budget"] == "80.00"
+    assert members[str(world.a.other_member.id)]["weight"] == "100"  # people served per week
+    # clearing both removes the member's terms
+    assert _ok(client.put(url, json={"budget": None, "weight": None}, headers=h))["budget"] is None
+    assert _ok(client.get(f"/api/v1/order-cycles/{cid}/budgets", headers=h)) == []
