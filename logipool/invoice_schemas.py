@@ -160,6 +160,11 @@ class StatementQuery(Schema):
     member_id = Whole(metadata={"description": "Required for staff and auditors; yours otherwise."})
 
 
+class StatementPdfQuery(StatementQuery):
+    lang = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]),
+                         metadata={"description": "Language of the printed statement (French by default)."})
+
+
 class OpenItemSchema(Schema):
     number = fields.String()
     issue_date = fields.Date()

@@ -1023,3 +1023,8 @@ class DeliveryNoteSchema(Schema):
     source = fields.String()
     vehicle = fields.String(allow_none=True)
     items = fields.List(fields.Nested(DeliveryItemSchema))
+
+
+class LangQuery(Schema):
+    lang = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]),
+                         metadata={"description": "Language of the printed document (French by default)."})

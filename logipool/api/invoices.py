@@ -204,11 +204,11 @@ class StatementView(MethodView):
 
 @statements.route("/statement.pdf")
 class StatementPdf(MethodView):
-    @statements.arguments(s.StatementQuery, location="query")
+    @statements.arguments(s.StatementPdfQuery, location="query")
     @statements.response(200, content_type="application/pdf")
     def get(self, args):
         st = svc.statement(get_session(), current(), args.get("member_id"), tz=_tz())
-        pdf = lib.render_statement(st, logo=logo_of(get_session(), current().coordination_id))
+        pdf = lib.render_statement(st, lang=args["lang"], logo=logo_of(get_session(), current().coordination_id))
         return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="releve-{st.as_of}.pdf"'})
 

@@ -248,10 +248,12 @@ class PurchaseOrders(MethodView):
 
 @cycles.route("/<int:cycle_id>/purchase-orders/<int:supplier_id>.pdf")
 class PurchaseOrderPdf(MethodView):
+    @cycles.arguments(s.LangQuery, location="query")
     @cycles.response(200, content_type="application/pdf")
-    def get(self, cycle_id, supplier_id):
+    def get(self, args, cycle_id, supplier_id):
         po = svc.purchase_order(get_session(), current(), cycle_id, supplier_id, _tz())
-        return Response(invoices.render_purchase_order(po, logo=_logo()), mimetype="application/pdf",
+        pdf = invoices.render_purchase_order(po, lang=args["lang"], logo=_logo())
+        return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{po.number}.pdf"'})
 
 
@@ -266,12 +268,14 @@ class PurchaseOrderCsv(MethodView):
 
 @cycles.route("/<int:cycle_id>/delivery-notes/<int:member_id>.pdf")
 class DeliveryNotePdf(MethodView):
+    @cycles.arguments(s.LangQuery, location="query")
     @cycles.response(200, content_type="application/pdf")
-    def get(self, cycle_id, member_id):
+    def get(self, args, cycle_id, member_id):
         """The member's delivery note (bon de livraison): ordered vs delivered, lots, DLC/DDM,
         temperature class with a field for the measured temperature, signatures."""
         note = svc.delivery_note(get_session(), current(), cycle_id, member_id, _tz())
-        return Response(invoices.render_delivery_note(note, logo=_logo()), mimetype="application/pdf",
+        pdf = invoices.render_delivery_note(note, lang=args["lang"], logo=_logo())
+        return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{note.number}.pdf"'})
 
 

@@ -118,11 +118,14 @@ class RoutePlanDeliveryNote(MethodView):
 
 @blp.route("/<int:plan_id>/delivery-notes/<int:member_id>.pdf")
 class RoutePlanDeliveryNotePdf(MethodView):
+    @blp.arguments(s.LangQuery, location="query")
     @blp.response(200, content_type="application/pdf")
-    def get(self, plan_id, member_id):
+    def get(self, args, plan_id, member_id):
         note = svc.delivery_note(get_session(), current(), plan_id, member_id)
         return Response(
-            invoices.render_delivery_note(note, logo=logo_of(get_session(), current().coordination_id)),
+            invoices.render_delivery_note(
+                note, lang=args["lang"], logo=logo_of(get_session(), current().coordination_id)
+            ),
             mimetype="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{note.number}.pdf"'},
         )

@@ -150,6 +150,11 @@ def test_purchase_order_pdf_reads_back(client, world, catalogue, cycle, session)
     with pdfplumber.open(io.BytesIO(response.data)) as pdf:
         text = "\n".join(page.extract_text() for page in pdf.pages)
     assert f"BC-{cid:05d}-{supplier_id}" in text and "Riz long 1 kg" in text and "Grossiste Provence" in text
+    english = client.get(f"/api/v1/order-cycles/{cid}/purchase-orders/{supplier_id}.pdf?lang=en", headers=h)
+    with pdfplumber.open(io.BytesIO(english.data)) as pdf:
+        assert "PURCHASE ORDER" in pdf.pages[0].extract_text().upper()
+    _problem(client.get(f"/api/v1/order-cycles/{cid}/purchase-orders/{supplier_id}.pdf?lang=de", headers=h),
+             422, "lang")
 
 
 def test_received_more_than_ordered_or_unknown_offer_is_refused(client, world, catalogue, cycle, session):
