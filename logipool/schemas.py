@@ -867,6 +867,19 @@ class OrderCycleDetailSchema(OrderCycleSchema):
     final_allocation = fields.Dict(dump_only=True, allow_none=True,
                                    metadata={"description": "After receipt: what each member got and pays."})
     receipt = fields.Dict(dump_only=True, allow_none=True)
+    names = fields.Method(
+        "_names", dump_only=True,
+        metadata={"description": "Who and what the plan's ids are: members, offers, suppliers."})
+
+    def _names(self, cycle) -> dict | None:
+        problem = cycle.problem
+        if not problem:
+            return None
+        return {
+            "members": {m["id"]: m.get("name", "") for m in problem["members"]},
+            "offers": {o["id"]: o["product"] for o in problem["offers"]},
+            "suppliers": {x["id"]: x.get("name", "") for x in problem["suppliers"]},
+        }
 
 
 class AllocateSchema(Schema):

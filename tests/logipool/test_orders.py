@@ -78,6 +78,8 @@ def test_a_cycle_from_needs_to_charges(client, world, catalogue, cycle, session)
     detail = _ok(client.post(f"/api/v1/order-cycles/{cid}/allocate", json={}, headers=h))
     plan = detail["allocation"]
     assert detail["status"] == "allocated" and plan["feasible"]
+    assert detail["names"]["offers"][str(offers["RIZ1"]["id"])] == "Riz long 1 kg"
+    assert detail["names"]["members"][str(world.a.member.id)] == world.a.member.short_name
     rice = next(o for o in plan["offers"] if o["id"] == str(offers["RIZ1"]["id"]))
     assert rice["packs"] == 12 and rice["pack_price"] == "10.50"  # 120 kg reach the 10-pack tier
     oil = next(o for o in plan["offers"] if o["id"] == str(offers["HUI1"]["id"]))
