@@ -58,11 +58,13 @@ from ..models import (
     InvoiceStatus,
     Member,
     Nature,
+    OrderCycle,
     Payment,
+    Site,
     VatRegime,
 )
 from .crud import Resource, own_member_only
-from .parties import coordination_party, document_part, funder_party, member_party
+from .parties import coordination_party, document_part, funder_party, member_party, site_address
 
 #: A line is one charge, a lump sum: quantity 1 of UN/ECE Recommendation 20 "LS" (forfait).
 LUMP_SUM_UNIT = "LS"
@@ -421,7 +423,22 @@ def _rate(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(CENT)
 
 
-def _document(invoice: Invoice, coordination: Coordination, number: str) -> lib.Invoice:
+def _delivery_address(session: Session, invoice: Invoice) -> lib.DeliveryAddress | None:
+    """Where the invoice's goods were delivered, when that is not the customer's address (the
+    e-invoicing reform asks for it): the delivery site of the joint orders they come from."""
+    cycles = {int(line.source.split(":")[1]) for line in (invoice.original or invoice).lines
+              if line.nature == Nature.GOODS and line.source.split(":")[0] == ChargeSource.ORDER_CYCLE.value
+              and line.source.split(":")[1].isdigit()}
+    sites = {x for x in session.scalars(select(OrderCycle.delivery_site_id).where(OrderCycle.id.in_(cycles)))
+             if x is not None} if cycles else set()
+    if len(sites) != 1:
+        return None
+    site = session.get(Site, sites.pop())
+    return document_part("delivery_site", lambda: site_address(site))
+
+
+def _document(invoice: Invoice, coordination: Coordination, number: str,
+              delivery: lib.DeliveryAddress | None = None) -> lib.Invoice:
     """The invoice as the library's document (which checks everything French law asks)."""
     issuer, customer = issuer_party(coordination), customer_party(invoice)
     original = invoice.original
@@ -450,6 +467,7 @@ def _document(invoice: Invoice, coordination: Coordination, number: str) -> lib.
             period_end=invoice.period_end,
             original_number=original.number if original is not None else None,
             original_date=original.issue_date if original is not None else None,
+            delivery_address=delivery,
             note=invoice.note,
         )
 
@@ -493,7 +511,8 @@ def _prepare(session: Session, invoice: Invoice, coordination: Coordination, tod
             raise InvalidInput.field("due_date", f"The due date must be between the issue date ({today}) and "
                                                  f"{MAX_PAYMENT_TERMS_DAYS} days after it.")
     invoice.issue_date = today
-    document = _document(invoice, coordination, "DRAFT")  # every check before taking a number
+    # every check before taking a number
+    document = _document(invoice, coordination, "DRAFT", _delivery_address(session, invoice))
     # the row takes its number with its PDF (a draft has none): see _store
     return replace(document, number=next_number(session, coordination.id, today.year))
 

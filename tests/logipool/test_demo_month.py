@@ -120,6 +120,7 @@ def test_the_demo_month_is_invoiced_exactly_once(runner, client, session):
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         text = "\n".join(p.extract_text() for p in doc.pages)
     assert escale.number in text and "art. 261 B" in text and "Part prise en charge par" in text
+    assert "Entrepôt mutualisé des Paluds" in text  # the joint order's goods were delivered there
 
     # the treasurer sees its member's invoice and statement only
     mine = _ok(client.get("/api/v1/invoices/", headers=treasurer))
