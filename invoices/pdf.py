@@ -175,6 +175,17 @@ class _Footer:
         self.title, self.running = title, running
 
 
+def _exchange_footer(issuer: Party, counterpart: Party, doc_title: str, lang: str) -> _Footer:
+    """The footer of a document between two parties (invoice, delivery note, purchase order)."""
+    return _Footer(
+        _footer_left(issuer, lang),
+        doc_title,
+        lang,
+        f"{issuer.legal_name} — {doc_title}",
+        f"{doc_title} — {counterpart.legal_name}",
+    )
+
+
 def _canvas_class(footer: _Footer, pdfa: bool) -> type[Canvas]:
     """A canvas that knows the page count when it draws the footers (two-pass numbering)."""
 
@@ -678,13 +689,7 @@ def render_invoice(
     lab = LABELS[lang]
     title = lab["credit_note"] if invoice.is_credit_note else lab["invoice"]
     doc_title = f"{title} {lab['number']} {invoice.number}"
-    footer = _Footer(
-        _footer_left(invoice.issuer, lang),
-        doc_title,
-        lang,
-        f"{invoice.issuer.legal_name} — {doc_title}",
-        f"{doc_title} — {invoice.customer.legal_name}",
-    )
+    footer = _exchange_footer(invoice.issuer, invoice.customer, doc_title, lang)
     return _build(_invoice_story(invoice, lang, logo), footer, pdfa=pdfa)
 
 
@@ -835,13 +840,7 @@ def render_delivery_note(note: DeliveryNote, *, lang: str = "fr", logo: Logo = N
     check_lang(lang)
     lab = LABELS[lang]
     doc_title = f"{lab['delivery_note']} {lab['number']} {note.number}"
-    footer = _Footer(
-        _footer_left(note.issuer, lang),
-        doc_title,
-        lang,
-        f"{note.issuer.legal_name} — {doc_title}",
-        f"{doc_title} — {note.recipient.legal_name}",
-    )
+    footer = _exchange_footer(note.issuer, note.recipient, doc_title, lang)
     return _build(_delivery_story(note, lang, logo), footer, pdfa=False)
 
 
@@ -1064,13 +1063,7 @@ def render_purchase_order(po: PurchaseOrder, *, lang: str = "fr", logo: Logo = N
         raise DocumentError("po: expected a PurchaseOrder")
     lab = LABELS[lang]
     doc_title = f"{lab['purchase_order']} {lab['number']} {po.number}"
-    footer = _Footer(
-        _footer_left(po.buyer, lang),
-        doc_title,
-        lang,
-        f"{po.buyer.legal_name} — {doc_title}",
-        f"{doc_title} — {po.supplier.legal_name}",
-    )
+    footer = _exchange_footer(po.buyer, po.supplier, doc_title, lang)
     return _build(_purchase_order_story(po, lang, logo), footer, pdfa=False)
 
 

@@ -106,7 +106,7 @@ def load_orders(session: Session, report, coordination, members: dict[str, Membe
         _declare(session, staff, cycle.id, members, offers, SETTLED_NEEDS)
         orders_svc.set_terms(session, staff, cycle.id, members["passons"].id, {"budget_cents": 6000})
         orders_svc.move(session, staff, cycle.id, "close")
-        _allocate(session, staff, cycle.id)
+        orders_svc.allocate(session, staff, cycle.id)  # commits what is pending before solving
         orders_svc.place_order(session, staff, cycle.id)
         rice = next(o for o in orders_svc.CYCLES.get(session, staff, cycle.id).allocation["offers"]
                     if o["id"] == str(offers["PGA-RIZ1"].id))
@@ -155,9 +155,3 @@ def _declare(session, staff, cycle_id, members, offers, needs) -> None:
         orders_svc.create_need(session, staff, cycle_id, dict(
             member_id=members[member].id, offer_ids=[offers[r].id for r in refs], minimum=Decimal(minimum),
             target=Decimal(target), maximum=Decimal(maximum), note=""))
-
-
-def _allocate(session, staff, cycle_id) -> None:
-    """``allocate`` commits what is pending before solving (the solver must not hold the database)."""
-    session.flush()
-    orders_svc.allocate(session, staff, cycle_id)

@@ -394,17 +394,17 @@ def delete_draft(session: Session, principal: Principal, invoice_id: int) -> Non
 def issuer_party(c: Coordination) -> lib.Party:
     if not c.siren and not c.siret:
         raise InvalidInput.field("coordination.siren", "The coordination's SIREN is required on an invoice.")
-    return document_part("coordination", lambda: coordination_party(c))
+    return coordination_party(c)
 
 
 def customer_party(invoice: Invoice) -> lib.Party:
     if invoice.member is not None:
-        return document_part(f"member {invoice.member_id}", lambda: member_party(invoice.member))
+        return member_party(invoice.member)
     f = invoice.funder
     if not f.siren and f.country == "FR":
         raise InvalidInput.field(f"funder {f.id}.siren",
                                  f"{f.name} has no SIREN: a French customer's SIREN is required.")
-    return document_part(f"funder {f.id}", lambda: funder_party(f))
+    return funder_party(f)
 
 
 def payment_terms(c: Coordination) -> str:
@@ -434,7 +434,7 @@ def _delivery_address(session: Session, invoice: Invoice) -> lib.DeliveryAddress
     if len(sites) != 1:
         return None
     site = session.get(Site, sites.pop())
-    return document_part("delivery_site", lambda: site_address(site))
+    return site_address(site)
 
 
 def _document(invoice: Invoice, coordination: Coordination, number: str,
@@ -888,7 +888,7 @@ def statement(session: Session, principal: Principal, member_id: int | None, *, 
         entries.append(lib.StatementEntry(lib.EntryKind.PAYMENT, p.paid_on, (p.reference.strip() or f"P-{p.id}")[:35],
                                           f"{label} reçu", p.amount_cents, invoice_reference=numbers[p.invoice_id]))
     issuer = issuer_party(_coordination(session, principal))
-    customer = document_part(f"member {member.id}", lambda: member_party(member))
+    customer = member_party(member)
     return document_part("statement", lambda: lib.Statement(
         issuer=issuer, member=customer, as_of=today_in(tz), entries=tuple(entries)))
 

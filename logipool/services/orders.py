@@ -155,8 +155,8 @@ OFFERS = Resource(
 
 def import_price_list(session: Session, principal: Principal, supplier_id: int, data: bytes, filename: str) -> dict:
     """Create or update the supplier's offers from a CSV/XLSX price list, all rows or none."""
-    supplier = SUPPLIERS.get(session, principal, supplier_id, for_update=True)
     require(principal, *STAFF)
+    supplier = SUPPLIERS.get(session, principal, supplier_id, for_update=True)
     rows = parse_price_list(data, filename)
     existing = {o.reference: o for o in session.scalars(select(Offer).where(Offer.supplier_id == supplier.id))}
     created = updated = 0
@@ -344,10 +344,6 @@ def _check_need(session: Session, cycle: OrderCycle, need: OrderNeed, where: str
                 raise InvalidInput.field(f"{where}{name}", f"{first.product} is counted in whole {first.unit}.")
 
 
-def _cycle_of_need(session: Session, principal: Principal, cycle_id: int) -> OrderCycle:
-    return _for_update(session, principal, cycle_id)
-
-
 def list_needs(session: Session, principal: Principal, cycle_id: int, args: dict) -> dict:
     CYCLES.get(session, principal, cycle_id)
     return NEEDS.list(session, principal, {**args, "cycle_id": cycle_id})
@@ -355,7 +351,7 @@ def list_needs(session: Session, principal: Principal, cycle_id: int, args: dict
 
 def create_need(session: Session, principal: Principal, cycle_id: int, data: dict) -> OrderNeed:
     require(principal, *BOOKERS)
-    cycle = _cycle_of_need(session, principal, cycle_id)
+    cycle = _for_update(session, principal, cycle_id)
     member_in_coordination(session, principal, data["member_id"])
     _member_scope(principal, data["member_id"])
     _writable_by(principal, cycle)
@@ -369,7 +365,7 @@ def create_need(session: Session, principal: Principal, cycle_id: int, data: dic
 
 
 def _need(session: Session, principal: Principal, cycle_id: int, need_id: int) -> tuple[OrderCycle, OrderNeed]:
-    cycle = _cycle_of_need(session, principal, cycle_id)
+    cycle = _for_update(session, principal, cycle_id)
     need = NEEDS.get(session, principal, need_id, for_update=True)
     if need.cycle_id != cycle.id:
         raise NotFound(f"No need {need_id} in cycle {cycle_id}.")
@@ -402,7 +398,7 @@ def delete_need(session: Session, principal: Principal, cycle_id: int, need_id: 
 def import_needs(session: Session, principal: Principal, cycle_id: int, data: bytes, filename: str) -> dict:
     """Replace the needs of every member named in a CSV/XLSX file, all rows or none."""
     require(principal, *BOOKERS)
-    cycle = _cycle_of_need(session, principal, cycle_id)
+    cycle = _for_update(session, principal, cycle_id)
     _writable_by(principal, cycle)
     rows = parse_needs(data, filename)
     members = session.scalars(select(Member).where(Member.coordination_id == principal.coordination_id)).all()
@@ -465,7 +461,7 @@ def set_terms(session: Session, principal: Principal, cycle_id: int, member_id: 
     clears either: no cap; the people it serves per week). Representatives set their own
     member's budget; weights decide who yields in a shortfall, so only staff set them."""
     require(principal, *BOOKERS)
-    cycle = _cycle_of_need(session, principal, cycle_id)
+    cycle = _for_update(session, principal, cycle_id)
     member_in_coordination(session, principal, member_id)
     if not principal.sees_all_members and member_id != principal.member_id:
         raise NotFound(f"No member {member_id} here.")
@@ -711,16 +707,21 @@ def settle(session: Session, principal: Principal, cycle_id: int, tz: ZoneInfo) 
 _FROZEN = (CycleStatus.ORDERED, CycleStatus.RECEIVED, CycleStatus.SETTLED)
 
 
+def _ordered_cycle(session: Session, principal: Principal, cycle_id: int) -> OrderCycle:
+    """A cycle whose plan is frozen: it has purchase orders."""
+    cycle = CYCLES.get(session, principal, cycle_id)
+    if cycle.status not in _FROZEN:
+        raise Conflict(f"The cycle is {cycle.status.value}: purchase orders exist once it is ordered.")
+    return cycle
+
+
 def _po_number(cycle: OrderCycle, supplier_id: int) -> str:
     return f"BC-{cycle.id:05d}-{supplier_id}"
 
 
 def purchase_orders(session: Session, principal: Principal, cycle_id: int) -> list[dict]:
     """One purchase order per supplier of the frozen plan."""
-    require(principal, *READERS)
-    cycle = CYCLES.get(session, principal, cycle_id)
-    if cycle.status not in _FROZEN:
-        raise Conflict(f"The cycle is {cycle.status.value}: purchase orders exist once it is ordered.")
+    cycle = _ordered_cycle(session, principal, cycle_id)
     names = {s["id"]: s.get("name") for s in cycle.problem["suppliers"]}
     out = []
     for s in cycle.allocation["suppliers"]:
@@ -742,10 +743,7 @@ def _po_lines(cycle: OrderCycle, supplier_id: int) -> list[tuple[Offer, dict]]:
 
 def purchase_order(session: Session, principal: Principal, cycle_id: int, supplier_id: int, tz: ZoneInfo):
     """The purchase order to one supplier as a document (render it as PDF or CSV)."""
-    require(principal, *READERS)
-    cycle = CYCLES.get(session, principal, cycle_id)
-    if cycle.status not in _FROZEN:
-        raise Conflict(f"The cycle is {cycle.status.value}: purchase orders exist once it is ordered.")
+    cycle = _ordered_cycle(session, principal, cycle_id)
     rows = _po_lines(cycle, supplier_id)
     offers = {o.id: o for o in session.scalars(select(Offer).where(Offer.id.in_([int(r["id"]) for r in rows])))}
     supplier = session.get(Supplier, supplier_id)
@@ -762,11 +760,11 @@ def purchase_order(session: Session, principal: Principal, cycle_id: int, suppli
     return document_part("purchase_order", lambda: invoices.PurchaseOrder(
         number=_po_number(cycle, supplier_id),
         order_date=(cycle.ordered_at or utcnow()).astimezone(tz).date(),
-        buyer=document_part("coordination", lambda: coordination_party(coordination)),
-        supplier=document_part(f"supplier {supplier_id}", lambda: supplier_party(supplier)),
+        buyer=coordination_party(coordination),
+        supplier=supplier_party(supplier),
         lines=lines,
         delivery_date=cycle.delivery_date,
-        delivery_address=document_part("delivery_site", lambda: site_address(site)) if site else None,
+        delivery_address=site_address(site) if site else None,
         delivery_fee_cents=fee,
         notes=cycle.notes,
         reference=cycle.name,
@@ -826,10 +824,10 @@ def delivery_note(session: Session, principal: Principal, cycle_id: int, member_
     day = cycle.delivery_date or cycle.received_at.astimezone(tz).date()
     return document_part("delivery_note", lambda: invoices.DeliveryNote(
         number=f"BL-{cycle.id:05d}-{member_id}", delivery_date=day,
-        issuer=document_part("coordination", lambda: coordination_party(coordination)),
-        recipient=document_part(f"member {member_id}", lambda: member_party(member)),
+        issuer=coordination_party(coordination),
+        recipient=member_party(member),
         source=f"Achat groupé « {cycle.name} »"[:100], items=tuple(items),
-        delivery_address=document_part("site", lambda: site_address(site)) if site else None))
+        delivery_address=site_address(site) if site else None))
 
 
 # Pooled donations ----------------------------------------------------------------------------

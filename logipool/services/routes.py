@@ -381,7 +381,7 @@ def delivery_note(session: Session, principal: Principal, plan_id: int, member_i
     coordination = session.get(Coordination, plan.coordination_id)
     return document_part("delivery_note", lambda: invoices.DeliveryNote(
         number=f"BL-T{plan.id:05d}-{member_id}", delivery_date=plan.day,
-        issuer=document_part("coordination", lambda: coordination_party(coordination)),
-        recipient=document_part(f"member {member_id}", lambda: member_party(member)),
+        issuer=coordination_party(coordination),
+        recipient=member_party(member),
         source=f"Tournées mutualisées du {plan.day:%d/%m/%Y}", items=tuple(items),
-        delivery_address=document_part("site", lambda: site_address(site)), vehicle=", ".join(vehicles)[:100]))
+        delivery_address=site_address(site), vehicle=", ".join(vehicles)[:100]))

@@ -11,7 +11,7 @@ from logipool.models import Coordination, Role
 from .test_authz import png_logo
 
 
-def test_the_logo_is_checked_and_printed_on_purchase_orders_and_statements(client, world, session):
+def test_the_logo_is_checked_then_printed_on_statements(client, world, session):
     admin = world.a.headers(Role.ADMIN)
     url = f"/api/v1/coordinations/{world.a.coordination.id}/logo"
     for bad, why in ((b"GIF89a...", "PNG or JPEG"), (b"\x89PNG\r\n\x1a\nbroken", "cannot be read"),
@@ -33,3 +33,19 @@ def test_the_logo_is_checked_and_printed_on_purchase_orders_and_statements(clien
     assert client.delete(url, headers=admin).status_code == 204
     statement = client.get(f"/api/v1/statement.pdf?member_id={world.a.member.id}", headers=admin)
     assert len(PdfReader(io.BytesIO(statement.data)).pages[0].images) == 0
+
+
+def test_an_issued_invoice_carries_the_logo(client, world, session):
+    from .test_invoicing import charge, make_billable, run_and_issue
+
+    admin = world.a.headers(Role.ADMIN)
+    url = f"/api/v1/coordinations/{world.a.coordination.id}/logo"
+    assert client.put(url, data=png_logo(), content_type="image/png", headers=admin).status_code == 204
+    session.commit()
+    make_billable(session, world.a)
+    charge(session, world.a, 4200)
+    session.commit()
+    issued = run_and_issue(client, world.a.headers(Role.MANAGER))
+    pdf = client.get(f"/api/v1/invoices/{issued['invoices'][0]['invoice_id']}/pdf", headers=admin)
+    assert pdf.status_code == 200
+    assert len(PdfReader(io.BytesIO(pdf.data)).pages[0].images) == 1
