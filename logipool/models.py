@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -356,6 +357,9 @@ class VehicleBooking(Base):
     block_end: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[BookingStatus] = mapped_column(enum_column(BookingStatus, "booking_status"))
     purpose: Mapped[str] = mapped_column(String(300), default="")
+    # Made for the pooled rounds: route plans may use the vehicle only inside such bookings, and
+    # its costs are shared through the executed plan, not charged to the booking's member.
+    for_rounds: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     series_id: Mapped[str | None] = mapped_column(String(32), index=True)
     decision_reason: Mapped[str | None] = mapped_column(String(300))
     checkout_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

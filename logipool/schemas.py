@@ -437,6 +437,13 @@ class BookingSchema(Schema):
         dump_only=True, attribute="block_end", metadata={"description": "End plus the vehicle's buffer."}
     )
     purpose = fields.String(load_default="", validate=validate.Length(max=300))
+    for_rounds = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Booked for the pooled rounds: route plans use the vehicle only inside such "
+            "bookings, and its costs are shared by the executed plan (no usage charge on return)."
+        },
+    )
     status = fields.Enum(BookingStatus, by_value=True, dump_only=True)
     series_id = fields.String(dump_only=True, allow_none=True)
     decision_reason = fields.String(dump_only=True, allow_none=True)
@@ -483,6 +490,7 @@ class RecurringBookingSchema(Schema):
     )
     duration_minutes = Whole(required=True, validate=validate.Range(min=15, max=7 * 24 * 60))
     purpose = fields.String(load_default="", validate=validate.Length(max=300))
+    for_rounds = fields.Boolean(load_default=False, metadata={"description": "As for a single booking."})
     on_conflict = fields.String(load_default="all_or_none", validate=validate.OneOf(["all_or_none", "skip"]))
     override_quota = fields.Boolean(load_default=False)
 
@@ -700,7 +708,7 @@ class RoutePlanRequestSchema(Schema):
         Whole(),
         required=True,
         validate=validate.Length(min=1, max=20),
-        metadata={"description": "Vehicles booked (confirmed) that day; their bookings give the shift."},
+        metadata={"description": "Vehicles booked for the rounds that day; each such booking is one shift."},
     )
     stops = fields.List(fields.Nested(PlanStopSchema), required=True, validate=validate.Length(min=1, max=300))
     share_method = fields.String(load_default="shapley", validate=validate.OneOf(SHARE_METHODS))

@@ -119,15 +119,13 @@ def check_route(problem: Problem, route: Route) -> list[str]:
                     f"{name}: stop {stop.id} ({stop.kind.value}) cannot be '{v.action}' at {v.site}"
                 )
                 continue
-            window, service = (
-                (stop.to_window, stop.to_service_s)
-                if v.action == "unload"
-                else (stop.window, stop.service_s)
-            )
-            if not window[0] <= v.start_s <= window[1]:
+            slots = stop.slots_at(v.action)
+            service = stop.to_service_s if v.action == "unload" else stop.service_s
+            if not any(a <= v.start_s <= b for a, b in slots):
+                opening = ", ".join(f"{format_time(a)}-{format_time(b)}" for a, b in slots)
                 out.append(
                     f"{name}: stop {stop.id} served at {format_time(v.start_s)}, outside "
-                    f"{format_time(window[0])}-{format_time(window[1])}"
+                    f"its opening hours {opening}"
                 )
             if v.departure_s < v.start_s + service:
                 out.append(f"{name}: stop {stop.id} left before its {service} s of service")

@@ -27,6 +27,14 @@ def _window(value: Any, what: str) -> tuple[int, int]:
     return (parse_time(value[0]), parse_time(value[1]))
 
 
+def _slots(value: Any, what: str) -> tuple[tuple[int, int], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise ProblemError(f'{what}: opening slots are a list like [["08:00", "12:00"], ...]')
+    return tuple(_window(w, what) for w in value)
+
+
 def _cents(value: Any, what: str) -> int:
     if value is None:
         return 0
@@ -112,6 +120,8 @@ def problem_from_dict(data: dict, base: Path | None = None) -> Problem:
                 to_site=s.get("to_site"),
                 to_window=_window(s.get("to_window"), f"stop {s['id']}"),
                 to_service_s=_minutes(s.get("to_service_min"), f"stop {s['id']}"),
+                windows=_slots(s.get("windows"), f"stop {s['id']}"),
+                to_windows=_slots(s.get("to_windows"), f"stop {s['id']}"),
             )
             for s in data["stops"]
         )
@@ -176,6 +186,8 @@ def problem_to_dict(problem: Problem) -> dict:
             "window": [format_time(s.window[0]), format_time(s.window[1])],
             "service_min": s.service_s // 60,
         }
+        if len(s.windows) > 1:
+            d["windows"] = [[format_time(a), format_time(b)] for a, b in s.windows]
         if s.chilled:
             d["chilled"] = True
         if s.member is not None:
@@ -187,6 +199,8 @@ def problem_to_dict(problem: Problem) -> dict:
             d["to_site"] = s.to_site
             d["to_window"] = [format_time(s.to_window[0]), format_time(s.to_window[1])]
             d["to_service_min"] = s.to_service_s // 60
+            if len(s.to_windows) > 1:
+                d["to_windows"] = [[format_time(a), format_time(b)] for a, b in s.to_windows]
         stops.append(d)
     out["stops"] = stops
     return out

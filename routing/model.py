@@ -150,7 +150,11 @@ class StopKind(StrEnum):
 class Stop:
     """One job of the day. A ``transfer`` is loaded at ``site`` and unloaded at ``to_site`` by the
     same vehicle (``to_window`` and ``to_service_s`` apply there). An optional stop is served only
-    when its ``prize_cents`` (what serving it is worth) beats the extra cost of serving it."""
+    when its ``prize_cents`` (what serving it is worth) beats the extra cost of serving it.
+
+    ``windows`` (and ``to_windows``) are the site's opening slots that day, e.g. a morning and an
+    afternoon around a lunch closure; service must start inside one of them. When given,
+    ``window`` becomes their span (first opening to last closing), used only for screening."""
 
     id: str
     kind: StopKind
@@ -166,6 +170,8 @@ class Stop:
     to_site: str | None = None
     to_window: tuple[int, int] = (0, DAY_S)
     to_service_s: int = 0
+    windows: tuple[tuple[int, int], ...] = ()
+    to_windows: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -193,6 +199,19 @@ class Stop:
             raise ProblemError(f"{what}: only a transfer has a to_site")
         if self.prize_cents and not self.optional:
             raise ProblemError(f"{what}: a prize is only meaningful on an optional stop")
+        for name, hull in (("windows", "window"), ("to_windows", "to_window")):
+            slots = tuple(sorted(tuple(w) for w in getattr(self, name)))
+            for w in slots:
+                _check_window(what, w)
+            if not slots:
+                slots = (tuple(getattr(self, hull)),)
+            else:
+                object.__setattr__(self, hull, (slots[0][0], max(w[1] for w in slots)))
+            object.__setattr__(self, name, slots)
+
+    def slots_at(self, action: str) -> tuple[tuple[int, int], ...]:
+        """The opening slots that apply to ``action`` (``unload``: the transfer's destination)."""
+        return self.to_windows if action == "unload" else self.windows
 
     @property
     def sites(self) -> tuple[str, ...]:

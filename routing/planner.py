@@ -19,6 +19,7 @@ from .plan import Plan, Route, Unserved, UnservedReason, Visit
 from .solver import (
     FORBIDDEN,
     Job,
+    JobGroup,
     PairedJob,
     Progress,
     PyVRPSolver,
@@ -109,6 +110,15 @@ def plan_routes(
     return replace(plan, violations=tuple(check_plan(problem, plan)))
 
 
+def earliest_start(slots: tuple[tuple[int, int], ...], arrival: int) -> int | None:
+    """When service can start for a vehicle arriving at ``arrival``: in the first slot still
+    open, waiting for it to open if need be (``None``: every slot has closed)."""
+    for a, b in slots:
+        if arrival <= b:
+            return max(arrival, a)
+    return None
+
+
 def screen_stops(problem: Problem) -> tuple[list[Unserved], list[Stop]]:
     """Split the stops into those no vehicle could ever serve (with the reason) and the rest."""
     m = problem.matrices
@@ -170,12 +180,12 @@ def screen_stops(problem: Problem) -> tuple[list[Unserved], list[Stop]]:
             ):
                 return False
             clock = v.shift[0]
-            windows = [(stop.window, stop.service_s)]
+            windows = [(stop.windows, stop.service_s)]
             if stop.kind is StopKind.TRANSFER:
-                windows.append((stop.to_window, stop.to_service_s))
-            for site, (window, service) in zip(sites, windows, strict=False):
-                clock = max(clock + t(here, site), window[0])
-                if clock > window[1]:
+                windows.append((stop.to_windows, stop.to_service_s))
+            for site, (slots, service) in zip(sites, windows, strict=False):
+                clock = earliest_start(slots, clock + t(here, site))
+                if clock is None:
                     return False
                 clock += service
                 here = site
@@ -204,20 +214,23 @@ def _compile(problem: Problem, stops: list[Stop]) -> _Compiled:
                 depots.append(s)
     loc_site = list(depots)
     job_stop, pair_stop, jobs, pairs = [], [], [], []
+    groups: list[JobGroup] = []
     chilled_locs = []
     for stop in stops:
         if stop.kind is StopKind.TRANSFER:
             a, b = len(loc_site), len(loc_site) + 1
             loc_site += [stop.site, stop.to_site]
+            # The engine has no alternative windows for a paired job: it gets each end's
+            # widest slot, so it never plans a transfer outside opening hours.
             pairs.append(
                 PairedJob(
                     pickup_location=a,
                     delivery_location=b,
                     amount=(stop.kg, stop.pallets),
                     pickup_service=stop.service_s,
-                    pickup_tw=tuple(stop.window),
+                    pickup_tw=_widest(stop.windows),
                     delivery_service=stop.to_service_s,
-                    delivery_tw=tuple(stop.to_window),
+                    delivery_tw=_widest(stop.to_windows),
                     prize=stop.prize_cents * UNITS_PER_CENT,
                     required=not stop.optional,
                 )
@@ -225,23 +238,31 @@ def _compile(problem: Problem, stops: list[Stop]) -> _Compiled:
             pair_stop.append(stop)
             locs = [a, b]
         else:
-            a = len(loc_site)
-            loc_site.append(stop.site)
+            # One job per opening slot; several slots form a group of which one is served.
             qty = (stop.kg, stop.pallets)
-            jobs.append(
-                Job(
-                    location=a,
-                    delivery=qty if stop.kind is StopKind.DELIVERY else (0, 0),
-                    pickup=qty if stop.kind is StopKind.PICKUP else (0, 0),
-                    service=stop.service_s,
-                    tw_early=stop.window[0],
-                    tw_late=stop.window[1],
-                    prize=stop.prize_cents * UNITS_PER_CENT,
-                    required=not stop.optional,
+            group = len(groups) if len(stop.windows) > 1 else None
+            locs = []
+            for tw_early, tw_late in stop.windows:
+                a = len(loc_site)
+                loc_site.append(stop.site)
+                locs.append(a)
+                jobs.append(
+                    Job(
+                        location=a,
+                        delivery=qty if stop.kind is StopKind.DELIVERY else (0, 0),
+                        pickup=qty if stop.kind is StopKind.PICKUP else (0, 0),
+                        service=stop.service_s,
+                        tw_early=tw_early,
+                        tw_late=tw_late,
+                        prize=stop.prize_cents * UNITS_PER_CENT,
+                        required=not stop.optional and group is None,
+                        group=group,
+                    )
                 )
-            )
-            job_stop.append(stop)
-            locs = [a]
+                job_stop.append(stop)
+            if group is not None:
+                first = len(jobs) - len(locs)
+                groups.append(JobGroup(tuple(range(first, len(jobs))), required=not stop.optional))
         if stop.chilled:
             chilled_locs += locs
 
@@ -304,6 +325,7 @@ def _compile(problem: Problem, stops: list[Stop]) -> _Compiled:
         tuple(durations),
         depot_service,
         coords,
+        tuple(groups),
     )
     model = replace(
         model,
@@ -313,11 +335,18 @@ def _compile(problem: Problem, stops: list[Stop]) -> _Compiled:
     return _Compiled(model, loc_site, job_stop, pair_stop, seconds, step)
 
 
+def _widest(slots: tuple[tuple[int, int], ...]) -> tuple[int, int]:
+    return max(slots, key=lambda w: (w[1] - w[0], -w[0]))
+
+
 def _missing_required(compiled: _Compiled, result: SolverResult) -> bool:
     seen_jobs = {s.index for r in result.routes for s in r.steps if s.kind == "job"}
     seen_pairs = {s.index for r in result.routes for s in r.steps if s.kind == "pickup"}
-    return any(j.required and k not in seen_jobs for k, j in enumerate(compiled.model.jobs)) or any(
-        p.required and k not in seen_pairs for k, p in enumerate(compiled.model.paired_jobs)
+    model = compiled.model
+    return (
+        any(j.required and k not in seen_jobs for k, j in enumerate(model.jobs))
+        or any(p.required and k not in seen_pairs for k, p in enumerate(model.paired_jobs))
+        or any(g.required and not seen_jobs.intersection(g.jobs) for g in model.groups)
     )
 
 
@@ -336,11 +365,15 @@ def _relax(model: RoutingModel) -> RoutingModel:
         seconds = sum(int(t[a, b]) for a, b in legs) + service
         return 10 * (fixed + per_m * metres + per_s * seconds) + 1
 
+    in_required_group = {k for g in model.groups if g.required for k in g.jobs}
     return replace(
         model,
+        groups=tuple(replace(g, required=False) for g in model.groups),
         jobs=tuple(
-            replace(j, required=False, prize=worth([j.location], j.service)) if j.required else j
-            for j in model.jobs
+            replace(j, required=False, prize=worth([j.location], j.service))
+            if j.required or k in in_required_group
+            else j
+            for k, j in enumerate(model.jobs)
         ),
         paired_jobs=tuple(
             replace(

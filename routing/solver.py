@@ -37,6 +37,16 @@ class Job:
     tw_late: int = np.iinfo(np.int64).max
     prize: int = 0
     required: bool = True
+    group: int | None = None  # index into RoutingModel.groups
+
+
+@dataclass(frozen=True)
+class JobGroup:
+    """Alternative jobs (e.g. one per opening slot of a site): exactly one is served when the
+    group is required, at most one otherwise. Its jobs themselves are never ``required``."""
+
+    jobs: tuple[int, ...]
+    required: bool = True
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,7 @@ class RoutingModel:
     durations: tuple[np.ndarray, ...]
     depot_service: tuple[int, ...] = ()
     coords: tuple[tuple[float, float], ...] = ()
+    groups: tuple[JobGroup, ...] = ()
 
     @property
     def num_locations(self) -> int:
@@ -143,7 +154,15 @@ class PyVRPSolver:
 
     def to_data(self, model: RoutingModel):
         """The PyVRP ``ProblemData`` of a model (public so benchmarks can compare like for like)."""
-        from pyvrp import Client, Depot, Location, ProblemData, Shipment, VehicleType
+        from pyvrp import (
+            Client,
+            ClientGroup,
+            Depot,
+            Location,
+            ProblemData,
+            Shipment,
+            VehicleType,
+        )
 
         coords = model.coords or tuple((0.0, 0.0) for _ in range(model.num_locations))
         service = model.depot_service or (0,) * model.num_depots
@@ -162,9 +181,11 @@ class PyVRPSolver:
                     tw_late=j.tw_late,
                     prize=j.prize,
                     required=j.required,
+                    group=j.group,
                 )
                 for j in model.jobs
             ],
+            groups=[ClientGroup(list(g.jobs), required=g.required) for g in model.groups],
             shipments=[
                 Shipment(
                     pickup_location=p.pickup_location,

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 import invoices
 import routing
-from purchasing import format_cents, to_cents
+from purchasing import apportion, format_cents, to_cents
 from routing.jsonio import network_from_dict
-from routing.model import DAY_S
 
 from ..auth import READERS, STAFF, STAFF_READERS, Principal, require
 from ..db import database, utcnow
@@ -50,12 +49,43 @@ def _site(session: Session, principal: Principal, site_id: int, field: str) -> S
     return site
 
 
-def _window(site: Site, day: date) -> tuple[int, int]:
-    """The site's opening hours that day, first opening to last closing (closed: an empty window)."""
+def _slots(site: Site, day: date) -> tuple[tuple[int, int], ...]:
+    """The site's opening slots that day, each one kept (closed: one empty window).
+
+    A stop's service must start inside a slot; the closing time of a slot is the last start.
+    """
     intervals = (site.opening_hours or {}).get(DAYS[day.weekday()], [])
     if not intervals:
-        return (0, 0)
-    return routing.parse_time(intervals[0][0]), routing.parse_time(intervals[-1][1])
+        return ((0, 0),)
+    return tuple((routing.parse_time(a), routing.parse_time(b)) for a, b in intervals)
+
+
+def _shifts(vehicle: Vehicle, bookings: list[VehicleBooking], day_start: datetime, day_end: datetime):
+    """One planned vehicle per booking made for the rounds, its shift that booking: the vehicle
+    is never planned in a member's own booking or between two round bookings. The day's fixed
+    cost is split over the shifts (largest remainder), so a day with two shifts costs one day."""
+    fixed = apportion(vehicle.fixed_cost_per_day_cents, [1] * len(bookings))
+    out = []
+    for k, b in enumerate(bookings):
+        start = int((max(b.start_at, day_start) - day_start).total_seconds())
+        end = int((min(b.end_at, day_end) - day_start).total_seconds())
+        name = f"{vehicle.name} ({vehicle.plate})"  # what drivers and maps show
+        if len(bookings) > 1:
+            name += f" {routing.format_time(start)}-{routing.format_time(end)}"
+        out.append(
+            routing.Vehicle(
+                id=name,
+                capacity_kg=vehicle.capacity_kg,
+                capacity_pallets=vehicle.capacity_pallets,
+                chilled=vehicle.chilled or vehicle.frozen,
+                shift=(start, end),
+                cost_per_km_cents=vehicle.cost_per_km_cents,
+                cost_per_hour_cents=vehicle.cost_per_hour_cents,
+                fixed_cost_cents=fixed[k],
+                max_trips=3,
+            )
+        )
+    return out
 
 
 def build_problem(
@@ -81,32 +111,22 @@ def build_problem(
         if vehicle is None or vehicle.coordination_id != principal.coordination_id or not vehicle.active:
             raise InvalidInput.field(f"vehicle_ids.{i}", f"No active vehicle {vehicle_id} in this coordination.")
         bookings = session.scalars(
-            select(VehicleBooking).where(
+            select(VehicleBooking)
+            .where(
                 VehicleBooking.vehicle_id == vehicle.id,
+                VehicleBooking.for_rounds,
                 VehicleBooking.status.in_(HOLDING_STATUSES),
                 VehicleBooking.start_at < day_end,
                 VehicleBooking.end_at > day_start,
             )
+            .order_by(VehicleBooking.start_at)
         ).all()
         if not bookings:
             raise InvalidInput.field(
-                f"vehicle_ids.{i}", f"{vehicle.name} is not booked on {day:%Y-%m-%d}: book it for the rounds first."
+                f"vehicle_ids.{i}",
+                f"{vehicle.name} has no booking for the rounds on {day:%Y-%m-%d}: book it with for_rounds first.",
             )
-        start = max(min(b.start_at for b in bookings), day_start)
-        end = min(max(b.end_at for b in bookings), day_end)
-        vehicles.append(
-            routing.Vehicle(
-                id=f"{vehicle.name} ({vehicle.plate})",  # what drivers and maps show
-                capacity_kg=vehicle.capacity_kg,
-                capacity_pallets=vehicle.capacity_pallets,
-                chilled=vehicle.chilled or vehicle.frozen,
-                shift=(int((start - day_start).total_seconds()), int((end - day_start).total_seconds())),
-                cost_per_km_cents=vehicle.cost_per_km_cents,
-                cost_per_hour_cents=vehicle.cost_per_hour_cents,
-                fixed_cost_cents=vehicle.fixed_cost_per_day_cents,
-                max_trips=3,
-            )
-        )
+        vehicles += _shifts(vehicle, bookings, day_start, day_end)
     stops = []
     for i, s in enumerate(data["stops"]):
         site = _site(session, principal, s["site_id"], f"stops.{i}.site_id")
@@ -135,14 +155,14 @@ def build_problem(
                 site=str(site.id),
                 kg=s["kg"],
                 pallets=s["pallets"],
-                window=_window(site, day),
+                windows=_slots(site, day),
                 service_s=service,
                 chilled=s["chilled"],
                 member=str(member.id),
                 optional=s["optional"],
                 prize_cents=s.get("value") or 0,
                 to_site=str(to_site.id) if to_site else None,
-                to_window=_window(to_site, day) if to_site else (0, DAY_S),
+                to_windows=_slots(to_site, day) if to_site else (),
                 to_service_s=service if to_site else 0,
             )
         )

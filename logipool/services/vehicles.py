@@ -327,6 +327,7 @@ def create_booking(
         end_at=end,
         block_end=block_end,
         purpose=data.get("purpose", ""),
+        for_rounds=data.get("for_rounds", False),
         status=BookingStatus.CONFIRMED if confirmed else BookingStatus.REQUESTED,
         series_id=series_id,
         created_by_id=principal.user_id,
@@ -434,7 +435,8 @@ def return_vehicle(session: Session, principal: Principal, booking_id: int, data
     booking.notes = _append(booking.notes, "Retour", data.get("notes"))
     vehicle.odometer_km = km
     session.flush()
-    post_charges(session, principal.coordination_id, [usage_charge(booking, vehicle)], principal.user_id)
+    if not booking.for_rounds:  # a round's vehicle costs are shared by its executed route plan
+        post_charges(session, principal.coordination_id, [usage_charge(booking, vehicle)], principal.user_id)
     return booking
 
 
@@ -576,6 +578,7 @@ def create_series(session: Session, principal: Principal, data: dict) -> dict:
                 "start_at": s,
                 "end_at": e,
                 "purpose": data["purpose"],
+                "for_rounds": data.get("for_rounds", False),
                 "override_quota": True,
             },
             now=now,

@@ -63,6 +63,7 @@ def day(world, session):
                 end_at=datetime(2030, 6, 4, 12, tzinfo=UTC),
                 block_end=datetime(2030, 6, 4, 12, tzinfo=UTC),
                 status=BookingStatus.CONFIRMED,
+                for_rounds=True,
             )
         )
     session.commit()
@@ -244,3 +245,65 @@ def test_a_configured_road_graph_reports_unreachable_stops(app, client, world, d
     result = client.get(f"/api/v1/route-plans/{status['id']}/result", headers=world.a.headers(Role.MANAGER)).get_json()
     assert {u["stop"]: u["reason"] for u in result["result"]["plan"]["unserved"]} == {"S2": "unreachable"}
     assert result["result"]["plan"]["km"] == pytest.approx(6.2, abs=0.01)  # the graph's lengths, not straight lines
+
+
+def _booking(session, world, vehicle, start_h, end_h, *, for_rounds, member=None):
+    session.add(
+        VehicleBooking(
+            coordination_id=world.a.coordination.id,
+            vehicle_id=vehicle.id,
+            member_id=(member or world.a.member).id,
+            start_at=datetime(2030, 6, 4, start_h, tzinfo=UTC),
+            end_at=datetime(2030, 6, 4, end_h, tzinfo=UTC),
+            block_end=datetime(2030, 6, 4, end_h, tzinfo=UTC),
+            status=BookingStatus.CONFIRMED,
+            for_rounds=for_rounds,
+        )
+    )
+    session.commit()
+
+
+def test_a_vehicle_is_planned_only_inside_its_bookings_for_the_rounds(client, world, day, session):
+    """Round bookings 07:00-10:00 and 14:00-16:00 (local) around a member's own 10:00-14:00
+    booking: two shifts, and a stop that can only be served at midday is not planned."""
+    idle = day["idle"]
+    _booking(session, world, idle, 5, 8, for_rounds=True)
+    _booking(session, world, idle, 8, 12, for_rounds=False, member=world.a.other_member)
+    _booking(session, world, idle, 12, 14, for_rounds=True)
+    midday = site(session, world.a, "Marché de midi", SiteKind.SUPERMARKET, 43.29, 5.58,
+                  hours={"tue": [["10:30", "13:30"]]})
+    session.commit()
+    stops = day["stops"][:1] + [
+        {"kind": "pickup", "site_id": midday.id, "member_id": world.a.member.id, "kg": 50},
+        {"kind": "delivery", "site_id": day["point_a"].id, "kg": 100},
+    ]
+    status = wait(client, world, plan(client, world, day, stops=stops, vehicle_ids=[idle.id]).get_json()["id"])
+    assert status["status"] == "solved", status
+    result = client.get(f"/api/v1/route-plans/{status['id']}/result", headers=world.a.headers(Role.MANAGER)).get_json()
+    assert {u["stop"]: u["reason"] for u in result["result"]["plan"]["unserved"]} == {"S2": "window_impossible"}
+    shifts = [("07:00", "10:00"), ("14:00", "16:00")]
+    routes = result["result"]["plan"]["routes"]
+    assert routes
+    for route in routes:
+        times = [t for v in route["visits"] for t in (v["arrival"], v["departure"])]
+        assert any(a <= min(times) and max(times) <= b for a, b in shifts), route
+        assert route["vehicle"].endswith(("07:00-10:00", "14:00-16:00"))
+
+
+def test_a_vehicle_booked_only_privately_cannot_be_planned(client, world, day, session):
+    _booking(session, world, day["idle"], 5, 12, for_rounds=False)
+    r = plan(client, world, day, vehicle_ids=[day["idle"].id])
+    assert "vehicle_ids.0" in assert_problem(r, 422)["errors"]
+
+
+def test_lunch_closures_are_respected_through_the_api(client, world, day, session):
+    """A shop open 07:00-07:01 (out of reach) and 11:30-13:30 is visited in its second slot, not in
+    the closure between them."""
+    split = site(session, world.a, "Magasin coupé", SiteKind.SUPERMARKET, 43.30, 5.60,
+                 hours={"tue": [["07:00", "07:01"], ["11:30", "13:30"]]})
+    session.commit()
+    stops = [{"kind": "pickup", "site_id": split.id, "member_id": world.a.member.id, "kg": 50}]
+    status = wait(client, world, plan(client, world, day, stops=stops, vehicle_ids=[day["van"].id]).get_json()["id"])
+    result = client.get(f"/api/v1/route-plans/{status['id']}/result", headers=world.a.headers(Role.MANAGER)).get_json()
+    visit = next(v for r in result["result"]["plan"]["routes"] for v in r["visits"] if v["stop"] == "S1")
+    assert "11:30" <= visit["start"] <= "13:30"

@@ -14,6 +14,7 @@ from routing import (
     StopKind,
     UnservedReason,
     check_plan,
+    parse_time,
     plan_routes,
     require_feasible,
 )
@@ -295,3 +296,45 @@ def test_a_vehicle_may_start_from_its_own_garage():
     (route,) = plan.routes
     assert route.visits[0].site == "F" and route.visits[-1].site == "WH"
     assert plan.is_feasible() and not plan.unserved
+
+
+def test_no_visit_is_planned_during_a_lunch_closure():
+    """A site open 08:00-08:30 and 14:00-17:00 is served in one of its slots, never at noon,
+    and the checker refuses a visit made while it is closed."""
+    morning_only_reachable_late = [
+        Stop(
+            f"d{i}",
+            StopKind.DELIVERY,
+            site,
+            100,
+            1,
+            service_s=600,
+            windows=(w("08:00", "08:30"), w("14:00", "17:00")),
+            member="m1",
+        )
+        for i, site in enumerate(("C", "D", "E", "F"))
+    ]
+    p = problem(morning_only_reachable_late, [van("V1", shift=w("10:00", "17:00"))])
+    plan = plan_routes(p, **FAST)
+    assert plan.is_feasible() and not plan.unserved
+    for stop in p.stops:
+        _, _, v = visit_of(plan, stop.id)
+        assert parse_time("14:00") <= v.start_s <= parse_time("17:00")
+    # the same route moved into the closure is refused by the checker
+    route = plan.routes[0]
+    shifted = replace(
+        route,
+        visits=tuple(
+            replace(v, start_s=parse_time("12:30"), arrival_s=parse_time("12:30"),
+                    departure_s=parse_time("12:40")) if v.stop_id == "d0" else v
+            for v in route.visits
+        ),
+    )
+    broken = check_plan(p, replace(plan, routes=(shifted,)))
+    assert any("outside its opening hours" in b for b in broken)
+
+
+def test_a_stop_whose_slots_have_all_closed_is_reported_not_planned():
+    late = Stop("d", StopKind.DELIVERY, "C", 100, 1, windows=(w("07:00", "08:00"), w("09:00", "09:30")))
+    plan = plan_routes(problem([late], [van("V1", shift=w("10:00", "17:00"))]), **FAST)
+    assert not plan.routes and plan.unserved[0].reason is UnservedReason.WINDOW_IMPOSSIBLE
