@@ -580,6 +580,7 @@ def _vehicles_and_storage(
             "first_start": datetime.combine(tuesday, time(7)),
             "duration_minutes": 240,
             "purpose": "Ramasse mutualisée des supermarchés",
+            "for_rounds": True,
             "on_conflict": "skip",
             "override_quota": True,
         },
@@ -658,6 +659,7 @@ def _route_day(session, staff, coordination, members, vehicles, day, local) -> N
                 "start_at": local(day, start),
                 "end_at": local(day, end),
                 "purpose": "Tournées mutualisées",
+                "for_rounds": True,
                 "override_quota": True,
             },
         )

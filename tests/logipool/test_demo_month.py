@@ -6,6 +6,7 @@ once and every invoice totals its charges to the cent."""
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from collections import Counter
 from datetime import date, timedelta
@@ -14,7 +15,16 @@ from decimal import Decimal
 import pdfplumber
 from sqlalchemy import func, select
 
-from logipool.models import Charge, Invoice, InvoiceLine, InvoiceStatus
+from logipool.models import (
+    BookingStatus,
+    Charge,
+    ChargeSource,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    RoutePlan,
+    VehicleBooking,
+)
 
 DOMAIN = "coordination-aubagne.example"
 
@@ -88,6 +98,11 @@ def test_the_demo_month_is_invoiced_exactly_once(runner, client, session):
     other_id = next(m["id"] for m in get("/api/v1/members/")["items"] if m["short_name"] == "marmite")
     assert client.get(f"/api/v1/route-plans/{plan_id}/delivery-notes/{other_id}", headers=treasurer).status_code == 404
 
+    # money paid for vehicles = the vehicles' costs: each member's own use at the vehicle's
+    # rates, and the rounds once, through the plan's shares (their bookings post nothing)
+    session.rollback()
+    _vehicle_money_matches_vehicle_costs(session, plan_id)
+
     # the billing run: everything up to the end of next month
     session.rollback()
     all_charges = {c.id: c.amount_cents for c in session.scalars(select(Charge))}
@@ -127,3 +142,33 @@ def test_the_demo_month_is_invoiced_exactly_once(runner, client, session):
     assert [i["number"] for i in mine["items"]] == [escale.number]
     statement = _ok(client.get("/api/v1/statement", headers=treasurer))
     assert Decimal(statement["balance"]) == Decimal(escale.total_cents) / 100
+
+
+def _vehicle_money_matches_vehicle_costs(session, plan_id: int) -> None:
+    returned = session.scalars(select(VehicleBooking).where(VehicleBooking.status == BookingStatus.RETURNED)).all()
+    rounds = [b for b in returned if b.for_rounds]
+    assert rounds, "the demo's round bookings were driven and returned"
+    own_use = 0
+    for b in returned:
+        if b.for_rounds or b.vehicle.owner_member_id == b.member_id:
+            continue
+        seconds = (b.end_at - b.start_at).total_seconds()
+        hours = Decimal(int(seconds // 60)) / 60
+        v = b.vehicle
+        own_use += (math.ceil(seconds / 86400) * v.fixed_cost_per_day_cents
+                    + int((hours * v.cost_per_hour_cents).to_integral_value(rounding="ROUND_HALF_UP"))
+                    + b.distance_km * v.cost_per_km_cents)
+    plan = session.get(RoutePlan, plan_id)
+    rounds_cost = sum(int(Decimal(r["cost"]) * 100) for r in plan.result["plan"]["routes"])
+    assert rounds_cost == plan.result["plan"]["cost_cents"] > 0
+
+    def paid(source: ChargeSource, ids=None) -> int:
+        stmt = select(func.coalesce(func.sum(Charge.amount_cents), 0)).where(Charge.source_type == source)
+        if ids is not None:
+            stmt = stmt.where(Charge.source_id.in_(ids))
+        return session.scalar(stmt)
+
+    assert paid(ChargeSource.VEHICLE_BOOKING, [b.id for b in rounds]) == 0  # no second charge for a round
+    assert paid(ChargeSource.VEHICLE_BOOKING) == own_use
+    assert paid(ChargeSource.ROUTE_PLAN) == rounds_cost
+    assert paid(ChargeSource.VEHICLE_BOOKING) + paid(ChargeSource.ROUTE_PLAN) == own_use + rounds_cost
