@@ -27,7 +27,7 @@ from .jsonio import (
 from .model import Problem, Site, Stop, StopKind, Vehicle, format_time, parse_time
 from .network import GraphNetwork, GreatCircleNetwork, Matrices, RoadNetwork
 from .plan import Plan, Route, Unserved, UnservedReason, Visit
-from .planner import plan_routes, screen_stops
+from .planner import plan_routes, restrict_plan, screen_stops
 from .readers import BenchmarkInstance, read_lilim, read_solomon, read_vrplib
 from .runsheet import runsheet_pdf, write_runsheet
 from .sharing import (
@@ -92,6 +92,7 @@ __all__ = [
     "pooling_value",
     "problem_from_dict",
     "problem_to_dict",
+    "restrict_plan",
     "proportional_to_standalone",
     "read_lilim",
     "read_solomon",

@@ -447,3 +447,102 @@ def _to_route(problem: Problem, c: _Compiled, solved) -> Route:
         prev = s
     seconds = visits[-1].arrival_s - visits[0].departure_s
     return Route(vehicle.id, tuple(visits), metres, seconds, vehicle.cost_cents(metres, seconds))
+
+
+def restrict_plan(problem: Problem, plan: Plan) -> Plan:
+    """``plan`` driven for ``problem``'s stops only (a coalition's stops within a larger plan):
+    the other stops are skipped, each route leaves as late as its first remaining stop allows and
+    is re-timed, re-loaded and re-costed, then checked. With travel times that obey the triangle
+    inequality it is never longer nor costlier than the original; a route that no longer checks
+    is dropped with its stops reported unserved."""
+    keep = {s.id for s in problem.stops}
+    routes, served = [], set()
+    for route in plan.routes:
+        visits = [v for v in route.visits if v.stop_id is None or v.stop_id in keep]
+        if not any(v.stop_id for v in visits):
+            continue
+        retimed = _retime(problem, route.vehicle_id, visits)
+        if retimed is not None and not check_route(problem, retimed):
+            routes.append(retimed)
+            served.update(retimed.stop_ids)
+    unserved = [
+        Unserved(
+            s.id,
+            UnservedReason.OPTIONAL_DROPPED if s.optional else UnservedReason.NO_ROOM,
+            "not served by the plan restricted to these stops",
+        )
+        for s in problem.stops
+        if s.id not in served
+    ]
+    out = Plan(tuple(routes), tuple(unserved))
+    return replace(out, violations=tuple(check_plan(problem, out)))
+
+
+def _retime(problem: Problem, vehicle_id: str, visits: list[Visit]) -> Route | None:
+    vehicle = problem.vehicle(vehicle_id)
+    m, idx = problem.matrices, problem.site_index
+    stops = {s.id: s for s in problem.stops}
+
+    def travel(a: str, b: str) -> int:
+        return int(m.seconds[idx[a], idx[b]])
+
+    def forward(departure: int) -> list[tuple[int, int, int]] | None:
+        times, clock, here = [], departure, visits[0].site
+        times.append((departure, departure, departure))
+        for v in visits[1:]:
+            arrival = clock + travel(here, v.site)
+            if v.stop_id is None:
+                start = arrival
+                end = start + (problem.reload_s if v.action == "reload" else 0)
+                if v.action == "end":
+                    end = start
+            else:
+                stop = stops[v.stop_id]
+                start = earliest_start(stop.slots_at(v.action), arrival)
+                if start is None:
+                    return None
+                end = start + (stop.to_service_s if v.action == "unload" else stop.service_s)
+            times.append((arrival, start, end))
+            clock, here = end, v.site
+        return times
+
+    times = forward(vehicle.shift[0])
+    if times is None:
+        return None
+    # leave as late as the first stop allows, so no time is spent waiting at its door
+    first = visits[1]
+    latest = times[1][1] - travel(visits[0].site, first.site)
+    later = forward(max(vehicle.shift[0], latest))
+    if later is not None and later[-1][0] <= times[-1][0]:
+        times = later
+    trip_deliveries: dict[int, tuple[int, int]] = {}
+    trip = -1
+    for v in visits:
+        if v.action in ("start", "reload"):
+            trip += 1
+        elif v.action == "delivery":
+            kg, pal = trip_deliveries.get(trip, (0, 0))
+            s = stops[v.stop_id]
+            trip_deliveries[trip] = (kg + s.kg, pal + s.pallets)
+    out: list[Visit] = []
+    trip = -1
+    kg = pal = tkg = tpal = metres = 0
+    for k, (v, (arrival, start, end)) in enumerate(zip(visits, times, strict=True)):
+        if k:
+            metres += int(m.metres[idx[visits[k - 1].site], idx[v.site]])
+        if v.action in ("start", "reload"):
+            trip += 1
+            dkg, dpal = trip_deliveries.get(trip, (0, 0))
+            kg, pal = tkg + dkg, tpal + dpal
+        elif v.action == "end":
+            kg, pal = tkg, tpal
+        else:
+            s = stops[v.stop_id]
+            sign = 1 if v.action in ("pickup", "load") else -1
+            kg, pal = kg + sign * s.kg, pal + sign * s.pallets
+            if v.action in ("load", "unload"):
+                tkg, tpal = tkg + sign * s.kg, tpal + sign * s.pallets
+        out.append(replace(v, trip=max(trip, 0), arrival_s=arrival, start_s=start, departure_s=end,
+                           load_kg=kg, load_pallets=pal, metres_from_start=metres))
+    seconds = out[-1].arrival_s - out[0].departure_s
+    return Route(vehicle.id, tuple(out), metres, seconds, vehicle.cost_cents(metres, seconds))

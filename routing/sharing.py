@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -152,9 +153,17 @@ class CostShares:
 
 
 class CoalitionCosts:
-    """c(S) for coalitions of members: each solved once with the same fleet, then cached.
+    """c(S) for coalitions of members, each worked out once and cached.
 
-    Only the stops the pooled plan serves count, so c(N) is the plan itself.
+    Only the stops the pooled plan serves count, so c(N) is the plan itself. c(S) is what S's
+    own day costs: its routes plus the value (prize) of each of its optional stops it would
+    leave out, which the pooled plan serves. It is the cheaper of S's own solve and of the plan
+    of each already-known coalition one member larger (and of the pooled plan) driven for S's
+    stops only, so a coalition never costs more than a larger one's routes restricted to it.
+
+    Solves stop after ``max_iterations`` (reproducible for a seed) or ``time_limit``, and never
+    run past ``deadline`` (a ``time.monotonic()`` instant): past it, only restrictions of known
+    plans are used. ``progress`` is told how many coalitions have been worked out.
     """
 
     def __init__(
@@ -166,9 +175,9 @@ class CoalitionCosts:
         max_iterations: int | None = 400,
         seed: int = 0,
         solver: Solver | None = None,
+        deadline: float | None = None,
+        progress: Callable[[int], None] | None = None,
     ):
-        from .planner import plan_routes
-
         served = set(plan.served)
         unassigned = [s.id for s in problem.stops if s.id in served and s.member is None]
         if unassigned:
@@ -178,32 +187,92 @@ class CoalitionCosts:
             )
         self.problem = problem.with_stops(s for s in problem.stops if s.id in served)
         self.members = tuple(dict.fromkeys(s.member for s in self.problem.stops))
-        self._plan = lambda p: plan_routes(
-            p, time_limit=time_limit, max_iterations=max_iterations, seed=seed, solver=solver
-        )
+        self._time_limit, self._max_iterations = time_limit, max_iterations
+        self._seed, self._solver = seed, solver
+        self.deadline, self._progress = deadline, progress
+        grand = frozenset(self.members)
+        self._plans: dict[frozenset, Plan] = {grand: plan}
         self._cache: dict[frozenset, tuple[int, int]] = {
             frozenset(): (0, 0),
-            frozenset(self.members): (plan.cost_cents, plan.metres),
+            grand: (plan.cost_cents, plan.metres),
         }
+        self.solves = 0
+        self.pending = 0  # coalitions still to be worked out, to share the time left between them
+
+    def _forgone(self, sub: Problem, plan: Plan) -> int | None:
+        """Prizes of the optional stops ``plan`` leaves out; None if it leaves out a required one."""
+        served = set(plan.served)
+        missing = [s for s in sub.stops if s.id not in served]
+        if any(not s.optional for s in missing):
+            return None
+        return sum(s.prize_cents for s in missing)
+
+    def _own_plan(self, sub: Problem) -> Plan | None:
+        from .planner import plan_routes
+
+        limit = self._time_limit
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0.05:
+                return None
+            limit = min(limit, left / max(1, self.pending))
+        self.solves += 1
+        return plan_routes(
+            sub,
+            time_limit=limit,
+            max_iterations=self._max_iterations,
+            seed=self._seed,
+            solver=self._solver,
+        )
 
     def solved(self, coalition: Iterable[str]) -> tuple[int, int]:
-        """(cost in cents, metres) of the coalition's own plan."""
+        """(cost in cents, metres) of the coalition's own day."""
+        from .planner import restrict_plan
+
         key = frozenset(coalition)
-        if key not in self._cache:
-            sub = self._plan(self.problem.restricted_to(key))
-            self._cache[key] = (sub.cost_cents, sub.metres)
+        if key in self._cache:
+            return self._cache[key]
+        sub = self.problem.restricted_to(key)
+        grand = frozenset(self.members)
+        larger = [key | {m} for m in self.members if m not in key] + [grand]
+        candidates = [restrict_plan(sub, self._plans[t]) for t in dict.fromkeys(larger) if t in self._plans]
+        own = self._own_plan(sub)
+        if own is not None:
+            candidates.append(own)
+        best = None
+        for cand in candidates:
+            forgone = self._forgone(sub, cand)
+            if forgone is None or not cand.is_feasible():
+                continue
+            cost = cand.cost_cents + forgone
+            if best is None or cost < best[0]:
+                best = (cost, cand.metres, cand)
+        if best is None:  # cannot happen: the pooled plan restricted to S serves all of S
+            raise SharingError(f"no plan serves coalition {sorted(key)}")
+        self._cache[key] = best[:2]
+        self._plans[key] = best[2]
+        self.pending = max(0, self.pending - 1)
+        if self._progress is not None:
+            self._progress(len(self._cache) - 1)
         return self._cache[key]
 
     def __call__(self, coalition: Iterable[str]) -> int:
         return self.solved(coalition)[0]
 
+    def known(self) -> list[frozenset]:
+        """The coalitions worked out so far."""
+        return list(self._cache)
+
     def game(self) -> dict[frozenset, int]:
-        """Every coalition's cost (2^n - 1 plans)."""
-        out = {}
-        for k in range(1, len(self.members) + 1):
-            for group in combinations(self.members, k):
-                out[frozenset(group)] = self(group)
-        return out
+        """Every coalition's cost (2^n - 1 of them), larger coalitions first so each smaller one
+        can start from their routes."""
+        groups = [
+            frozenset(g)
+            for k in range(len(self.members), 0, -1)
+            for g in combinations(self.members, k)
+        ]
+        self.pending = sum(1 for g in groups if g not in self._cache)
+        return {g: self(g) for g in groups}
 
 
 def _ton_km(problem: Problem, plan: Plan) -> dict[str, Fraction]:
@@ -269,7 +338,9 @@ def share_costs(
     n = len(members)
     exact = n <= EXACT_SHAPLEY_LIMIT
     notes: list[str] = []
-    full = game.game() if exact else {}
+    # Only Shapley needs every coalition; the other rules need the n stand-alone costs.
+    full = game.game() if exact and method == "shapley" else {}
+    game.pending = sum(1 for m in members if frozenset([m]) not in game._cache)
     alone = {m: game.solved([m]) for m in members}
     ton_km = _ton_km(problem, plan)
     std_err: dict[str, int] = {}
@@ -306,8 +377,9 @@ def share_costs(
         for i, m in enumerate(members)
     )
     rational = all(s.share_cents <= s.standalone_cents for s in shares)
-    core = in_core(full, exact_alloc) if exact else None
-    return CostShares(method, total, shares, rational, core, exact, full, tuple(notes))
+    core = in_core(full, exact_alloc) if full else None
+    known = full or {k: game(k) for k in game.known() if k}
+    return CostShares(method, total, shares, rational, core, exact, known, tuple(notes))
 
 
 def _sampled_shapley(
