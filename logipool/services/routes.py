@@ -39,7 +39,7 @@ from .crud import paginate
 from .ledger import ChargeDraft, Payer, post_charges
 from .parties import coordination_party, document_part, member_party, site_address
 
-STALE_AFTER = timedelta(minutes=5)  # beyond its time limit, a plan whose worker died is marked failed
+STALE_AFTER = timedelta(minutes=2)  # a running plan silent this long lost its worker: it is marked failed
 
 
 def _site(session: Session, principal: Principal, site_id: int, field: str) -> Site:
@@ -218,16 +218,44 @@ def start_solving(app: Flask, plan_id: int) -> threading.Thread:
     return thread
 
 
-def solve(problem_data: dict, *, time_limit: int, seed: int, method: str, progress=None) -> dict:
-    """Plan, check, share and draw: the columns of a solved plan."""
+ROUTES_SHARE = 0.4  # of a plan's time limit for its routes; the rest for the cost-sharing solves
+HEARTBEAT_S = 5.0  # how often a running solve says it is alive
+
+
+def solve(problem_data: dict, *, time_limit: float, seed: int, method: str, progress=None) -> dict:
+    """Plan, check, share and draw: the columns of a solved plan. Routes and shares together
+    stay within ``time_limit`` seconds; ``progress`` receives the plan's progress as a dict
+    (phase ``routes`` with the best cost so far, then ``sharing`` with coalitions worked out)."""
+    started = time.monotonic()
+    deadline = started + time_limit
+    state: dict = {"phase": "routes", "best_cost": None}
+
+    def report(**values) -> None:
+        state.update(values, elapsed_s=round(time.monotonic() - started, 1))
+        if progress is not None:
+            progress(dict(state))
+
     problem = routing.problem_from_dict(problem_data)
-    plan = routing.plan_routes(problem, time_limit=time_limit, seed=seed, progress=progress)
+    sharing = len(problem.members) > 1
+    plan = routing.plan_routes(
+        problem,
+        time_limit=time_limit * (ROUTES_SHARE if sharing else 1.0),
+        seed=seed,
+        progress=lambda _elapsed, cents: report(best_cost=format_cents(cents)),
+    )
     routing.require_feasible(problem, plan)
+    report(best_cost=format_cents(plan.cost_cents))
     shares = pooling = None
     if plan.routes:
-        game = routing.CoalitionCosts(problem, plan, seed=seed)  # one set of coalition solves for both
+        members = len({s.member for s in problem.stops if s.id in set(plan.served)})
+        total = 2**members - 1 if method == "shapley" and members <= routing.sharing.EXACT_SHAPLEY_LIMIT else members
+        report(phase="sharing", coalitions_done=0, coalitions_total=total)
+        game = routing.CoalitionCosts(  # one set of coalition costs for the shares and the pooling value
+            problem, plan, seed=seed, deadline=deadline, progress=lambda k: report(coalitions_done=k)
+        )
         shares = routing.share_costs(problem, plan, method, coalition_costs=game)
         pooling = routing.pooling_value(problem, plan, coalition_costs=game)
+    report(phase="done")
     return {
         "result": {
             "plan": routing.plan_to_dict(plan),
@@ -237,40 +265,49 @@ def solve(problem_data: dict, *, time_limit: int, seed: int, method: str, progre
         "geojson": routing.plan_to_geojson(problem, plan),
         "svg": routing.plan_to_svg(problem, plan),
         "runsheet_pdf": routing.runsheet_pdf(problem, plan),
-        "progress": {"elapsed_s": time_limit, "best_cost": format_cents(plan.cost_cents)},
+        "progress": dict(state),
     }
 
 
 def _solve(app: Flask, plan_id: int) -> None:
     db = database(app)
+    lock = threading.Lock()  # the worker and its heartbeat write the same row
 
     def update(**values) -> None:
-        with db.session() as s:
+        with lock, db.session() as s:
             row = s.get(RoutePlan, plan_id)
             for k, v in values.items():
                 setattr(row, k, v)
+            row.heartbeat_at = utcnow()
             s.commit()
 
     with db.session(write=False) as s:
         row = s.get(RoutePlan, plan_id)
         problem_data, limit, seed, method = row.problem, row.time_limit_s, row.seed, row.share_method
-    update(status=PlanStatus.RUNNING, started_at=utcnow())
+    update(status=PlanStatus.RUNNING, started_at=utcnow(), error=None)
     last = [0.0]
 
-    def progress(elapsed: float, best_cents: int | None) -> None:
+    def progress(values: dict) -> None:
         if time.monotonic() - last[0] >= 1.0:
             last[0] = time.monotonic()
-            update(
-                progress={
-                    "elapsed_s": round(elapsed, 1),
-                    "best_cost": format_cents(best_cents) if best_cents is not None else None,
-                }
-            )
+            update(progress=values)
 
+    alive = threading.Event()
+
+    def heartbeat() -> None:
+        while not alive.wait(HEARTBEAT_S):
+            update()
+
+    beating = threading.Thread(target=heartbeat, name=f"route-plan-{plan_id}-heartbeat", daemon=True)
+    beating.start()
     try:
         columns = solve(problem_data, time_limit=limit, seed=seed, method=method, progress=progress)
-        update(status=PlanStatus.SOLVED, finished_at=utcnow(), **columns)
+        alive.set()
+        beating.join()
+        update(status=PlanStatus.SOLVED, finished_at=utcnow(), error=None, **columns)
     except Exception as exc:  # noqa: BLE001 - any failure is reported on the plan, not lost in a thread
+        alive.set()
+        beating.join()
         app.logger.exception("route plan %s failed", plan_id)
         update(status=PlanStatus.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=utcnow())
 
@@ -287,11 +324,8 @@ def get_plan(session: Session, principal: Principal, plan_id: int) -> RoutePlan:
     plan = session.get(RoutePlan, plan_id)
     if plan is None or plan.coordination_id != principal.coordination_id:
         raise NotFound(f"No route plan {plan_id} here.")
-    started = plan.started_at or plan.created_at
-    if (
-        plan.status in (PlanStatus.QUEUED, PlanStatus.RUNNING)
-        and utcnow() - started > timedelta(seconds=plan.time_limit_s * 40) + STALE_AFTER
-    ):
+    alive = plan.heartbeat_at or plan.started_at or plan.created_at
+    if plan.status in (PlanStatus.QUEUED, PlanStatus.RUNNING) and utcnow() - alive > STALE_AFTER:
         plan.status, plan.error = PlanStatus.FAILED, "The solve was interrupted (server restarted); plan again."
     return plan
 

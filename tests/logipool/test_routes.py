@@ -120,6 +120,7 @@ def test_plan_solve_share_draw_and_execute(client, world, day, session):
     assert created.status_code == 202 and created.get_json()["status"] in ("queued", "running")
     status = wait(client, world, created.get_json()["id"])
     assert status["status"] == "solved", status
+    assert status["error"] is None
     assert status["progress"]["best_cost"]
     pid = status["id"]
     result = client.get(f"/api/v1/route-plans/{pid}/result", headers=h).get_json()["result"]
@@ -307,3 +308,51 @@ def test_lunch_closures_are_respected_through_the_api(client, world, day, sessio
     result = client.get(f"/api/v1/route-plans/{status['id']}/result", headers=world.a.headers(Role.MANAGER)).get_json()
     visit = next(v for r in result["result"]["plan"]["routes"] for v in r["visits"] if v["stop"] == "S1")
     assert "11:30" <= visit["start"] <= "13:30"
+
+
+def test_the_whole_solve_with_its_sharing_honours_the_time_limit_and_reports_progress():
+    """Six members (63 coalitions for exact Shapley) in a 2 s plan: routes and shares within the
+    limit, and the progress moves on while the shares are worked out."""
+    import routing
+    from logipool.services import routes as routes_svc
+    from tests.routing._problems import SITES, problem, van, w
+
+    members = [f"m{i}" for i in range(6)]
+    stops = [
+        routing.Stop(f"s{i}", "delivery" if i % 2 else "pickup", site.id, 50, 1, w("07:00", "17:00"), 300,
+                     member=members[i % 6])
+        for i, site in enumerate(SITES[1:] * 2)
+    ]
+    data = routing.problem_to_dict(problem(stops, [van("V1"), van("V2")]))
+    seen = []
+    started = time.monotonic()
+    columns = routes_svc.solve(data, time_limit=2, seed=0, method="shapley", progress=seen.append)
+    assert time.monotonic() - started < 2 + 1.5  # drawing the maps and run sheet comes on top
+    shares = columns["result"]["shares"]
+    assert len(shares["members"]) == 6 and shares["exact"]
+    sharing = [p for p in seen if p["phase"] == "sharing"]
+    assert sharing and sharing[-1]["coalitions_done"] == sharing[-1]["coalitions_total"] == 63
+    assert columns["progress"]["phase"] == "done"
+
+
+def test_a_running_plan_that_still_beats_is_not_declared_failed(client, world, session):
+    """Long past its time limit but with a recent heartbeat, a plan stays running; silent for
+    minutes, it is failed; solved, it carries no error."""
+    from datetime import timedelta
+
+    from logipool.db import utcnow
+    from logipool.models import PlanStatus, RoutePlan
+
+    long_ago = utcnow() - timedelta(hours=1)
+    rows = {}
+    for name, heartbeat, status in (("beating", utcnow(), PlanStatus.RUNNING),
+                                    ("silent", long_ago, PlanStatus.RUNNING)):
+        rows[name] = RoutePlan(coordination_id=world.a.coordination.id, day=DAY, status=status,
+                               share_method="shapley", time_limit_s=1, seed=0, problem={}, progress={},
+                               created_at=long_ago, started_at=long_ago, heartbeat_at=heartbeat)
+        session.add(rows[name])
+    session.commit()
+    h = world.a.headers(Role.MANAGER)
+    assert client.get(f"/api/v1/route-plans/{rows['beating'].id}", headers=h).get_json()["status"] == "running"
+    silent = client.get(f"/api/v1/route-plans/{rows['silent'].id}", headers=h).get_json()
+    assert silent["status"] == "failed" and "interrupted" in silent["error"]
