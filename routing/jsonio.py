@@ -7,6 +7,7 @@ Times of day are ``"HH:MM"`` strings, durations whole minutes, money decimal str
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,26 @@ def _minutes(value: Any, what: str) -> int:
     return value * 60
 
 
+_GRAPHS: dict[tuple, GraphNetwork] = {}
+_GRAPHS_LOCK = threading.Lock()
+
+
+def _graphml(path: Path, default_speed_kmh: float) -> GraphNetwork:
+    """An area's road graph, parsed once per process (again only if the file changes), so the
+    request that builds a plan and the solve that follows share it and its path cache."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return GraphNetwork.from_graphml(path, default_speed_kmh)  # says why it cannot be read
+    key = (str(path), stat.st_mtime_ns, stat.st_size, default_speed_kmh)
+    with _GRAPHS_LOCK:
+        if key not in _GRAPHS:
+            for old in [k for k in _GRAPHS if k[0] == key[0]]:
+                del _GRAPHS[old]
+            _GRAPHS[key] = GraphNetwork.from_graphml(path, default_speed_kmh)
+        return _GRAPHS[key]
+
+
 def network_from_dict(spec: dict | None, base: Path | None = None) -> RoadNetwork:
     """``great_circle`` (default), ``graphml`` (a file path) or ``edges`` (inline)."""
     spec = spec or {}
@@ -64,7 +85,7 @@ def network_from_dict(spec: dict | None, base: Path | None = None) -> RoadNetwor
         path = Path(spec["path"])
         if base is not None and not path.is_absolute():
             path = base / path
-        return GraphNetwork.from_graphml(path, float(spec.get("default_speed_kmh", 40)))
+        return _graphml(path.resolve(), float(spec.get("default_speed_kmh", 40)))
     if kind == "edges":
         nodes = {k: (float(v[0]), float(v[1])) for k, v in spec["nodes"].items()}
         edges = [

@@ -8,6 +8,7 @@ at an average speed are a fair first estimate. Both answer the same question thr
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -86,14 +87,16 @@ class GraphNetwork:
     """A road graph whose nodes carry ``x`` (longitude) and ``y`` (latitude) and whose edges carry
     ``length`` (metres) and either ``travel_time`` (seconds) or ``speed_kph``.
 
-    Shortest metres and fastest seconds are each found with Dijkstra; the per-source results are
-    cached, so planning the same stops again (each coalition of a Shapley split) costs no search.
+    Each leg is the fastest path (ties: the shorter), and its metres are those of that same path,
+    so the km charged are the km driven. One Dijkstra per source stops once every point is
+    reached; results are cached per source, so planning the same stops again (each coalition of a
+    Shapley split) costs no search.
     """
 
     graph: nx.Graph
     default_speed_kmh: float = 40.0
-    _lengths: dict = field(default_factory=dict, init=False, repr=False)
-    _times: dict = field(default_factory=dict, init=False, repr=False)
+    _legs: dict = field(default_factory=dict, init=False, repr=False)
+    _unreached: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.graph.number_of_nodes() == 0:
@@ -124,6 +127,16 @@ class GraphNetwork:
                 if speed <= 0:
                     raise NetworkError(f"road edge {u!r}-{v!r} has a non-positive speed")
                 attrs["travel_time"] = length / (speed / 3.6)
+        # the fastest of parallel edges, both ways on an undirected graph
+        adj: dict[object, dict[object, tuple[float, float]]] = {n: {} for n in ids}
+        pairs = self.graph.edges(data=True)
+        for u, v, attrs in pairs:
+            ends = [(u, v)] if self.graph.is_directed() else [(u, v), (v, u)]
+            for a, b in ends:
+                leg = (attrs["travel_time"], attrs["length"])
+                if b not in adj[a] or leg < adj[a][b]:
+                    adj[a][b] = leg
+        self._adj = {n: tuple((b, t, m) for b, (t, m) in out.items()) for n, out in adj.items()}
 
     @classmethod
     def from_graphml(cls, path: str | Path, default_speed_kmh: float = 40.0) -> GraphNetwork:
@@ -163,10 +176,33 @@ class GraphNetwork:
         k = int(np.argmin(d))
         return self._ids[k], float(d[k])
 
-    def _from(self, source: object, weight: str, cache: dict) -> dict:
-        if source not in cache:
-            cache[source] = nx.single_source_dijkstra_path_length(self.graph, source, weight=weight)
-        return cache[source]
+    def _fastest(self, source: object, targets: set) -> dict:
+        """{node: (seconds, metres)} of the fastest paths from ``source``, at least to ``targets``."""
+        known = self._legs.get(source)
+        if known is not None and targets <= known.keys() | self._unreached.get(source, set()):
+            return known
+        settled: dict = {}
+        best = {source: (0.0, 0.0)}
+        heap = [(0.0, 0.0, 0, source)]
+        count = 1
+        remaining = set(targets)
+        while heap and remaining:
+            t, m, _, u = heapq.heappop(heap)
+            if u in settled:
+                continue
+            settled[u] = (t, m)
+            remaining.discard(u)
+            for v, dt, dm in self._adj[u]:
+                leg = (t + dt, m + dm)
+                if v not in settled and (v not in best or leg < best[v]):
+                    best[v] = leg
+                    heapq.heappush(heap, (leg[0], leg[1], count, v))
+                    count += 1
+        if known is not None:
+            settled = known | settled
+        self._legs[source] = settled
+        self._unreached[source] = remaining  # no road leads there from this source
+        return settled
 
     def matrices(self, points: Sequence[tuple[float, float]]) -> Matrices:
         snapped = [self.snap(lat, lon) for lat, lon in points]
@@ -174,11 +210,11 @@ class GraphNetwork:
         n = len(points)
         metres = np.full((n, n), UNREACHABLE, dtype=np.int64)
         seconds = np.full((n, n), UNREACHABLE, dtype=np.int64)
+        wanted = set(nodes)
         for i, src in enumerate(nodes):
-            lengths = self._from(src, "length", self._lengths)
-            times = self._from(src, "travel_time", self._times)
+            legs = self._fastest(src, wanted)
             for j, dst in enumerate(nodes):
-                if dst in lengths:
-                    metres[i, j] = round(lengths[dst])
-                    seconds[i, j] = round(times[dst])
+                if dst in legs:
+                    seconds[i, j] = round(legs[dst][0])
+                    metres[i, j] = round(legs[dst][1])
         return Matrices(metres, seconds, tuple(round(d) for _, d in snapped), tuple(nodes))

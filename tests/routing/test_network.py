@@ -29,11 +29,12 @@ def _grid() -> GraphNetwork:
     return GraphNetwork.from_edges(nodes, edges, directed=True)
 
 
-def test_graph_network_gives_shortest_metres_and_fastest_seconds():
+def test_metres_and_seconds_of_a_leg_come_from_the_same_path():
+    """The fastest path is driven, and its km are the ones charged: not the shorter lane's."""
     net = _grid()
     m = net.matrices([(43.30, 5.50), (43.30, 5.52)])
-    assert m.metres[0, 1] == 1500  # the direct lane is shorter...
-    assert m.seconds[0, 1] == round(2 * 1000 / (50 / 3.6))  # ...but the main road is faster
+    assert m.seconds[0, 1] == round(2 * 1000 / (50 / 3.6))  # the main road is faster...
+    assert m.metres[0, 1] == 2000  # ...and its 2 km are driven, not the direct lane's 1.5 km
 
 
 def test_one_way_roads_and_islands_are_unreachable_per_pair():
@@ -49,9 +50,9 @@ def test_points_are_snapped_to_the_nearest_node_and_distances_cached():
     node, dist = net.snap(43.3001, 5.5101)
     assert node == "b" and dist < 20
     net.matrices([(43.30, 5.50), (43.30, 5.51)])
-    cached = dict(net._lengths)
+    cached = dict(net._legs)
     net.matrices([(43.30, 5.51), (43.30, 5.50)])
-    assert net._lengths.keys() == cached.keys()
+    assert net._legs.keys() == cached.keys()
 
 
 def test_graphml_from_openstreetmap_style_attributes(tmp_path):
@@ -77,3 +78,41 @@ def test_bad_graphs_are_refused():
         GraphNetwork(g)
     with pytest.raises(NetworkError, match="cannot read"):
         GraphNetwork.from_graphml("/nonexistent/roads.graphml")
+
+
+def test_a_graphml_file_is_read_once_per_process(tmp_path):
+    """Building a problem and solving it both ask for the area's graph: one parse, one cache."""
+    from routing.jsonio import network_from_dict
+
+    g = nx.MultiDiGraph()
+    g.add_node(1, x="5.50", y="43.30")
+    g.add_node(2, x="5.51", y="43.30")
+    g.add_edge(1, 2, length="812.5", speed_kph="30")
+    path = tmp_path / "area.graphml"
+    nx.write_graphml(g, path)
+    spec = {"kind": "graphml", "path": str(path)}
+    first = network_from_dict(spec)
+    assert network_from_dict(dict(spec)) is first
+    nx.write_graphml(nx.MultiDiGraph(g), tmp_path / "other.graphml")
+    assert network_from_dict({"kind": "graphml", "path": str(tmp_path / "other.graphml")}) is not first
+
+
+def test_fastest_paths_on_a_larger_grid_match_networkx():
+    """The early-stopping search agrees with NetworkX's Dijkstra on travel time."""
+    import random
+
+    rng = random.Random(1)
+    nodes = {(i, j): (43.3 + i * 0.002, 5.5 + j * 0.002) for i in range(15) for j in range(15)}
+    edges = []
+    for (i, j) in nodes:
+        for di, dj in ((0, 1), (1, 0)):
+            if (i + di, j + dj) in nodes:
+                edges.append(((i, j), (i + di, j + dj), rng.uniform(150, 250), rng.choice((30, 50, 70))))
+    net = GraphNetwork.from_edges(nodes, edges)
+    points = [nodes[(0, 0)], nodes[(14, 14)], nodes[(7, 3)], nodes[(2, 12)]]
+    m = net.matrices(points)
+    for a, pa in enumerate(points):
+        for b, pb in enumerate(points):
+            src, dst = net.snap(*pa)[0], net.snap(*pb)[0]
+            t = nx.dijkstra_path_length(net.graph, src, dst, weight="travel_time")
+            assert m.seconds[a, b] == round(t)
