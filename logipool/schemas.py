@@ -676,7 +676,7 @@ class WarehouseCostResultSchema(Schema):
 
 # Route plans ---------------------------------------------------------------------------------
 
-SHARE_METHODS = ["shapley", "proportional_standalone", "by_load", "equal"]
+SHARE_METHODS = ["shapley", "nucleolus", "proportional_standalone", "by_load", "equal"]
 
 
 class PlanStopSchema(Schema):

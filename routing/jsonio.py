@@ -289,6 +289,20 @@ def shares_to_dict(shares: CostShares) -> dict:
             }
             for m in shares.members
         ],
+        # every coalition's own cost beside what its members pay: anyone can check the core
+        "coalitions": [
+            {
+                "members": sorted(c, key=str),
+                "cost": format_cents(cost),
+                "paid": format_cents(shares.paid_by(c)),
+                "saving": format_cents(cost - shares.paid_by(c)),
+            }
+            for c, cost in sorted(
+                shares.coalition_costs.items(), key=lambda kv: (len(kv[0]), sorted(kv[0], key=str))
+            )
+        ],
+        "blocking_coalitions": [sorted(c, key=str) for c in shares.blocking()],
+        "shapley_blocking_coalitions": [sorted(c, key=str) for c in shares.shapley_blocking],
         "notes": list(shares.notes),
     }
 

@@ -26,7 +26,7 @@ from .plan import Plan
 from .solver import Solver
 
 Cost = int | Fraction | Decimal
-METHODS = ("shapley", "proportional_standalone", "by_load", "equal")
+METHODS = ("shapley", "nucleolus", "proportional_standalone", "by_load", "equal")
 EXACT_SHAPLEY_LIMIT = 10
 
 
@@ -102,6 +102,73 @@ def in_core(costs: Mapping[frozenset, Cost], allocation: Mapping[Hashable, Cost]
     return not blocking_coalitions(costs, allocation)
 
 
+def least_core(costs: Mapping[frozenset, Cost]) -> Fraction:
+    """The largest ε such that some allocation of c(N) leaves every coalition S ≠ N paying at
+    most c(S) − ε: the core is non-empty iff ε ≥ 0."""
+    return Fraction(_nucleolus_lps(costs)[1]).limit_denominator(10**6)
+
+
+def nucleolus(costs: Mapping[frozenset, Cost]) -> dict[Hashable, Fraction]:
+    """The allocation of c(N) that makes the least-saving coalition save as much as possible,
+    then the next, and so on (Schmeidler). It lies in the core whenever the core is non-empty;
+    otherwise in the least core. Computed by a sequence of LPs (PuLP with HiGHS): at each step
+    the coalitions whose constraint has a positive dual are tight at every optimum and fixed."""
+    return _nucleolus_lps(costs)[0]
+
+
+def _nucleolus_lps(costs: Mapping[frozenset, Cost]) -> tuple[dict[Hashable, Fraction], float]:
+    import numpy as np
+    import pulp
+
+    players = _players(costs)
+    n = len(players)
+    grand = frozenset(players)
+    if n == 1:
+        return {players[0]: _cost(costs, grand)}, 0.0
+    scale = max(1, max(abs(float(_cost(costs, s))) for s in costs if s))
+    c = {s: float(_cost(costs, s)) / scale for s in costs if s and s != grand}
+    total = float(_cost(costs, grand)) / scale
+    fixed: dict[frozenset, float] = {}
+    first_eps = None
+    rows = [np.ones(n)]
+    x_val: dict = {}
+    for _ in range(len(c) + 1):
+        lp = pulp.LpProblem("nucleolus", pulp.LpMaximize)
+        x = {p: lp.add_variable(f"x{i}") for i, p in enumerate(players)}
+        eps = lp.add_variable("eps")
+        lp += eps
+        lp += pulp.lpSum(x.values()) == total
+        free = {}
+        for k, (s, cost) in enumerate(c.items()):
+            paid = pulp.lpSum(x[p] for p in s)
+            if s in fixed:
+                lp += paid == cost - fixed[s]
+            else:
+                free[s] = paid + eps <= cost
+                lp += free[s], f"s{k}"
+        if not free:
+            break
+        lp.solve(pulp.HiGHS(msg=False))
+        if pulp.LpStatus[lp.status] != "Optimal":
+            raise SharingError(f"the nucleolus LP is {pulp.LpStatus[lp.status].lower()}")
+        value = float(eps.value())
+        if first_eps is None:
+            first_eps = value
+        x_val = {p: float(x[p].value()) for p in players}
+        tight = [s for s, con in free.items() if con.pi is not None and abs(con.pi) > 1e-9]
+        if not tight:  # no dual information: fall back to the coalitions tight here
+            tight = [s for s, con in free.items() if abs(con.slack or 0.0) < 1e-9]
+        for s in tight:
+            fixed[s] = value
+            rows.append(np.array([1.0 if p in s else 0.0 for p in players]))
+        if np.linalg.matrix_rank(np.array(rows)) >= n:
+            break
+    out = {p: Fraction(v * scale).limit_denominator(10**6) for p, v in x_val.items()}
+    # exact sum: the rounding error goes to the last player, well below a cent
+    out[players[-1]] += _cost(costs, grand) - sum(out.values(), Fraction(0))
+    return out, (first_eps or 0.0) * scale
+
+
 @dataclass(frozen=True)
 class MemberShare:
     member: str
@@ -129,6 +196,14 @@ class CostShares:
     exact: bool
     coalition_costs: dict[frozenset, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    shapley_blocking: tuple[frozenset, ...] = ()  # when the nucleolus replaced the Shapley value
+
+    def paid_by(self, coalition: frozenset) -> int:
+        return sum(m.share_cents for m in self.members if m.member in coalition)
+
+    def blocking(self) -> list[frozenset]:
+        """Coalitions whose members together pay more (in cents) than their own day costs."""
+        return [s for s, c in self.coalition_costs.items() if self.paid_by(s) > c]
 
     def share_of(self, member: str) -> int:
         for m in self.members:
@@ -339,15 +414,31 @@ def share_costs(
     exact = n <= EXACT_SHAPLEY_LIMIT
     notes: list[str] = []
     # Only Shapley needs every coalition; the other rules need the n stand-alone costs.
-    full = game.game() if exact and method == "shapley" else {}
+    full = game.game() if exact and method in ("shapley", "nucleolus") else {}
     game.pending = sum(1 for m in members if frozenset([m]) not in game._cache)
     alone = {m: game.solved([m]) for m in members}
     ton_km = _ton_km(problem, plan)
     std_err: dict[str, int] = {}
 
-    if method == "shapley":
+    blocking_shapley: list[frozenset] = []
+    if method == "nucleolus" and not exact:
+        raise SharingError(
+            f"the nucleolus needs every coalition's cost: at most {EXACT_SHAPLEY_LIMIT} members"
+        )
+    if method == "nucleolus":
+        value = nucleolus(full)
+    elif method == "shapley":
         if exact:
             value = shapley_value(full)
+            blocking_shapley = blocking_coalitions(full, value)
+            if blocking_shapley:
+                # Shapley would make some group pay more than it would alone: the nucleolus
+                # (in the core whenever there is one) is charged instead, and the groups shown.
+                method, value = "nucleolus", nucleolus(full)
+                notes.append(
+                    f"the Shapley value is outside the core ({len(blocking_shapley)} coalitions "
+                    "would pay more than alone): the nucleolus is charged instead"
+                )
         else:
             value, std_err = _sampled_shapley(game, members, samples, seed)
             notes.append(f"Shapley value estimated from {samples} random arrival orders")
@@ -379,7 +470,9 @@ def share_costs(
     rational = all(s.share_cents <= s.standalone_cents for s in shares)
     core = in_core(full, exact_alloc) if full else None
     known = full or {k: game(k) for k in game.known() if k}
-    return CostShares(method, total, shares, rational, core, exact, known, tuple(notes))
+    return CostShares(
+        method, total, shares, rational, core, exact, known, tuple(notes), tuple(blocking_shapley)
+    )
 
 
 def _sampled_shapley(

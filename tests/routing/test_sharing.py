@@ -13,6 +13,8 @@ from routing import (
     StopKind,
     blocking_coalitions,
     in_core,
+    least_core,
+    nucleolus,
     plan_routes,
     proportional_to_standalone,
     restrict_plan,
@@ -200,3 +202,72 @@ def test_a_coalition_never_costs_more_than_a_larger_one_restricted_to_it(planned
     first = share_costs(problem, plan, "shapley", max_iterations=30, seed=4)
     again = share_costs(problem, plan, "shapley", max_iterations=30, seed=4)
     assert [m.share_cents for m in first.members] == [m.share_cents for m in again.members]
+
+
+# c(1) = c(2) = c(3) = c(12) = c(13) = 6, c(23) = c(N) = 12: the core is the single point (0, 6, 6)
+OUTSIDE = {
+    frozenset("1"): 6,
+    frozenset("2"): 6,
+    frozenset("3"): 6,
+    frozenset("12"): 6,
+    frozenset("13"): 6,
+    frozenset("23"): 12,
+    frozenset("123"): 12,
+}
+
+
+def test_the_nucleolus_is_in_the_core_where_the_shapley_value_is_not():
+    value = shapley_value(OUTSIDE)
+    assert value == {"1": 2, "2": 5, "3": 5}
+    assert blocking_coalitions(OUTSIDE, value) == [frozenset("12"), frozenset("13")]
+    nuc = nucleolus(OUTSIDE)
+    assert {p: round(float(v), 6) for p, v in nuc.items()} == {"1": 0, "2": 6, "3": 6}
+    assert sum(nuc.values()) == 12 and in_core(OUTSIDE, {p: round(v) for p, v in nuc.items()})
+    assert least_core(OUTSIDE) == 0
+
+
+def test_the_nucleolus_of_the_published_example_is_in_its_core_and_symmetric_games_split_equally():
+    nuc = nucleolus(GAME)
+    assert sum(nuc.values()) == 120 and in_core(GAME, nuc)
+    # its least-saving coalition saves as much as any core point can (the least-core value)
+    eps = least_core(GAME)
+    least = min(GAME[s] - sum(nuc[p] for p in s) for s in GAME if len(s) < 3)
+    assert least == pytest.approx(float(eps), abs=1e-4)
+    sym = {frozenset(s): {1: 10, 2: 15, 3: 18}[len(s)] for s in ("x", "y", "z", "xy", "xz", "yz", "xyz")}
+    assert {p: round(float(v), 6) for p, v in nucleolus(sym).items()} == {"x": 6, "y": 6, "z": 6}
+
+
+@given(st.lists(st.integers(0, 50), min_size=7, max_size=7))
+def test_the_nucleolus_is_in_the_core_whenever_the_core_is_not_empty(extra):
+    """Random subadditive 3-player games: whenever some allocation is in the core (least-core
+    value ≥ 0), the nucleolus is one."""
+    single = {p: 40 + e for p, e in zip("abc", extra[:3], strict=False)}
+    game = {frozenset(p): single[p] for p in "abc"}
+    for k, pair in enumerate(("ab", "ac", "bc")):
+        game[frozenset(pair)] = min(single[pair[0]] + single[pair[1]], 50 + extra[3 + k])
+    splits = (("ab", "c"), ("ac", "b"), ("bc", "a"))
+    game[frozenset("abc")] = min(min(game[frozenset(p)] + single[q] for p, q in splits), 70 + extra[6])
+    nuc = nucleolus(game)
+    assert sum(nuc.values()) == game[frozenset("abc")]
+    if least_core(game) >= 0:
+        assert all(sum(nuc[p] for p in s) <= game[s] + Fraction(1, 1000) for s in game)
+
+
+def test_shapley_outside_the_core_is_replaced_by_the_nucleolus_with_the_blocking_groups_shown(planned, monkeypatch):
+    problem, plan = planned
+    members = sharing.CoalitionCosts(problem, plan, max_iterations=50).members
+    mapping = dict(zip("123", members, strict=True))
+    # the solver's game, replaced by one whose Shapley value is outside the core
+    scaled = {frozenset(mapping[p] for p in s): c * plan.cost_cents // 12 for s, c in OUTSIDE.items()}
+    scaled[frozenset(members)] = plan.cost_cents
+    monkeypatch.setattr(sharing.CoalitionCosts, "game", lambda self: scaled)
+    monkeypatch.setattr(sharing.CoalitionCosts, "solved", lambda self, s: (scaled[frozenset(s)], 0))
+    shares = share_costs(problem, plan, "shapley")
+    assert shares.method == "nucleolus" and shares.in_core
+    one, two, three = (mapping[p] for p in "123")
+    assert set(shares.shapley_blocking) == {frozenset({one, two}), frozenset({one, three})}
+    assert "outside the core" in shares.notes[0]
+    from routing.jsonio import shares_to_dict
+
+    shown = shares_to_dict(shares)
+    assert len(shown["coalitions"]) == 7 and shown["shapley_blocking_coalitions"]
