@@ -716,6 +716,17 @@ class RoutePlanRequestSchema(Schema):
         load_default=10, validate=validate.Range(min=1, max=300), metadata={"description": "Seconds for the solver."}
     )
     seed = Whole(load_default=0, validate=validate.Range(min=0))
+    depot_handling_minutes = Whole(
+        load_default=15,
+        validate=validate.Range(min=0, max=240),
+        metadata={"description": "Time at the warehouse when a vehicle leaves and at each pass between two trips "
+                  "(unloading pickups, loading deliveries)."},
+    )
+    handling_minutes_per_pallet = Whole(
+        load_default=2,
+        validate=validate.Range(min=0, max=60),
+        metadata={"description": "Added to a stop's service time for each of its pallets."},
+    )
 
 
 class RoutePlanSchema(Schema):

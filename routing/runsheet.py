@@ -76,6 +76,9 @@ def runsheet_pdf(problem: Problem, plan: Plan, *, title: str = "Feuille de route
                 f"<br/>{escape(site.address)}" if site.address else ""
             )
             action = _ACTIONS[v.action] + (f" {v.stop_id}" if v.stop_id else "")
+            handling = (v.departure_s - v.start_s) // 60
+            if handling:
+                action += f" — manutention {handling} min"
             rows.append(
                 [
                     str(i),

@@ -147,7 +147,7 @@ def build_problem(
             raise InvalidInput.field(f"stops.{i}.member_id", f"No member {member_id} in this coordination.")
         if s.get("value") and not s["optional"]:
             raise InvalidInput.field(f"stops.{i}.value", "Only an optional stop has a value.")
-        service = s["service_minutes"] * 60
+        service = (s["service_minutes"] + s["pallets"] * data.get("handling_minutes_per_pallet", 0)) * 60
         stops.append(
             routing.Stop(
                 id=f"S{i + 1}",
@@ -183,6 +183,7 @@ def build_problem(
         vehicles=tuple(vehicles),
         stops=tuple(stops),
         network=network,
+        reload_s=data.get("depot_handling_minutes", 0) * 60,
     )
 
 

@@ -356,3 +356,25 @@ def test_a_running_plan_that_still_beats_is_not_declared_failed(client, world, s
     assert client.get(f"/api/v1/route-plans/{rows['beating'].id}", headers=h).get_json()["status"] == "running"
     silent = client.get(f"/api/v1/route-plans/{rows['silent'].id}", headers=h).get_json()
     assert silent["status"] == "failed" and "interrupted" in silent["error"]
+
+
+def test_warehouse_and_pallet_handling_times_are_planned_and_on_the_run_sheet(client, world, day):
+    """20 minutes at the warehouse when leaving, 3 per pallet at each stop: planned, not zero."""
+    status = wait(client, world, plan(client, world, day, depot_handling_minutes=20,
+                                      handling_minutes_per_pallet=3).get_json()["id"])
+    h = world.a.headers(Role.MANAGER)
+    result = client.get(f"/api/v1/route-plans/{status['id']}/result", headers=h).get_json()["result"]
+
+    def minutes(hhmm):
+        return int(hhmm[:2]) * 60 + int(hhmm[3:])
+
+    for route in result["plan"]["routes"]:
+        first = route["visits"][0]
+        assert minutes(first["departure"]) - minutes(first["start"]) == 20
+        for v in route["visits"]:
+            if v["stop"] == "S3":  # a delivery of one pallet, 10 minutes of service
+                assert minutes(v["departure"]) - minutes(v["start"]) == 13
+    pdf = client.get(f"/api/v1/route-plans/{status['id']}/runsheet.pdf", headers=h)
+    with pdfplumber.open(io.BytesIO(pdf.data)) as doc:
+        text = "\n".join(p.extract_text() for p in doc.pages)
+    assert "manutention 20 min" in text
