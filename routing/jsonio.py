@@ -282,7 +282,10 @@ def shares_to_dict(shares: CostShares) -> dict:
                 "saving": format_cents(m.saving_cents),
                 "ton_km": float(round(m.ton_km / 1000, 3)),
                 **(
-                    {"std_error": format_cents(m.std_error_cents)}
+                    {
+                        "std_error": format_cents(m.std_error_cents),
+                        "error_bound": format_cents(m.error_bound_cents),
+                    }
                     if m.std_error_cents is not None
                     else {}
                 ),

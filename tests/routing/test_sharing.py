@@ -271,3 +271,22 @@ def test_shapley_outside_the_core_is_replaced_by_the_nucleolus_with_the_blocking
 
     shown = shares_to_dict(shares)
     assert len(shown["coalitions"]) == 7 and shown["shapley_blocking_coalitions"]
+
+
+def test_a_sampled_shapley_share_has_an_error_bound_even_when_its_samples_agree():
+    """40 members, the farthest sets the cost (1000 for one, 500 for the others): a 500-member
+    pays only when it comes first, so a few orders often show it a zero marginal every time.
+    Its standard error then reads 0, yet the bound still covers the exact value (12.50)."""
+    members = tuple(f"m{i:02d}" for i in range(40))
+    far = {m: (1000 if m == "m00" else 500) for m in members}
+    exact = {m: (Fraction(1025, 2) if m == "m00" else Fraction(25, 2)) for m in members}
+
+    def cost(coalition):
+        return max(far[m] for m in coalition)
+
+    value, err, bound = sharing._sampled_shapley(cost, members, 16, 7, far)
+    zero_error = [m for m in members if err[m] == 0 and value[m] != exact[m]]
+    assert zero_error  # the trap: samples that agree but are wrong
+    for m in members:
+        assert abs(value[m] - exact[m]) <= bound[m]
+        assert bound[m] > 0
