@@ -122,6 +122,7 @@ def problem_from_dict(data: dict, base: Path | None = None) -> Problem:
                 cost_per_hour_cents=_cents(v.get("cost_per_hour"), f"vehicle {v['id']}"),
                 fixed_cost_cents=_cents(v.get("fixed_cost"), f"vehicle {v['id']}"),
                 max_trips=v.get("max_trips", 1),
+                co2_g_per_km=v.get("co2_g_per_km", 0),
             )
             for v in data["vehicles"]
         )
@@ -193,6 +194,7 @@ def problem_to_dict(problem: Problem) -> dict:
             "cost_per_hour": format_cents(v.cost_per_hour_cents),
             "fixed_cost": format_cents(v.fixed_cost_cents),
             "max_trips": v.max_trips,
+            "co2_g_per_km": v.co2_g_per_km,
         }
         for v in problem.vehicles
     ]
@@ -324,9 +326,39 @@ def pooling_to_dict(value: PoolingValue) -> dict:
             "km": round(value.saved_metres / 1000, 3),
             "cost": format_cents(value.saved_cents),
         },
+        "co2_kg": {
+            "pooled": round(value.pooled_co2_g / 1000, 1),
+            "alone": round(sum(value.standalone_co2_g.values()) / 1000, 1),
+            "saved": round(value.saved_co2_g / 1000, 1),
+        },
+        # per member: alone, its part of the pooled plan (what it pays), and what pooling saves
         "members": {
-            m: {"km": round(metres / 1000, 3), "cost": format_cents(cents)}
+            m: {
+                "km": round(metres / 1000, 3),
+                "cost": format_cents(cents),
+                "co2_kg": round(value.standalone_co2_g.get(m, 0) / 1000, 1),
+                **_pooled_part(value, m, metres, cents),
+            }
             for m, (metres, cents) in value.standalone.items()
+        },
+    }
+
+
+def _pooled_part(value: PoolingValue, member: str, metres: int, cents: int) -> dict:
+    if member not in value.pooled_part:
+        return {}
+    p_metres, p_cents, p_grams = value.pooled_part[member]
+    alone_g = value.standalone_co2_g.get(member, 0)
+    return {
+        "pooled": {
+            "km": round(p_metres / 1000, 3),
+            "cost": format_cents(p_cents),
+            "co2_kg": round(p_grams / 1000, 1),
+        },
+        "saved": {
+            "km": round((metres - p_metres) / 1000, 3),
+            "cost": format_cents(cents - p_cents),
+            "co2_kg": round((alone_g - p_grams) / 1000, 1),
         },
     }
 

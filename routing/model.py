@@ -106,6 +106,7 @@ class Vehicle:
     cost_per_hour_cents: int = 0
     fixed_cost_cents: int = 0
     max_trips: int = 1
+    co2_g_per_km: int = 0  # emission factor, for the CO2 pooling saves
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -119,6 +120,7 @@ class Vehicle:
             cost_per_hour_cents=self.cost_per_hour_cents,
             fixed_cost_cents=self.fixed_cost_cents,
             max_trips=self.max_trips,
+            co2_g_per_km=self.co2_g_per_km,
         )
         if self.max_trips < 1:
             raise ProblemError(f"{what}: max_trips must be at least 1")

@@ -534,13 +534,25 @@ def _sampled_shapley(
     return mean, err, bound
 
 
+def plan_co2_g(problem: Problem, plan: Plan) -> int:
+    """Grams of CO2 the plan's routes emit, at each vehicle's ``co2_g_per_km``."""
+    return sum(
+        (r.metres * problem.vehicle(r.vehicle_id).co2_g_per_km + 500) // 1000 for r in plan.routes
+    )
+
+
 @dataclass(frozen=True)
 class PoolingValue:
-    """Every member driving its own rounds with the fleet vs everyone in one plan."""
+    """Every member driving its own rounds with the fleet vs everyone in one plan. Each member's
+    part of the pooled km and CO2 is in proportion to what it pays (its share; without shares,
+    its stand-alone cost), apportioned so the parts sum to the pooled figures."""
 
     pooled_metres: int
     pooled_cents: int
     standalone: dict[str, tuple[int, int]]  # member -> (metres, cents)
+    pooled_co2_g: int = 0
+    standalone_co2_g: dict[str, int] = field(default_factory=dict)
+    pooled_part: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # metres, cents, g
 
     @property
     def standalone_metres(self) -> int:
@@ -558,6 +570,10 @@ class PoolingValue:
     def saved_cents(self) -> int:
         return self.standalone_cents - self.pooled_cents
 
+    @property
+    def saved_co2_g(self) -> int:
+        return sum(self.standalone_co2_g.values()) - self.pooled_co2_g
+
 
 def pooling_value(
     problem: Problem,
@@ -568,8 +584,10 @@ def pooling_value(
     seed: int = 0,
     solver: Solver | None = None,
     coalition_costs: CoalitionCosts | None = None,
+    shares: CostShares | None = None,
 ) -> PoolingValue:
-    """Km and cost of each member alone vs the pooled plan (reuses ``coalition_costs``)."""
+    """Km, cost and CO2 of each member alone vs its part of the pooled plan (reuses
+    ``coalition_costs``; ``shares`` decide each member's part)."""
     game = coalition_costs or CoalitionCosts(
         problem,
         plan,
@@ -578,8 +596,20 @@ def pooling_value(
         seed=seed,
         solver=solver,
     )
-    alone = {}
+    alone, co2 = {}, {}
     for m in game.members:
         cents, metres = game.solved([m])
         alone[m] = (metres, cents)
-    return PoolingValue(plan.metres, plan.cost_cents, alone)
+        co2[m] = plan_co2_g(problem, game._plans[frozenset([m])])
+    pooled_co2 = plan_co2_g(problem, plan)
+    members = list(game.members)
+    part: dict[str, tuple[int, int, int]] = {}
+    if members:
+        weights = [shares.share_of(m) if shares else alone[m][1] for m in members]
+        if not any(weights):
+            weights = [1] * len(members)
+        metres = apportion(plan.metres, weights)
+        cents = [shares.share_of(m) for m in members] if shares else apportion(plan.cost_cents, weights)
+        grams = apportion(pooled_co2, weights)
+        part = {m: (metres[i], cents[i], grams[i]) for i, m in enumerate(members)}
+    return PoolingValue(plan.metres, plan.cost_cents, alone, pooled_co2, co2, part)

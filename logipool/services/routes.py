@@ -33,12 +33,16 @@ from ..models import (
     SiteKind,
     Vehicle,
     VehicleBooking,
+    VehicleKind,
 )
 from ..validators import DAYS
 from .crud import paginate
 from .ledger import ChargeDraft, Payer, post_charges
 from .parties import coordination_party, document_part, member_party, site_address
 
+# Emission factors (g CO2e per km, tank to wheel, diesel), after ADEME's Base Carbone orders of
+# magnitude for a light utility vehicle, a 7.5-12 t rigid truck and the same with its cooling unit.
+CO2_G_PER_KM = {VehicleKind.VAN: 250, VehicleKind.TRUCK: 550, VehicleKind.REFRIGERATED_TRUCK: 650}
 STALE_AFTER = timedelta(minutes=2)  # a running plan silent this long lost its worker: it is marked failed
 
 
@@ -83,6 +87,7 @@ def _shifts(vehicle: Vehicle, bookings: list[VehicleBooking], day_start: datetim
                 cost_per_hour_cents=vehicle.cost_per_hour_cents,
                 fixed_cost_cents=fixed[k],
                 max_trips=3,
+                co2_g_per_km=CO2_G_PER_KM[vehicle.kind],
             )
         )
     return out
@@ -255,7 +260,7 @@ def solve(problem_data: dict, *, time_limit: float, seed: int, method: str, prog
             problem, plan, seed=seed, deadline=deadline, progress=lambda k: report(coalitions_done=k)
         )
         shares = routing.share_costs(problem, plan, method, coalition_costs=game)
-        pooling = routing.pooling_value(problem, plan, coalition_costs=game)
+        pooling = routing.pooling_value(problem, plan, coalition_costs=game, shares=shares)
     report(phase="done")
     return {
         "result": {

@@ -290,3 +290,28 @@ def test_a_sampled_shapley_share_has_an_error_bound_even_when_its_samples_agree(
     for m in members:
         assert abs(value[m] - exact[m]) <= bound[m]
         assert bound[m] > 0
+
+
+def test_pooled_vs_alone_per_member_in_km_cost_and_co2():
+    """Each member's part of the pooled plan follows what it pays; the parts sum to the pooled
+    km, cost and CO2, and alone each member emits at its vehicles' factor."""
+    from dataclasses import replace
+
+    base = three_members()
+    p = replace(base, vehicles=tuple(replace(v, co2_g_per_km=300) for v in base.vehicles))
+    plan = plan_routes(p, time_limit=1, max_iterations=300)
+    game = sharing.CoalitionCosts(p, plan, max_iterations=200)
+    shares = share_costs(p, plan, "shapley", coalition_costs=game)
+    value = sharing.pooling_value(p, plan, coalition_costs=game, shares=shares)
+    assert value.pooled_co2_g == sum((r.metres * 300 + 500) // 1000 for r in plan.routes)
+    assert sum(part[0] for part in value.pooled_part.values()) == plan.metres
+    assert sum(part[2] for part in value.pooled_part.values()) == value.pooled_co2_g
+    for m in shares.members:
+        metres, cents, grams = value.pooled_part[m.member]
+        assert cents == m.share_cents
+        assert value.standalone_co2_g[m.member] == pytest.approx(value.standalone[m.member][0] * 0.3, abs=3)
+    assert value.saved_co2_g > 0
+    from routing.jsonio import pooling_to_dict
+
+    shown = pooling_to_dict(value)["members"]["m1"]
+    assert set(shown) >= {"km", "cost", "co2_kg", "pooled", "saved"}
