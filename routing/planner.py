@@ -220,17 +220,18 @@ def _compile(problem: Problem, stops: list[Stop]) -> _Compiled:
         if stop.kind is StopKind.TRANSFER:
             a, b = len(loc_site), len(loc_site) + 1
             loc_site += [stop.site, stop.to_site]
-            # The engine has no alternative windows for a paired job: it gets each end's
-            # widest slot, so it never plans a transfer outside opening hours.
+            # The engine has no alternative windows for a paired job: it gets the widest pair
+            # of slots that fit together, so it never plans a transfer outside opening hours.
+            pickup_tw, delivery_tw = _slot_pair(stop.windows, stop.to_windows)
             pairs.append(
                 PairedJob(
                     pickup_location=a,
                     delivery_location=b,
                     amount=(stop.kg, stop.pallets),
                     pickup_service=stop.service_s,
-                    pickup_tw=_widest(stop.windows),
+                    pickup_tw=pickup_tw,
                     delivery_service=stop.to_service_s,
-                    delivery_tw=_widest(stop.to_windows),
+                    delivery_tw=delivery_tw,
                     prize=stop.prize_cents * UNITS_PER_CENT,
                     required=not stop.optional,
                 )
@@ -335,8 +336,13 @@ def _compile(problem: Problem, stops: list[Stop]) -> _Compiled:
     return _Compiled(model, loc_site, job_stop, pair_stop, seconds, step)
 
 
-def _widest(slots: tuple[tuple[int, int], ...]) -> tuple[int, int]:
-    return max(slots, key=lambda w: (w[1] - w[0], -w[0]))
+def _slot_pair(
+    first: tuple[tuple[int, int], ...], then: tuple[tuple[int, int], ...]
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The pair of slots (loading, unloading) with the most time, the unloading slot closing
+    after the loading slot opens (screening has dropped transfers with no such pair)."""
+    pairs = [(a, b) for a in first for b in then if b[1] >= a[0]] or [(first[0], then[-1])]
+    return max(pairs, key=lambda ab: (ab[0][1] - ab[0][0] + ab[1][1] - ab[1][0], -ab[0][0]))
 
 
 def _missing_required(compiled: _Compiled, result: SolverResult) -> bool:
