@@ -311,6 +311,8 @@ class CoalitionCosts:
         sub = self.problem.restricted_to(key)
         grand = frozenset(self.members)
         larger = [key | {m} for m in self.members if m not in key] + [grand]
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            larger = [grand]  # out of time: the pooled plan's routes restricted to S only
         candidates = [restrict_plan(sub, self._plans[t]) for t in dict.fromkeys(larger) if t in self._plans]
         own = self._own_plan(sub)
         if own is not None:
