@@ -27,13 +27,15 @@ _ACTIONS = {
 }
 
 
-def _what(problem: Problem, route: Route, i: int) -> str:
-    """Goods handled at visit ``i``: the stop's own, or at a depot what the next trip delivers."""
+def _what(problem: Problem, route: Route, i: int, members: dict[str, str]) -> str:
+    """Goods handled at visit ``i``, for whom: the stop's own, or at a depot what the next trip
+    delivers."""
     v = route.visits[i]
     if v.stop_id is not None:
         s = problem.stop(v.stop_id)
         cold = " (froid)" if s.chilled else ""
-        return f"{s.kg} kg, {s.pallets} pal.{cold}"
+        whom = f" pour {members.get(s.member, s.member)}" if s.member else ""
+        return f"{s.kg} kg, {s.pallets} pal.{cold}{whom}"
     if v.action == "end":
         return "ramasses du tour"
     loads = []
@@ -46,8 +48,21 @@ def _what(problem: Problem, route: Route, i: int) -> str:
     return prefix + ("charger " + ", ".join(loads) if loads else "rien à charger")
 
 
-def runsheet_pdf(problem: Problem, plan: Plan, *, title: str = "Feuille de route") -> bytes:
-    """The run sheets of a plan as PDF bytes (A4, one page per route)."""
+def _opening(problem: Problem, stop_id: str, action: str) -> str:
+    slots = problem.stop(stop_id).slots_at(action)
+    return " / ".join(f"{format_time(a)}–{format_time(b)}" for a, b in slots)
+
+
+def runsheet_pdf(
+    problem: Problem,
+    plan: Plan,
+    *,
+    title: str = "Feuille de route",
+    members: dict[str, str] | None = None,
+) -> bytes:
+    """The run sheets of a plan as PDF bytes (A4, one page per route). ``members`` names the
+    members (by id) for whom goods are loaded and unloaded."""
+    members = members or {}
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     story = []
@@ -75,6 +90,8 @@ def runsheet_pdf(problem: Problem, plan: Plan, *, title: str = "Feuille de route
             place = escape(site.name or site.id) + (
                 f"<br/>{escape(site.address)}" if site.address else ""
             )
+            if v.stop_id:
+                place += f"<br/>ouvert {escape(_opening(problem, v.stop_id, v.action))}"
             action = _ACTIONS[v.action] + (f" {v.stop_id}" if v.stop_id else "")
             handling = (v.departure_s - v.start_s) // 60
             if handling:
@@ -86,8 +103,8 @@ def runsheet_pdf(problem: Problem, plan: Plan, *, title: str = "Feuille de route
                     format_time(v.departure_s),
                     Paragraph(place, small),
                     Paragraph(escape(action), small),
-                    Paragraph(escape(_what(problem, route, i)), small),
-                    f"{v.load_kg} kg",
+                    Paragraph(escape(_what(problem, route, i, members)), small),
+                    Paragraph(f"{v.load_kg} kg<br/>{v.load_pallets} pal.", small),
                     Paragraph(escape(site.contact), small),
                 ]
             )
@@ -113,7 +130,10 @@ def runsheet_pdf(problem: Problem, plan: Plan, *, title: str = "Feuille de route
             kind = "transfert" if stop.kind is StopKind.TRANSFER else stop.kind.value
             story.append(
                 Paragraph(
-                    escape(f"{u.stop_id} ({kind}, {stop.site}): {u.reason.value} — {u.detail}"),
+                    escape(
+                        f"{u.stop_id} ({kind}, {problem.site(stop.site).name or stop.site}): "
+                        f"{u.reason.value} — {u.detail}"
+                    ),
                     small,
                 )
             )

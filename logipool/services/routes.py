@@ -200,7 +200,11 @@ def create_plan(session: Session, principal: Principal, data: dict) -> RoutePlan
         problem = build_problem(session, principal, data, tz, network_from_dict(spec))
     except routing.RoutingError as exc:
         raise InvalidInput.field("stops", str(exc)) from None
-    problem_data = routing.problem_to_dict(problem) | {"network": spec}
+    names = {
+        str(m.id): m.short_name
+        for m in session.scalars(select(Member).where(Member.id.in_({int(x) for x in problem.members})))
+    }
+    problem_data = routing.problem_to_dict(problem) | {"network": spec, "member_names": names}
     plan = RoutePlan(
         coordination_id=principal.coordination_id,
         day=data["day"],
@@ -270,7 +274,7 @@ def solve(problem_data: dict, *, time_limit: float, seed: int, method: str, prog
         },
         "geojson": routing.plan_to_geojson(problem, plan),
         "svg": routing.plan_to_svg(problem, plan),
-        "runsheet_pdf": routing.runsheet_pdf(problem, plan),
+        "runsheet_pdf": routing.runsheet_pdf(problem, plan, members=problem_data.get("member_names")),
         "progress": dict(state),
     }
 

@@ -144,6 +144,8 @@ def test_plan_solve_share_draw_and_execute(client, world, day, session):
     with pdfplumber.open(io.BytesIO(pdf.data)) as doc:
         text = "\n".join(p.extract_text() for p in doc.pages)
     assert "Point A" in text and "Master frigo" in text
+    # each stop's opening hours, for whom goods are handled, pallets on board
+    assert "ouvert 07:00–19:00" in text and f"pour {world.a.member.short_name}" in text and "pal." in text
     assert_problem(client.post(f"/api/v1/route-plans/{pid}/execute", headers=h), 409)  # accept first
     assert client.post(f"/api/v1/route-plans/{pid}/accept", headers=h).get_json()["status"] == "accepted"
     assert client.post(f"/api/v1/route-plans/{pid}/execute", headers=h).get_json()["status"] == "executed"
