@@ -16,12 +16,26 @@ from .plan import Plan
 PALETTE = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
 
 
+def route_geometry(problem: Problem, route) -> list[tuple[float, float]]:
+    """(lat, lon) points of a route: along the road graph's geometry when the network has one
+    (``leg_geometry``), otherwise straight from site to site."""
+    pts = [(problem.site(v.site).lat, problem.site(v.site).lon) for v in route.visits]
+    along = getattr(problem.network, "leg_geometry", None)
+    if along is None:
+        return pts
+    out = [pts[0]]
+    for a, b in zip(pts, pts[1:], strict=False):
+        if a != b:
+            out += along(a, b)[1:]
+    return out
+
+
 def plan_to_geojson(problem: Problem, plan: Plan) -> dict:
     """A FeatureCollection; coordinates are [lon, lat] as GeoJSON requires."""
     features = []
     for n, route in enumerate(plan.routes):
         colour = PALETTE[n % len(PALETTE)]
-        coords = [[problem.site(v.site).lon, problem.site(v.site).lat] for v in route.visits]
+        coords = [[lon, lat] for lat, lon in route_geometry(problem, route)]
         features.append(
             {
                 "type": "Feature",

@@ -97,6 +97,7 @@ class GraphNetwork:
     default_speed_kmh: float = 40.0
     _legs: dict = field(default_factory=dict, init=False, repr=False)
     _unreached: dict = field(default_factory=dict, init=False, repr=False)
+    _pred: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.graph.number_of_nodes() == 0:
@@ -182,6 +183,7 @@ class GraphNetwork:
         if known is not None and targets <= known.keys() | self._unreached.get(source, set()):
             return known
         settled: dict = {}
+        pred = self._pred.setdefault(source, {})
         best = {source: (0.0, 0.0)}
         heap = [(0.0, 0.0, 0, source)]
         count = 1
@@ -196,6 +198,7 @@ class GraphNetwork:
                 leg = (t + dt, m + dm)
                 if v not in settled and (v not in best or leg < best[v]):
                     best[v] = leg
+                    pred[v] = u
                     heapq.heappush(heap, (leg[0], leg[1], count, v))
                     count += 1
         if known is not None:
@@ -203,6 +206,21 @@ class GraphNetwork:
         self._legs[source] = settled
         self._unreached[source] = remaining  # no road leads there from this source
         return settled
+
+    def leg_geometry(
+        self, a: tuple[float, float], b: tuple[float, float]
+    ) -> list[tuple[float, float]]:
+        """The (lat, lon) points of the road driven from ``a`` to ``b`` (the same fastest path
+        the matrices use), for maps; just the two points when no road joins them."""
+        src, dst = self.snap(*a)[0], self.snap(*b)[0]
+        legs = self._fastest(src, {dst})
+        if dst not in legs:
+            return [a, b]
+        pred, nodes = self._pred.get(src, {}), [dst]
+        while nodes[-1] != src:
+            nodes.append(pred[nodes[-1]])
+        coords = [(float(self.graph.nodes[n]["y"]), float(self.graph.nodes[n]["x"])) for n in nodes]
+        return [a, *reversed(coords), b]
 
     def matrices(self, points: Sequence[tuple[float, float]]) -> Matrices:
         snapped = [self.snap(lat, lon) for lat, lon in points]

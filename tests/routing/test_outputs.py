@@ -17,7 +17,7 @@ from routing import (
 )
 from routing.demo import demo_problem
 
-from ._problems import problem, w
+from ._problems import DAY, problem, w
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -98,3 +98,44 @@ def test_run_sheet_pdf_has_a_page_per_vehicle_with_stops_in_order(tmp_path):
                     end = starts[i + 1] if i + 1 < len(starts) else len(text)
                     assert v.stop_id in text[starts[i] : end]
             assert "Contact" in text
+
+
+def _boxes(root):
+    out = []
+    for t in root.iter(f"{SVG}text"):
+        if t.get("text-anchor") == "middle":
+            continue  # the number inside a stop's circle
+        x, y, n = float(t.get("x")), float(t.get("y")), len(t.text or "")
+        out.append((x, y - 10, x + 6.2 * n, y + 2, t.text))
+    return out
+
+
+def test_svg_labels_do_not_overlap_and_the_legend_covers_nothing(planned):
+    p, plan = planned
+    root = ET.fromstring(plan_to_svg(p, plan, height=600))
+    boxes = _boxes(root)
+    map_labels = [b for b in boxes if b[3] <= 600]
+    for i, a in enumerate(map_labels):
+        for b in map_labels[i + 1 :]:
+            overlap = not (a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1])
+            assert not overlap, (a[4], b[4])
+    legend = [b for b in boxes if b[1] >= 600]
+    assert any(plan.routes[0].vehicle_id in b[4] for b in legend)  # in its own band under the map
+    for c in root.iter(f"{SVG}circle"):
+        assert float(c.get("cy")) < 600
+
+
+def test_maps_follow_the_road_graph_when_there_is_one():
+    """With a road graph, a route's line passes through the graph's nodes, not straight."""
+    from routing import GraphNetwork, Problem, Site, Stop, Vehicle, plan_routes, plan_to_geojson
+
+    nodes = {"wh": (43.30, 5.50), "bend": (43.32, 5.52), "shop": (43.30, 5.54)}
+    net = GraphNetwork.from_edges(nodes, [("wh", "bend", 3000, 50), ("bend", "shop", 3000, 50)])
+    p = Problem(DAY, "WH", (Site("WH", 43.30, 5.50), Site("S", 43.30, 5.54)),
+                (Vehicle("V", 500, 2),), (Stop("s", "pickup", "S", 10),), net)
+    plan = plan_routes(p, time_limit=0.5, max_iterations=50)
+    line = plan_to_geojson(p, plan)["features"][0]["geometry"]["coordinates"]
+    assert [5.52, 43.32] in line
+    svg = ET.fromstring(plan_to_svg(p, plan))
+    points = next(svg.iter(f"{SVG}polyline")).get("points").split()
+    assert len(points) > len(plan.routes[0].visits)
