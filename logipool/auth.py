@@ -2,7 +2,10 @@
 
 A token is 256 random bits shown once; only its SHA-256 is stored, and the stored hash is
 compared in constant time. A token belongs to one role grant, so it carries exactly one
-coordination, one role and, for representatives and treasurers, one member.
+coordination, one role and, for representatives and treasurers, one member. Platform
+administration (creating and running every coordination, a person's global fields) is a
+separate scope the token must carry explicitly, and only a platform administrator's token can.
+Failed authentications are rate limited per client address.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from flask import g, request
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from . import ratelimit
 from .db import get_session, utcnow
 from .errors import Forbidden, Unauthorized
 from .models import ApiToken, Role, RoleGrant, User
@@ -32,7 +36,7 @@ class Principal:
     coordination_id: int
     role: Role
     member_id: int | None
-    platform_admin: bool
+    platform_admin: bool  # the token carries the platform scope (and its user may use it)
     token_id: int
 
     @property
@@ -50,7 +54,7 @@ def new_token_secret() -> str:
 
 # Built once: every request runs it, and only the columns a Principal needs are loaded.
 _TOKEN_LOOKUP = (
-    select(ApiToken.id, ApiToken.token_hash, ApiToken.revoked_at, ApiToken.expires_at, RoleGrant.id,
+    select(ApiToken.id, ApiToken.token_hash, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.platform, RoleGrant.id,
            RoleGrant.coordination_id, RoleGrant.role, RoleGrant.member_id, User.id, User.email, User.active,
            User.platform_admin)
     .join(RoleGrant, ApiToken.grant_id == RoleGrant.id)
@@ -66,8 +70,8 @@ def principal_for_token(session: Session, secret: str, now: datetime | None = No
     row = session.execute(_TOKEN_LOOKUP, {"digest": digest}).first()
     if row is None or not hmac.compare_digest(row[1], digest):
         raise Unauthorized("The bearer token is unknown.")
-    (token_id, _hash, revoked_at, expires_at, grant_id, coordination_id, role, member_id, user_id, email,
-     active, platform_admin) = row
+    (token_id, _hash, revoked_at, expires_at, platform_scope, grant_id, coordination_id, role, member_id, user_id,
+     email, active, platform_admin) = row
     now = now or utcnow()
     if revoked_at is not None:
         raise Unauthorized("The bearer token has been revoked.")
@@ -82,7 +86,7 @@ def principal_for_token(session: Session, secret: str, now: datetime | None = No
         coordination_id=coordination_id,
         role=role,
         member_id=member_id,
-        platform_admin=platform_admin,
+        platform_admin=bool(platform_scope and platform_admin),
         token_id=token_id,
     )
 
@@ -91,11 +95,17 @@ def authenticate() -> None:
     """``before_request`` of every API blueprint: resolve the bearer token into ``g.principal``."""
     if request.method == "OPTIONS":
         return
+    address = ratelimit.client_address()
+    ratelimit.check("auth_failures", address)
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
-    g.principal = principal_for_token(get_session(), secret.strip())
+    try:
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthorized("Send an API token as 'Authorization: Bearer <token>'.")
+        g.principal = principal_for_token(get_session(), secret.strip())
+    except Unauthorized:
+        ratelimit.hit("auth_failures", address)
+        raise
 
 
 def current() -> Principal:

@@ -78,6 +78,23 @@ def db_current() -> None:
     migrate.current(database().write_engine)
 
 
+@db_group.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def db_backup(file: str) -> None:
+    """Copy the live SQLite database into FILE (SQLite's online backup; PostgreSQL: use pg_dump)."""
+    from .db import backup_sqlite
+
+    engine = database().engine
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException("This database is PostgreSQL: back it up with pg_dump (see docs/deployment.md).")
+    try:
+        pages = backup_sqlite(engine, file)
+    except FileExistsError:
+        raise click.ClickException(f"{file} exists already: give a new file name.") from None
+    click.echo(f"Backed up {engine.url.database} into {file} ({pages} pages).")
+
+
 @click.command("demo")
 @with_appcontext
 @_fail_cleanly
@@ -134,18 +151,21 @@ def tokens_group() -> None:
 @click.option("--coordination", "slug", help="Coordination slug (when the user has several).")
 @click.option("--days", default=None, type=click.IntRange(1, 365), help="Validity (default 90).")
 @click.option("--name", default="cli")
+@click.option("--platform", is_flag=True,
+              help="With the platform-administration scope (the user must be a platform administrator).")
 @with_appcontext
 @_fail_cleanly
-def tokens_create(email, slug, days, name) -> None:
+def tokens_create(email, slug, days, name, platform) -> None:
     """Create a token for a user and print it (it is shown this once)."""
     session = get_session()
     grant = accounts.grant_for_cli(session, email, slug)
     days = days or int(current_app.config["TOKEN_DAYS_DEFAULT"])
-    token, secret = accounts.issue_token(session, grant, days=days, name=name)
+    token, secret = accounts.issue_token(session, grant, days=days, name=name, platform=platform)
     session.commit()
     click.echo(secret)
+    scope = ", platform scope" if platform else ""
     click.echo(
-        f"# {grant.user.email}, {grant.role.value}, expires {token.expires_at:%Y-%m-%d}", err=True
+        f"# {grant.user.email}, {grant.role.value}{scope}, expires {token.expires_at:%Y-%m-%d}", err=True
     )
 
 

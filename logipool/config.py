@@ -7,11 +7,13 @@ so a fresh install is secure without a manual step and no secret is ever committ
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
+from limits import parse
 
 DEFAULTS: dict[str, object] = {
     "DATABASE_URL": None,  # None: SQLite file logipool.sqlite in the instance folder
@@ -28,6 +30,14 @@ DEFAULTS: dict[str, object] = {
     # the road network of route plans: great-circle distances × a detour factor at an average
     # speed, or {"kind": "graphml", "path": "…"} (e.g. exported from OpenStreetMap) or inline edges
     "ROAD_NETWORK": {"kind": "great_circle", "detour_factor": 1.3, "speed_kmh": 40},
+    # the public base URL of the service: calendar-feed URLs are built on it, never on the Host header
+    "EXTERNAL_URL": "http://127.0.0.1:8000",
+    # proxies in front that set X-Forwarded-For/-Proto: 0 (none), a count, or ProxyFix's arguments
+    "PROXY_FIX": 0,
+    # rate limits ("N per second|minute|hour|day"), counted in memory or in the store named here
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_TOKEN_CREATION": "10 per hour",  # per user
+    "RATELIMIT_AUTH_FAILURES": "20 per minute",  # per client address
 }
 
 SUPPORTED_LOCALES = ("fr_FR", "en_GB", "en_US")
@@ -73,6 +83,19 @@ def _check(config) -> None:
     network = config["ROAD_NETWORK"]
     if not isinstance(network, dict) or network.get("kind", "great_circle") not in ("great_circle", "graphml", "edges"):
         raise ConfigError("LOGIPOOL_ROAD_NETWORK must be a JSON object whose kind is great_circle, graphml or edges")
+    if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", str(config["EXTERNAL_URL"])):
+        raise ConfigError("LOGIPOOL_EXTERNAL_URL must be an http:// or https:// base URL, e.g. https://logipool.example.org")
+    hops = config["PROXY_FIX"]
+    if not (isinstance(hops, int) and not isinstance(hops, bool) and hops >= 0) and not (
+        isinstance(hops, dict) and set(hops) <= {"x_for", "x_proto", "x_host", "x_port", "x_prefix"}
+        and all(isinstance(v, int) and v >= 0 for v in hops.values())
+    ):
+        raise ConfigError('LOGIPOOL_PROXY_FIX must be a number of proxies or e.g. {"x_for": 1, "x_proto": 1}')
+    for name in ("TOKEN_CREATION", "AUTH_FAILURES"):
+        try:
+            parse(str(config[f"RATELIMIT_{name}"]))
+        except ValueError:
+            raise ConfigError(f"LOGIPOOL_RATELIMIT_{name} must read like '10 per hour'") from None
     url = str(config["DATABASE_URL"])
     if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
         raise ConfigError("LOGIPOOL_DATABASE_URL must be a sqlite:/// or postgresql:// URL")

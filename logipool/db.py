@@ -66,9 +66,39 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10000) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+        _create_private(engine.url.database)
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _create_private(database_path: str | None) -> None:
+    """Create the SQLite file readable by its owner only (SQLite gives its WAL and shared-memory
+    files the same mode); an existing file keeps its mode."""
+    if not database_path or database_path == ":memory:" or database_path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def backup_sqlite(engine: Engine, target: str) -> int:
+    """Copy a live SQLite database into ``target`` (created 0600) with SQLite's online backup API:
+    a consistent snapshot while the service keeps writing. Returns the pages copied."""
+    import sqlite3
+
+    if os.path.exists(target):
+        raise FileExistsError(target)
+    _create_private(target)
+    with engine.connect() as conn:
+        source = conn.connection.driver_connection
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination)
+            return destination.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            destination.close()
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -54,6 +54,10 @@ class Forbidden(ServiceError):
     status = 403
     slug = "forbidden"
 
+    @classmethod
+    def field(cls, name: str, message: str) -> Forbidden:
+        return cls(f"{name}: {message}", errors={name: [message]})
+
 
 class NotFound(ServiceError):
     status = 404
@@ -63,6 +67,15 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status = 409
     slug = "conflict"
+
+
+class TooManyRequests(ServiceError):
+    status = 429
+    slug = "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 def problem(
@@ -169,7 +182,8 @@ def handle_http_exception(error: HTTPException):
 def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):
-        headers = {"WWW-Authenticate": 'Bearer realm="logipool"'} if error.status == 401 else None
+        headers = {"WWW-Authenticate": 'Bearer realm="logipool"'} if error.status == 401 else {}
+        headers |= getattr(error, "headers", {})
         return problem(error.status, error.detail, slug=error.slug, errors=error.errors,
                        extra=error.extra, headers=headers)
 

@@ -234,6 +234,10 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # platform administration is an explicit scope of the token, never implied by the user
+    platform: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the token that created this one: a child never outlives it and is revoked with it
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("api_token.id", ondelete="CASCADE"), index=True)
 
     grant: Mapped[RoleGrant] = relationship()
 

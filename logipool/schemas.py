@@ -233,7 +233,9 @@ class UserSchema(Schema):
     name = fields.String(validate=validate.Length(max=200))
     role = fields.Enum(Role, by_value=True, required=True)
     member_id = Whole(allow_none=True, metadata={"description": "Required for member_rep and treasurer."})
-    active = fields.Boolean()
+    active = fields.Boolean(metadata={"description": "The person's own state, on every coordination: set when the "
+                                                     "person is new; changed only by the person or a platform "
+                                                     "administrator."})
     created_at = UtcDateTime(dump_only=True)
 
 
@@ -250,6 +252,8 @@ class TokenSchema(Schema):
     name = fields.String(validate=validate.Length(max=100))
     prefix = fields.String(dump_only=True, metadata={"description": "First characters, to recognise it."})
     user_id = Whole(dump_only=True)
+    platform = fields.Boolean(dump_only=True, metadata={"description": "Carries the platform-administration scope."})
+    parent_id = Whole(dump_only=True, allow_none=True, metadata={"description": "The token that created this one."})
     created_at = UtcDateTime(dump_only=True)
     expires_at = UtcDateTime(dump_only=True)
     revoked_at = UtcDateTime(dump_only=True, allow_none=True)
@@ -257,7 +261,10 @@ class TokenSchema(Schema):
 
 class TokenCreateSchema(Schema):
     name = fields.String(load_default="", validate=validate.Length(max=100))
-    expires_in_days = Whole(load_default=90, validate=validate.Range(min=1, max=365))
+    expires_in_days = Whole(load_default=90, validate=validate.Range(min=1, max=365), metadata={
+        "description": "Capped at the expiry of the token that creates it."})
+    platform = fields.Boolean(load_default=False, metadata={
+        "description": "The platform-administration scope; only a platform-scoped token may ask for it."})
 
 
 class TokenCreatedSchema(TokenSchema):

@@ -8,7 +8,7 @@ import os
 import pytest
 from sqlalchemy import text
 
-from logipool import create_app, migrate
+from logipool import create_app, migrate, ratelimit
 from logipool.db import Base, make_engine
 
 from .factories import World, build_world
@@ -45,6 +45,7 @@ def _app(database_url, tmp_path_factory):
 def app(_app):
     """The application, on a database emptied after the test."""
     yield _app
+    ratelimit.reset(_app)
     db = _app.extensions["logipool.db"]
     with db.write_engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):

@@ -143,3 +143,17 @@ def make_zone(session: Session, coordination: Coordination, capacity: int = 10, 
     session.add(row)
     session.flush()
     return row
+
+
+def platform_token(session: Session, tenant: Tenant, role: Role = Role.ADMIN) -> dict[str, str]:
+    """Make the tenant's ``role`` user a platform administrator and give it a platform-scoped token."""
+    from sqlalchemy import select
+
+    from logipool.models import RoleGrant
+
+    grant = session.scalars(select(RoleGrant).where(RoleGrant.user_id == tenant.user_ids[role],
+                                                    RoleGrant.coordination_id == tenant.coordination.id)).one()
+    grant.user.platform_admin = True
+    _token, secret = issue_token(session, grant, days=30, platform=True)
+    session.commit()
+    return {"Authorization": f"Bearer {secret}"}

@@ -1,9 +1,12 @@
-"""API tokens: your own; an admin sees and revokes all of the coordination's."""
+"""API tokens: your own; an admin sees and revokes all of the coordination's.
+
+Creating tokens is rate limited per user (``LOGIPOOL_RATELIMIT_TOKEN_CREATION``)."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
 
+from .. import ratelimit
 from .. import schemas as s
 from ..auth import current
 from ..db import get_session
@@ -23,6 +26,9 @@ class Tokens(MethodView):
     @blp.arguments(s.TokenCreateSchema)
     @blp.response(201, s.TokenCreatedSchema)
     def post(self, data):
+        """Create a token for your own role here; it expires no later than the token creating it
+        and is revoked with it."""
+        ratelimit.hit("token_creation", f"user:{current().user_id}")
         created = svc.create_token(get_session(), current(), data)
         commit()
         return created
@@ -32,7 +38,7 @@ class Tokens(MethodView):
 class TokenItem(MethodView):
     @blp.response(204)
     def delete(self, token_id):
-        """Revoke a token (it stops working at once)."""
+        """Revoke a token and every token made from it (they stop working at once)."""
         svc.revoke_token(get_session(), current(), token_id)
         commit()
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 
 from .. import schemas as s
 from ..auth import current
 from ..db import get_session
+from ..security import external_url
 from ..services import calendars
 from ..services import vehicles as svc
 from .common import ApiBlueprint, commit, crud_blueprint
@@ -149,7 +150,8 @@ class Feeds(MethodView):
         """Create a feed; its URL (with the secret token) is shown this once."""
         feed, secret = calendars.create_feed(get_session(), current(), data)
         commit()
-        feed.url = url_for("calendar.Calendar", token=secret, _external=True)
+        path = url_for("calendar.Calendar", token=secret).removeprefix(request.script_root)
+        feed.url = external_url(path, current_app)
         return feed
 
 

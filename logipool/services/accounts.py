@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..auth import STAFF_READERS, Principal, hash_token, new_token_secret, require
 from ..db import utcnow
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from ..models import ApiToken, Coordination, Member, Role, RoleGrant, User
 from .crud import paginate
 from .directory import member_in_coordination
@@ -94,11 +94,15 @@ def grant_role(session: Session, coordination_id: int, email: str, role: Role,
 
 
 def create_user(session: Session, principal: Principal, data: dict) -> UserView:
+    """Grant a role here. A person new to the platform is created with the given name and state;
+    a person who already exists keeps theirs (they are the person's, not this coordination's)."""
     require(principal, Role.ADMIN)
     _check_scope(session, principal, data["role"], data.get("member_id"))
-    grant = grant_role(session, principal.coordination_id, data["email"], data["role"],
+    email = data["email"].strip().lower()
+    is_new = session.scalar(select(User.id).where(User.email == email)) is None
+    grant = grant_role(session, principal.coordination_id, email, data["role"],
                        data.get("member_id"), data.get("name", ""))
-    if "active" in data:
+    if is_new and "active" in data:
         grant.user.active = data["active"]
     return UserView.of(grant)
 
@@ -111,19 +115,30 @@ def _admins(session: Session, coordination_id: int) -> int:
     )
 
 
+PERSON_FIELDS = ("name", "active")  # global to the person, whatever coordinations they work in
+
+
 def update_user(session: Session, principal: Principal, user_id: int, data: dict) -> UserView:
-    require(principal, Role.ADMIN)
+    """An admin changes the role granted here; the person's own fields (name, active) change only
+    by the person or with a platform-scoped token."""
+    person = [f for f in PERSON_FIELDS if f in data]
+    if person and user_id != principal.user_id and not principal.platform_admin:
+        message = "A person's name and state are theirs: only they or a platform administrator change them."
+        raise Forbidden(f"{person[0]}: {message}", errors={f: [message] for f in person})
     grant = _grant(session, principal, user_id)
+    if "role" in data or "member_id" in data:
+        require(principal, Role.ADMIN)
+    for field in person:
+        setattr(grant.user, field, data[field])
+    if "role" not in data and "member_id" not in data:
+        session.flush()
+        return UserView.of(grant)
     role = data.get("role", grant.role)
     member_id = data.get("member_id", grant.member_id if role.needs_member else None)
     _check_scope(session, principal, role, member_id)
     if grant.role == Role.ADMIN and role != Role.ADMIN and _admins(session, grant.coordination_id) == 1:
         raise Conflict("A coordination keeps at least one admin: name another admin first.")
     grant.role, grant.member_id = role, member_id
-    if "name" in data:
-        grant.user.name = data["name"]
-    if "active" in data:
-        grant.user.active = data["active"]
     session.flush()
     return UserView.of(grant)
 
@@ -142,12 +157,19 @@ def remove_user(session: Session, principal: Principal, user_id: int) -> None:
 # Tokens ---------------------------------------------------------------------------------------
 
 
-def issue_token(session: Session, grant: RoleGrant, *, days: int, name: str = "",
-                now: datetime | None = None) -> tuple[ApiToken, str]:
+def issue_token(session: Session, grant: RoleGrant, *, days: int, name: str = "", platform: bool = False,
+                parent: ApiToken | None = None, now: datetime | None = None) -> tuple[ApiToken, str]:
+    """A new token for ``grant``; one made by another token (``parent``) expires no later than it."""
+    if platform and not grant.user.platform_admin:
+        raise Forbidden.field("platform", f"{grant.user.email} is not a platform administrator.")
     secret = new_token_secret()
     now = now or utcnow()
+    expires_at = now + timedelta(days=days)
+    if parent is not None:
+        expires_at = min(expires_at, parent.expires_at)
     token = ApiToken(grant_id=grant.id, name=name, prefix=secret[:10], token_hash=hash_token(secret),
-                     created_at=now, expires_at=now + timedelta(days=days))
+                     created_at=now, expires_at=expires_at, platform=platform,
+                     parent_id=parent.id if parent is not None else None)
     session.add(token)
     session.flush()
     return token, secret
@@ -167,8 +189,8 @@ def _token_stmt(principal: Principal):
 
 def _token_view(token: ApiToken, user_id: int) -> dict:
     return {"id": token.id, "name": token.name, "prefix": token.prefix, "user_id": user_id,
-            "created_at": token.created_at, "expires_at": token.expires_at,
-            "revoked_at": token.revoked_at}
+            "platform": token.platform, "parent_id": token.parent_id, "created_at": token.created_at,
+            "expires_at": token.expires_at, "revoked_at": token.revoked_at}
 
 
 def list_tokens(session: Session, principal: Principal, limit: int, offset: int) -> dict:
@@ -179,17 +201,31 @@ def list_tokens(session: Session, principal: Principal, limit: int, offset: int)
 
 
 def create_token(session: Session, principal: Principal, data: dict) -> dict:
+    """A child of the caller's token: same grant, expiring no later, revoked with it; the platform
+    scope only from a token that has it."""
+    if data.get("platform") and not principal.platform_admin:
+        raise Forbidden.field("platform", "Only a platform-scoped token creates platform-scoped tokens.")
+    # locked, so that a concurrent revocation of the parent also catches this child
+    parent = session.scalars(select(ApiToken).where(ApiToken.id == principal.token_id).with_for_update()).one()
+    if parent.revoked_at is not None:
+        raise Unauthorized("The bearer token has been revoked.")
     grant = session.get(RoleGrant, principal.grant_id)
-    token, secret = issue_token(session, grant, days=data["expires_in_days"], name=data["name"])
+    token, secret = issue_token(session, grant, days=data["expires_in_days"], name=data["name"],
+                                platform=data.get("platform", False), parent=parent)
     return {**_token_view(token, principal.user_id), "token": secret}
 
 
 def revoke_token(session: Session, principal: Principal, token_id: int) -> None:
-    row = session.execute(_token_stmt(principal).where(ApiToken.id == token_id)).first()
+    """Revoke a token and every token made from it, however deep."""
+    row = session.execute(_token_stmt(principal).where(ApiToken.id == token_id).with_for_update()).first()
     if row is None:
         raise NotFound(f"No token {token_id} here.")
-    if row.ApiToken.revoked_at is None:
-        row.ApiToken.revoked_at = utcnow()
+    now = utcnow()
+    ids = [token_id]
+    while ids:
+        session.execute(update(ApiToken).where(ApiToken.id.in_(ids), ApiToken.revoked_at.is_(None))
+                        .values(revoked_at=now))
+        ids = session.scalars(select(ApiToken.id).where(ApiToken.parent_id.in_(ids))).all()
     session.flush()
 
 

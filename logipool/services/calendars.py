@@ -12,7 +12,17 @@ from sqlalchemy.orm import Session
 from ..auth import READERS, STAFF, Principal, hash_token, require
 from ..db import utcnow
 from ..errors import Forbidden, InvalidInput, NotFound
-from ..models import HOLDING_STATUSES, BookingStatus, CalendarFeed, Coordination, Role, Vehicle, VehicleBooking
+from ..models import (
+    HOLDING_STATUSES,
+    BookingStatus,
+    CalendarFeed,
+    Coordination,
+    Role,
+    RoleGrant,
+    User,
+    Vehicle,
+    VehicleBooking,
+)
 from .crud import paginate
 from .directory import member_in_coordination
 
@@ -62,10 +72,26 @@ def revoke_feed(session: Session, principal: Principal, feed_id: int) -> None:
     session.flush()
 
 
+def _creator_may_still_read(session: Session, feed: CalendarFeed) -> bool:
+    """A feed acts for the person who made it: it works only while that person is active and still
+    holds, in the feed's coordination, a role that may subscribe to that calendar."""
+    grant = session.scalars(
+        select(RoleGrant).join(User, RoleGrant.user_id == User.id).where(
+            RoleGrant.user_id == feed.created_by_id, RoleGrant.coordination_id == feed.coordination_id,
+            User.active.is_(True))
+    ).first()
+    if grant is None:
+        return False
+    if feed.vehicle_id is not None:
+        return grant.role in (*STAFF, Role.AUDITOR)
+    return grant.role in (*STAFF, Role.AUDITOR) or grant.member_id == feed.member_id
+
+
 def render_feed(session: Session, secret: str) -> bytes:
-    """The ``.ics`` body; an unknown or revoked token is simply not found."""
+    """The ``.ics`` body; an unknown or revoked token, or one whose creator has lost access, is
+    simply not found."""
     feed = session.scalars(select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(secret))).first()
-    if feed is None or feed.revoked_at is not None:
+    if feed is None or feed.revoked_at is not None or not _creator_may_still_read(session, feed):
         raise NotFound("No such calendar.")
     coordination = session.get(Coordination, feed.coordination_id)
     now = utcnow()
