@@ -318,7 +318,7 @@ def test_free_busy_hides_other_members(client, world, truck):
     assert fb["busy"][0]["member_id"] is None and fb["busy"][0]["booking_id"] is None
 
 
-def test_calendar_feeds(client, world, truck):
+def test_calendar_feeds(client, world, truck, app):
     from icalendar import Calendar
 
     book(client, world, truck.id, at(0), at(2), purpose="Ramasse Aubagne")
@@ -332,7 +332,7 @@ def test_calendar_feeds(client, world, truck):
         )["errors"]
     )
     feed = client.post("/api/v1/calendar-feeds/", json={"member_id": world.a.member.id}, headers=rep).get_json()
-    path = feed["url"].split("localhost", 1)[1]
+    path = feed["url"].removeprefix(app.config["EXTERNAL_URL"])
     r = client.get(path)  # no bearer token: the URL is the credential
     assert r.status_code == 200 and r.mimetype == "text/calendar"
     events = Calendar.from_ical(r.data).walk("VEVENT")
@@ -342,8 +342,47 @@ def test_calendar_feeds(client, world, truck):
     staff = client.post(
         "/api/v1/calendar-feeds/", json={"vehicle_id": truck.id}, headers=world.a.headers(Role.MANAGER)
     ).get_json()
-    vehicle_events = Calendar.from_ical(client.get(staff["url"].split("localhost", 1)[1]).data).walk("VEVENT")
+    vehicle_events = Calendar.from_ical(client.get(staff["url"].removeprefix(app.config["EXTERNAL_URL"])).data).walk(
+        "VEVENT")
     assert len(vehicle_events) == 2
+
+
+def test_feed_urls_use_the_configured_external_url_not_the_host_header(client, world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "EXTERNAL_URL", "https://logipool.example.org/aide")
+    r = client.post("/api/v1/calendar-feeds/", json={"member_id": world.a.member.id},
+                    headers=world.a.headers(Role.MEMBER_REP) | {"Host": "evil.example"})
+    url = r.get_json()["url"]
+    assert url.startswith("https://logipool.example.org/aide/api/v1/calendar/cal_") and url.endswith(".ics")
+    assert "evil" not in url
+
+
+@pytest.mark.parametrize("loss", ["deactivated", "grant removed", "role narrowed"])
+def test_a_calendar_feed_dies_with_its_creators_access(client, world, truck, app, session, loss):
+    """A feed acts for the person who made it: once they lose access, its URL answers 404."""
+    from ..factories import platform_token
+
+    creator = world.a.user_ids[Role.MANAGER]
+    made = [client.post("/api/v1/calendar-feeds/", json=body, headers=world.a.headers(Role.MANAGER)).get_json()
+            for body in ({"vehicle_id": truck.id}, {"member_id": world.a.other_member.id})]
+    paths = [f["url"].removeprefix(app.config["EXTERNAL_URL"]) for f in made]
+    assert all(client.get(p).status_code == 200 for p in paths)
+    admin = world.a.headers(Role.ADMIN)
+    if loss == "deactivated":
+        r = client.patch(f"/api/v1/users/{creator}", json={"active": False}, headers=platform_token(session, world.b))
+        assert r.status_code == 404  # a platform token acts on people of its own coordination
+        r = client.patch(f"/api/v1/users/{creator}", json={"active": False}, headers=platform_token(session, world.a))
+    elif loss == "grant removed":
+        r = client.delete(f"/api/v1/users/{creator}", headers=admin)
+    else:  # a representative of another member may not read the vehicle's or the other member's calendar
+        r = client.patch(f"/api/v1/users/{creator}", json={"role": "member_rep", "member_id": world.a.member.id},
+                         headers=admin)
+    assert r.status_code in (200, 204), r.get_data(as_text=True)
+    for path in paths:
+        assert_problem(client.get(path), 404)
+    # a feed its creator may still read keeps working
+    rep = client.post("/api/v1/calendar-feeds/", json={"member_id": world.a.member.id},
+                      headers=world.a.headers(Role.MEMBER_REP)).get_json()
+    assert client.get(rep["url"].removeprefix(app.config["EXTERNAL_URL"])).status_code == 200
 
 
 def test_no_two_holding_bookings_ever_overlap(client, world, truck, session):
