@@ -121,11 +121,11 @@ PERSON_FIELDS = ("name", "active")  # global to the person, whatever coordinatio
 def update_user(session: Session, principal: Principal, user_id: int, data: dict) -> UserView:
     """An admin changes the role granted here; the person's own fields (name, active) change only
     by the person or with a platform-scoped token."""
+    grant = _grant(session, principal, user_id)
     person = [f for f in PERSON_FIELDS if f in data]
     if person and user_id != principal.user_id and not principal.platform_admin:
         message = "A person's name and state are theirs: only they or a platform administrator change them."
         raise Forbidden(f"{person[0]}: {message}", errors={f: [message] for f in person})
-    grant = _grant(session, principal, user_id)
     if "role" in data or "member_id" in data:
         require(principal, Role.ADMIN)
     for field in person:

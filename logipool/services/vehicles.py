@@ -598,6 +598,7 @@ def _jsonable(occurrence: dict) -> dict:
 
 def add_blackout(session: Session, principal: Principal, vehicle_id: int, data: dict) -> VehicleBlackout:
     require(principal, *STAFF)
+    VEHICLES.get(session, principal, vehicle_id)  # the vehicle named by the path: 404 outside the coordination
     vehicle = lock_vehicle(session, principal, vehicle_id)
     booking = session.scalars(
         select(VehicleBooking)

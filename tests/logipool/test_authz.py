@@ -10,7 +10,7 @@ import pytest
 
 from logipool.models import Role
 
-from ..factories import World
+from ..factories import Tenant, World
 
 ADMIN, MANAGER, REP, TREASURER, AUDITOR = (Role.ADMIN, Role.MANAGER, Role.MEMBER_REP, Role.TREASURER, Role.AUDITOR)
 ALL = tuple(Role)
@@ -34,7 +34,7 @@ class Case:
     body: dict | None = None
 
 
-def member_body(w: World) -> dict:
+def member_body(_tenant: Tenant) -> dict:
     from ..factories import new_siren, siret_of
 
     siren = new_siren()
@@ -143,7 +143,15 @@ CASES = [
         body={"email": "new@example.org", "role": "auditor"},
     ),
     Case(
-        "update user", "PATCH", "/api/v1/users/{a.user_ids[auditor]}", expect(200, (ADMIN,)), body={"name": "Renamed"}
+        "update user's role", "PATCH", "/api/v1/users/{a.user_ids[auditor]}", expect(200, (ADMIN,)),
+        body={"role": "manager"}
+    ),
+    Case(
+        "rename another person",
+        "PATCH",
+        "/api/v1/users/{a.user_ids[auditor]}",
+        expect(403, ()) | {AUDITOR: 200},  # the auditor is that person
+        body={"name": "Renamed"},
     ),
     Case("remove user of other coordination", "DELETE", "/api/v1/users/{b.user_ids[auditor]}", expect(404, (ADMIN,))),
     # tokens
@@ -316,8 +324,9 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def charges(world, session):
+def build_objects(session, tenant: Tenant, other: Tenant) -> dict:
+    """One of every kind of row in ``tenant`` (own member, other member, every state the matrix
+    needs), and a few in ``other``: the ids the matrix paths are formatted with."""
     from datetime import UTC, date, datetime
 
     from logipool.models import (
@@ -354,12 +363,12 @@ def charges(world, session):
         return post_charges(session, tenant.coordination.id, [d])[0].id
 
     ids = {
-        "charge_own": post(world.a, world.a.member, "k1"),
-        "charge_other": post(world.a, world.a.other_member, "k2"),
-        "charge_b": post(world.b, world.b.member, "k3"),
+        "charge_own": post(tenant, tenant.member, "k1"),
+        "charge_other": post(tenant, tenant.other_member, "k2"),
+        "charge_b": post(other, other.member, "k3"),
     }
-    va, vb = make_vehicle(session, world.a.coordination), make_vehicle(session, world.b.coordination)
-    za, zb = make_zone(session, world.a.coordination), make_zone(session, world.b.coordination)
+    va, vb = make_vehicle(session, tenant.coordination), make_vehicle(session, other.coordination)
+    za, zb = make_zone(session, tenant.coordination), make_zone(session, other.coordination)
 
     def booking(vehicle, tenant, member, day, status=BookingStatus.CONFIRMED, **kw):
         start = datetime(2027, 2, day, 8, tzinfo=UTC)
@@ -410,19 +419,19 @@ def charges(world, session):
         session.flush()
         return row.id
 
-    quota = VehicleQuota(coordination_id=world.a.coordination.id, max_hours_per_week=20)
+    quota = VehicleQuota(coordination_id=tenant.coordination.id, max_hours_per_week=20)
     blackout = VehicleBlackout(
-        coordination_id=world.a.coordination.id,
+        coordination_id=tenant.coordination.id,
         vehicle_id=va.id,
         reason="Révision",
         start_at=datetime(2027, 4, 1, tzinfo=UTC),
         end_at=datetime(2027, 4, 2, tzinfo=UTC),
     )
     feed = CalendarFeed(
-        coordination_id=world.a.coordination.id,
-        member_id=world.a.member.id,
+        coordination_id=tenant.coordination.id,
+        member_id=tenant.member.id,
         token_hash="0" * 64,
-        created_by_id=world.a.user_ids[Role.ADMIN],
+        created_by_id=tenant.user_ids[Role.ADMIN],
     )
     session.add_all([quota, blackout, feed])
     session.flush()
@@ -432,60 +441,64 @@ def charges(world, session):
         "zone": za.id,
         "zone_b": zb.id,
         "site_warehouse": za.site_id,
-        "booking_own": booking(va, world.a, world.a.member, 1),
-        "booking_other": booking(va, world.a, world.a.other_member, 2),
-        "booking_requested": booking(va, world.a, world.a.member, 4, BookingStatus.REQUESTED),
+        "booking_own": booking(va, tenant, tenant.member, 1),
+        "booking_other": booking(va, tenant, tenant.other_member, 2),
+        "booking_requested": booking(va, tenant, tenant.member, 4, BookingStatus.REQUESTED),
         "booking_out": booking(
             va,
-            world.a,
-            world.a.member,
+            tenant,
+            tenant.member,
             5,
             BookingStatus.CHECKED_OUT,
             checkout_at=datetime(2027, 2, 5, 8, tzinfo=UTC),
             checkout_odometer_km=15000,
         ),
-        "booking_b": booking(vb, world.b, world.b.member, 1),
-        "storage_own": storage(za, world.a, world.a.member),
-        "storage_other": storage(za, world.a, world.a.other_member),
+        "booking_b": booking(vb, other, other.member, 1),
+        "storage_own": storage(za, tenant, tenant.member),
+        "storage_other": storage(za, tenant, tenant.other_member),
         "quota": quota.id,
         "blackout": blackout.id,
         "feed": feed.id,
-        "plan": route_plan(world.a, PlanStatus.SOLVED, world.a.member),
-        "plan_accepted": route_plan(world.a, PlanStatus.ACCEPTED, world.a.member),
-        "plan_b": route_plan(world.b, PlanStatus.SOLVED, world.b.member),
+        "plan": route_plan(tenant, PlanStatus.SOLVED, tenant.member),
+        "plan_accepted": route_plan(tenant, PlanStatus.ACCEPTED, tenant.member),
+        "plan_b": route_plan(other, PlanStatus.SOLVED, other.member),
     }
     session.commit()
     return ids
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-@pytest.mark.parametrize("role", ALL, ids=lambda r: r.value)
-def test_matrix(client, world, charges, case, role):
-    path = case.path.format(a=world.a, b=world.b, **charges).replace("[auditor]", "")
-    path = _resolve(path, case.path, world)
+@pytest.fixture
+def charges(world, session):
+    return build_objects(session, world.a, world.b)
+
+
+
+
+def request_kwargs(case: Case, tenant: Tenant, ids: dict) -> dict:
+    """The body of ``case`` naming ``tenant``'s rows, as keyword arguments of ``client.open``."""
     body = case.body
     if body == "member":
-        body = member_body(world)
+        body = member_body(tenant)
     elif body == "charge":
-        body = CHARGE | {"member_id": world.a.member.id}
+        body = CHARGE | {"member_id": tenant.member.id}
     elif body == "booking":
-        body = BOOKING | {"vehicle_id": charges["vehicle"], "member_id": world.a.member.id}
+        body = BOOKING | {"vehicle_id": ids["vehicle"], "member_id": tenant.member.id}
     elif body == "series":
         body = {
-            "vehicle_id": charges["vehicle"],
-            "member_id": world.a.member.id,
+            "vehicle_id": ids["vehicle"],
+            "member_id": tenant.member.id,
             "rrule": "FREQ=WEEKLY;COUNT=2",
             "first_start": "2027-03-10T08:00:00",
             "duration_minutes": 120,
         }
     elif body == "feed":
-        body = {"member_id": world.a.member.id}
+        body = {"member_id": tenant.member.id}
     elif body == "zone":
-        body = ZONE | {"site_id": charges["site_warehouse"]}
+        body = ZONE | {"site_id": ids["site_warehouse"]}
     elif body == "storage":
         body = {
-            "zone_id": charges["zone"],
-            "member_id": world.a.member.id,
+            "zone_id": ids["zone"],
+            "member_id": tenant.member.id,
             "pallets": 3,
             "start": "2027-02-02T00:00:00Z",
             "end": "2027-02-06T00:00:00Z",
@@ -493,28 +506,99 @@ def test_matrix(client, world, charges, case, role):
     elif body == "plan":
         body = {
             "day": "2031-01-07",
-            "vehicle_ids": [charges["vehicle"]],
+            "vehicle_ids": [ids["vehicle"]],
             "time_limit": 1,
             "stops": [
-                {"kind": "pickup", "site_id": charges["site_warehouse"], "member_id": world.a.member.id, "kg": 10}
+                {"kind": "pickup", "site_id": ids["site_warehouse"], "member_id": tenant.member.id, "kg": 10}
             ],
         }
     elif body == "costs":
         body = {
-            "site_id": charges["site_warehouse"],
+            "site_id": ids["site_warehouse"],
             "start": "2027-02-01T00:00:00Z",
             "end": "2027-03-01T00:00:00Z",
             "total_cost": "1000.00",
-            "funders": [{"funder_id": world.a.funder.id, "percent": "50"}],
+            "funders": [{"funder_id": tenant.funder.id, "percent": "50"}],
         }
     if body == "logo":
-        response = client.open(path, method=case.method, data=png_logo(), content_type="image/png",
-                               headers=world.a.headers(role))
-    else:
-        response = client.open(path, method=case.method, json=body, headers=world.a.headers(role))
+        return {"data": png_logo(), "content_type": "image/png"}
+    return {"json": body}
+
+
+def format_path(case: Case, tenant: Tenant, other: Tenant, ids: dict) -> str:
+    path = case.path.format(a=tenant, b=other, **ids).replace("[auditor]", "")
+    if "user_ids" in case.path:  # user ids are looked up by role name in the template
+        owner = tenant if "{a." in case.path else other
+        return case.path.split("{")[0] + str(owner.user_ids[Role.AUDITOR])
+    return path
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("role", ALL, ids=lambda r: r.value)
+def test_matrix(client, world, charges, case, role):
+    path = format_path(case, world.a, world.b, charges)
+    response = client.open(path, method=case.method, headers=world.a.headers(role),
+                           **request_kwargs(case, world.a, charges))
     assert response.status_code == case.expected[role], response.get_data(as_text=True)
     if response.status_code >= 400:
         assert response.mimetype == "application/problem+json"
+
+
+# The cross-coordination matrix: every case again, its paths and bodies naming coordination B's
+# rows, sent with every role of coordination A. Each is refused — 404 (B's row does not exist for
+# A), 403 (the role may not act at all) or, for a body naming B's row, 422 on that field — and not
+# one row is written anywhere. Lists answer as usual and show nothing of B.
+
+
+def names_other_coordination(case: Case) -> bool:
+    """Cases already aimed at the other coordination (their ``_b`` rows are A's in the cross run)."""
+    return "{b." in case.path or "_b}" in case.path
+
+
+def cross_cases(cases: list[Case], builders_without_references=("member",)) -> list[Case]:
+    def relevant(c: Case) -> bool:
+        if names_other_coordination(c):
+            return False
+        if "{" in c.path or c.method == "GET":
+            return True
+        return isinstance(c.body, str) and c.body not in builders_without_references
+    return [c for c in cases if relevant(c)]
+
+
+def snapshot(session) -> dict:
+    from logipool.db import Base
+
+    session.rollback()
+    return {t.name: sorted(map(repr, session.execute(t.select()).all())) for t in Base.metadata.sorted_tables}
+
+
+def assert_refused_across(client, session, world: World, case: Case, path: str, kwargs: dict) -> None:
+    before = snapshot(session)
+    for role in ALL:
+        response = client.open(path, method=case.method, headers=world.a.headers(role), **kwargs)
+        text = response.get_data(as_text=True)
+        if "{" not in case.path and case.method == "GET":  # a list of A's rows
+            assert response.status_code == case.expected[role], text
+            assert "beta" not in text, f"{role.value} sees coordination B's rows in {path}: {text[:300]}"
+        elif "{" not in case.path:  # a body naming B's rows
+            assert response.status_code in (403, 404, 422), (role.value, text)
+            if response.status_code == 422:
+                assert response.get_json()["errors"], text
+        else:
+            assert response.status_code in (403, 404), (role.value, text)
+            if case.expected[role] < 400 or case.expected[role] in (409, 422):
+                # a role that may act on its own rows finds no row of B's
+                assert response.status_code == 404, (role.value, text)
+        if response.status_code >= 400:
+            assert response.mimetype == "application/problem+json"
+    assert snapshot(session) == before, f"{case.name}: a refused request changed the database"
+
+
+@pytest.mark.parametrize("case", cross_cases(CASES), ids=lambda c: c.name)
+def test_cross_coordination_matrix(client, world, session, case):
+    ids = build_objects(session, world.b, world.a)
+    path = format_path(case, world.b, world.a, ids)
+    assert_refused_across(client, session, world, case, path, request_kwargs(case, world.b, ids))
 
 
 def png_logo(width: int = 120, height: int = 40) -> bytes:
@@ -525,14 +609,6 @@ def png_logo(width: int = 120, height: int = 40) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), (30, 90, 140)).save(out, format="PNG")
     return out.getvalue()
-
-
-def _resolve(path: str, template: str, world: World) -> str:
-    # user ids are looked up by role name in the template
-    if "user_ids" in template:
-        tenant = world.a if "{a." in template else world.b
-        return template.split("{")[0] + str(tenant.user_ids[Role.AUDITOR])
-    return path
 
 
 def test_every_api_route_is_in_the_matrix(app):

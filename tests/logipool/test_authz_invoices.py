@@ -11,7 +11,21 @@ import pytest
 
 from logipool.models import Role
 
-from .test_authz import ADMIN, ALL, AUDITOR, MANAGER, REP, STAFF, TREASURER, Case, everyone, expect
+from ..factories import Tenant
+from .test_authz import (
+    ADMIN,
+    ALL,
+    AUDITOR,
+    MANAGER,
+    REP,
+    STAFF,
+    TREASURER,
+    Case,
+    assert_refused_across,
+    cross_cases,
+    everyone,
+    expect,
+)
 from .test_invoicing import charge, make_billable
 
 READ_ALL = (ADMIN, MANAGER, AUDITOR)
@@ -68,9 +82,8 @@ SEPT = (datetime(2026, 9, 10, tzinfo=UTC), datetime(2026, 9, 11, tzinfo=UTC))
 OCT = (datetime(2026, 10, 10, tzinfo=UTC), datetime(2026, 10, 11, tzinfo=UTC))
 
 
-@pytest.fixture
-def invoicing(client, world, session) -> dict:
-    a, b = world.a, world.b
+def build_invoicing(client, session, a: Tenant, b: Tenant) -> dict:
+    """Invoices of every kind and billing runs in ``a``; an invoice, a draft and a run in ``b``."""
     make_billable(session, a)
     make_billable(session, b)
     charge(session, a, 1100, period=SEPT)
@@ -111,14 +124,28 @@ def invoicing(client, world, session) -> dict:
     }
 
 
+@pytest.fixture
+def invoicing(client, world, session) -> dict:
+    return build_invoicing(client, session, world.a, world.b)
+
+
+def _body(case: Case, tenant: Tenant):
+    return {"member_id": tenant.member.id} if case.body == "draft" else case.body
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 @pytest.mark.parametrize("role", ALL, ids=lambda r: r.value)
 def test_matrix(client, world, invoicing, case, role):
     path = case.path.format(a=world.a, b=world.b, **invoicing)
-    body = case.body
-    if body == "draft":
-        body = {"member_id": world.a.member.id}
-    response = client.open(path, method=case.method, json=body, headers=world.a.headers(role))
+    response = client.open(path, method=case.method, json=_body(case, world.a), headers=world.a.headers(role))
     assert response.status_code == case.expected[role], response.get_data(as_text=True)
     if response.status_code >= 400:
         assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("case", cross_cases(CASES), ids=lambda c: c.name)
+def test_cross_coordination_matrix(client, world, session, case):
+    """Coordination A's roles against B's invoices, runs and statements (see test_authz)."""
+    ids = build_invoicing(client, session, world.b, world.a)
+    path = case.path.format(a=world.b, b=world.a, **ids)
+    assert_refused_across(client, session, world, case, path, {"json": _body(case, world.b)})

@@ -6,7 +6,8 @@ import pytest
 
 from logipool.models import CycleStatus, OrderCycle, OrderNeed, Role, Supplier
 
-from .test_authz import ALL, Case, everyone, expect
+from ..factories import Tenant
+from .test_authz import ALL, Case, assert_refused_across, cross_cases, everyone, expect
 
 ADMIN, MANAGER, REP, TREASURER, AUDITOR = (Role.ADMIN, Role.MANAGER, Role.MEMBER_REP, Role.TREASURER, Role.AUDITOR)
 STAFF = (ADMIN, MANAGER)
@@ -71,9 +72,9 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def orders(client, world, session):
-    h = world.a.headers(MANAGER)
+def build_orders(client, session, tenant: Tenant, elsewhere: Tenant) -> dict:
+    """A cycle in every state, with needs, in ``tenant``; a supplier and a cycle in ``elsewhere``."""
+    h = tenant.headers(MANAGER)
 
     def ok(response, status=200):
         assert response.status_code == status, response.get_data(as_text=True)
@@ -107,7 +108,7 @@ def orders(client, world, session):
     own = ok(
         client.post(
             f"{C}/{cid}/needs",
-            json={"member_id": world.a.member.id, "offer_ids": [offer["id"]], "target": "20"},
+            json={"member_id": tenant.member.id, "offer_ids": [offer["id"]], "target": "20"},
             headers=h,
         ),
         201,
@@ -115,7 +116,7 @@ def orders(client, world, session):
     other = ok(
         client.post(
             f"{C}/{cid}/needs",
-            json={"member_id": world.a.other_member.id, "offer_ids": [offer["id"]], "target": "15"},
+            json={"member_id": tenant.other_member.id, "offer_ids": [offer["id"]], "target": "15"},
             headers=h,
         ),
         201,
@@ -160,11 +161,11 @@ def orders(client, world, session):
     clone_needs(cid)
     ordered = clone(CycleStatus.ORDERED)
     received = clone(CycleStatus.RECEIVED, final_allocation=template.allocation, receipt={})
-    b_supplier = Supplier(coordination_id=world.b.coordination.id, name="Autre")
+    b_supplier = Supplier(coordination_id=elsewhere.coordination.id, name="Autre")
     session.add(b_supplier)
     session.flush()
     cycle_b = OrderCycle(
-        coordination_id=world.b.coordination.id, name="B", status=CycleStatus.DRAFT, supplier_ids=[b_supplier.id]
+        coordination_id=elsewhere.coordination.id, name="B", status=CycleStatus.DRAFT, supplier_ids=[b_supplier.id]
     )
     session.add(cycle_b)
     draft = OrderCycle(
@@ -188,17 +189,19 @@ def orders(client, world, session):
         "cycle_b": cycle_b.id,
         "need_own": own["id"],
         "need_other": other["id"],
-        "member": world.a.member.id,
-        "other_member": world.a.other_member.id,
+        "member": tenant.member.id,
+        "other_member": tenant.other_member.id,
     }
     session.commit()
     return ids
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-@pytest.mark.parametrize("role", ALL, ids=lambda r: r.value)
-def test_matrix(client, world, orders, case, role):
-    path = case.path.format(**orders)
+@pytest.fixture
+def orders(client, world, session):
+    return build_orders(client, session, world.a, world.b)
+
+
+def request_kwargs(case: Case, tenant: Tenant, ids: dict) -> dict:
     kwargs = {"json": case.body}
     if case.body == "price-list":
         kwargs = {
@@ -206,26 +209,41 @@ def test_matrix(client, world, orders, case, role):
             "content_type": "text/csv",
         }
     elif case.body == "needs-file":
-        data = f"member;reference;target\n{world.a.member.short_name};RIZ1;10\n".encode()
+        data = f"member;reference;target\n{tenant.member.short_name};RIZ1;10\n".encode()
         kwargs = {"data": data, "content_type": "text/csv"}
     elif case.body == "offer":
         kwargs["json"] = {
-            "supplier_id": orders["supplier"],
+            "supplier_id": ids["supplier"],
             "reference": "HUI1",
             "product": "Huile",
             "pack_size": "6",
             "tiers": [{"min_packs": 1, "pack_price": "13.20"}],
         }
     elif case.body == "cycle":
-        kwargs["json"] = {"name": "Janvier", "supplier_ids": [orders["supplier"]]}
+        kwargs["json"] = {"name": "Janvier", "supplier_ids": [ids["supplier"]]}
     elif case.body == "need":
-        kwargs["json"] = {"member_id": world.a.member.id, "offer_ids": [orders["offer"]], "target": "5"}
+        kwargs["json"] = {"member_id": tenant.member.id, "offer_ids": [ids["offer"]], "target": "5"}
     elif case.body == "donation":
         kwargs["json"] = {
             "items": [{"product": "Pommes", "quantity": "10"}],
-            "needs": [{"member_id": world.a.member.id, "product": "Pommes", "target": "8"}],
+            "needs": [{"member_id": tenant.member.id, "product": "Pommes", "target": "8"}],
         }
-    response = client.open(path, method=case.method, headers=world.a.headers(role), **kwargs)
+    return kwargs
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("role", ALL, ids=lambda r: r.value)
+def test_matrix(client, world, orders, case, role):
+    path = case.path.format(**orders)
+    response = client.open(path, method=case.method, headers=world.a.headers(role),
+                           **request_kwargs(case, world.a, orders))
     assert response.status_code == case.expected[role], response.get_data(as_text=True)
     if response.status_code >= 400:
         assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("case", cross_cases(CASES), ids=lambda c: c.name)
+def test_cross_coordination_matrix(client, world, session, case):
+    """Coordination A's roles against B's suppliers, offers, cycles and needs (see test_authz)."""
+    ids = build_orders(client, session, world.b, world.a)
+    assert_refused_across(client, session, world, case, case.path.format(**ids), request_kwargs(case, world.b, ids))
