@@ -11,6 +11,7 @@ from .. import schemas as s
 from ..auth import current
 from ..db import get_session
 from ..services import accounts as svc
+from . import ProblemSchema
 from .common import ApiBlueprint, commit
 
 blp = ApiBlueprint("tokens", "tokens", "Bearer tokens. The secret is shown once, at creation.")
@@ -25,6 +26,8 @@ class Tokens(MethodView):
 
     @blp.arguments(s.TokenCreateSchema)
     @blp.response(201, s.TokenCreatedSchema)
+    @blp.alt_response(429, schema=ProblemSchema, content_type="application/problem+json",
+                      description="Too many tokens created by this user lately; see Retry-After.")
     def post(self, data):
         """Create a token for your own role here; it expires no later than the token creating it
         and is revoked with it."""
