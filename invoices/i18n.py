@@ -34,6 +34,22 @@ LABELS: dict[str, dict[str, str]] = {
         "services": "Prestation de services",
         "mixed": "Biens et services",
         "billed_to": "Facturé à",
+        "credited_to": "Avoir au profit de",
+        "calc_detail": "Détail du calcul",
+        "calc_intro": (
+            "Comment chaque montant a été obtenu : clé de répartition, quantité du membre "
+            "rapportée au total, tarif, parts des financeurs."
+        ),
+        "line_no": "Ligne {n}",
+        "planned": "Prévu",
+        "planned_note": (
+            "Tournée planifiée, pas encore réalisée : les quantités sont prévues ; "
+            "le bon définitif indiquera ce qui a été livré."
+        ),
+        "pay_instructions": (
+            "Pour régler : virement sur l'IBAN {iban}{bic}, en indiquant en référence le "
+            "numéro de la facture réglée."
+        ),
         "delivered_to": "Adresse de livraison",
         "issuer": "Émetteur",
         "customer": "Client",
@@ -164,6 +180,22 @@ LABELS: dict[str, dict[str, str]] = {
         "services": "Supply of services",
         "mixed": "Goods and services",
         "billed_to": "Billed to",
+        "credited_to": "Credited to",
+        "calc_detail": "How each amount was computed",
+        "calc_intro": (
+            "How each amount was obtained: sharing key, the member's quantity against the "
+            "total, rate, funders' parts."
+        ),
+        "line_no": "Line {n}",
+        "planned": "Planned",
+        "planned_note": (
+            "Planned round, not driven yet: quantities are planned; the final note will show "
+            "what was delivered."
+        ),
+        "pay_instructions": (
+            "To pay: bank transfer to IBAN {iban}{bic}, quoting the number of the invoice paid "
+            "as the reference."
+        ),
         "delivered_to": "Delivery address",
         "issuer": "Issuer",
         "customer": "Customer",
@@ -313,8 +345,15 @@ def percent(rate: Decimal, lang: str) -> str:
 
 
 def long_date(day: date, lang: str) -> str:
-    """``22 novembre 2026`` / ``22 November 2026``."""
+    """``22 novembre 2026`` / ``22 November 2026``; the first of the month is ``1er`` in French."""
+    if lang == "fr" and day.day == 1:
+        return "1er " + _babel_date(day, format="MMMM y", locale=LOCALES[lang])
     return _babel_date(day, format="long", locale=LOCALES[lang])
+
+
+def month_year(day: date, lang: str) -> str:
+    """``novembre 2026`` / ``November 2026``: the month a charge belongs to."""
+    return _babel_date(day, format="LLLL y", locale=LOCALES[lang])
 
 
 def short_date(day: date, lang: str) -> str:

@@ -272,9 +272,15 @@ class InvoiceLine:
     amount_cents: int
     source: str
     vat_rate: Decimal | None = None
+    #: printed instead of the unit code's label when the unit is a compound one ("palette-jour")
+    unit_label: str = ""
+    #: how the amount was computed (key, quantities, rate, funders' parts): "Détail du calcul"
+    basis: str = ""
 
     def __post_init__(self) -> None:
         _text(self.description, "description", max_len=300)
+        _text(self.unit_label, "unit_label", max_len=40, required=False)
+        _text(self.basis, "basis", max_len=2000, required=False)
         _set(self, "quantity", _decimal(self.quantity, "quantity", places=4))
         if self.quantity <= 0:
             raise DocumentError(f"quantity: must be positive, got {self.quantity}")
@@ -293,6 +299,10 @@ class InvoiceLine:
         _text(self.source, "source", max_len=100)
         if self.vat_rate is not None:
             _set(self, "vat_rate", _decimal(self.vat_rate, "vat_rate", places=2))
+
+    def unit_text(self, lang: str = "fr") -> str:
+        """The unit as printed: the compound label when there is one, else the code's label."""
+        return self.unit_label or UNITS[self.unit][0 if lang == "fr" else 1]
 
 
 @dataclass(frozen=True)

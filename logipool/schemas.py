@@ -1054,6 +1054,8 @@ class DeliveryNoteSchema(Schema):
     delivery_address = fields.Dict(allow_none=True)
     source = fields.String()
     vehicle = fields.String(allow_none=True)
+    planned = fields.Boolean(metadata={"description": "True until the delivery has happened (a round not driven "
+                                                      "yet): the quantities are planned, not delivered."})
     items = fields.List(fields.Nested(DeliveryItemSchema))
 
 

@@ -64,7 +64,7 @@ class InvoiceItem(MethodView):
     @blp.response(200, s.InvoiceSchema)
     def patch(self, data, invoice_id):
         """Change a draft's note or due date; an issued invoice is immutable (409)."""
-        invoice = svc.update_draft(get_session(), current(), invoice_id, data)
+        invoice = svc.update_draft(get_session(), current(), invoice_id, data, tz=_tz())
         commit()
         return invoice
 

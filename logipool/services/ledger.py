@@ -55,6 +55,8 @@ class ChargeDraft:
     vat_rate: Decimal | None = None
     # parts of the payer's gross share paid by funders instead: ({"funder_id", "funder", "cents"}, ...)
     subsidies: tuple[dict, ...] = ()
+    # parts of what was consumed, each priced: see Charge.measure
+    measure: tuple[dict, ...] | None = None
 
 
 def post_charges(session: Session, coordination_id: int, drafts: Sequence[ChargeDraft],
@@ -83,6 +85,7 @@ def post_charges(session: Session, coordination_id: int, drafts: Sequence[Charge
             period_end=d.period_end, allocation_key=d.allocation_key, basis=d.basis,
             amount_cents=d.amount_cents, nature=d.nature, vat_rate=d.vat_rate,
             subsidies=list(d.subsidies), created_by_id=created_by_id,
+            measure=list(d.measure) if d.measure is not None else None,
         ))
     session.add_all(rows)
     session.flush()

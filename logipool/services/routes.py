@@ -448,4 +448,5 @@ def delivery_note(session: Session, principal: Principal, plan_id: int, member_i
         issuer=coordination_party(coordination),
         recipient=member_party(member),
         source=f"Tournées mutualisées du {plan.day:%d/%m/%Y}", items=tuple(items),
-        delivery_address=site_address(site), vehicle=", ".join(vehicles)[:100]))
+        delivery_address=site_address(site), vehicle=", ".join(vehicles)[:100],
+        planned=plan.status != PlanStatus.EXECUTED))  # "prévu" until the rounds are driven

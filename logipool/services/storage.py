@@ -239,6 +239,8 @@ def _charge(session: Session, principal: Principal, booking: StorageBooking, upt
         basis=basis,
         amount_cents=amount,
         nature=Nature.SERVICES,
+        measure=({"what": "", "quantity": str(booking.pallets * days), "unit": "DAY", "unit_label": "palette-jour",
+                  "unit_price": str(Decimal(zone.cost_per_pallet_day_cents) / 100), "cents": amount},),
     )
     booking.charged_until = upto
     return post_charges(session, principal.coordination_id, [draft], principal.user_id)[0]
@@ -296,7 +298,6 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
     names = {m.id: m.short_name for m in session.scalars(select(Member).where(Member.id.in_(member_ids))).all()}
 
     unit = "palettes-jours" if key == "pallet_days" else "m²-jours"
-    period = f"{start:%Y-%m-%d}–{end:%Y-%m-%d}"
     parts, drafts = [], []
     common = dict(
         source_type=ChargeSource.WAREHOUSE_COSTS,
@@ -304,7 +305,7 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
         period_start=start,
         period_end=end,
         nature=Nature.SERVICES,
-        label=f"Quote-part des frais de {site.name} ({period})",
+        label=f"Quote-part des frais d'exploitation — {site.name}",
     )
     posting = f"warehouse_costs:{site.id}:{start.isoformat()}:{end.isoformat()}"
     total_usage = sum(usage.values(), Fraction(0))
@@ -348,6 +349,10 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
                     "(arrondi au plus fort reste : la somme des parts égale le total)."
                 ),
                 subsidies=subsidies,
+                # the member's use, priced at its gross share (funders' parts included)
+                measure=({"what": "", "quantity": used_txt, "unit": "DAY",
+                          "unit_label": "palette-jour" if key == "pallet_days" else "m²-jour",
+                          "cents": amount + sum(x["cents"] for x in subsidies)},),
                 **common,
             )
         )

@@ -484,6 +484,14 @@ def usage_charge(booking: VehicleBooking, vehicle: Vehicle) -> ChargeDraft:
         basis=basis,
         amount_cents=total,
         nature=Nature.SERVICES,
+        measure=None if lent_by_payer else tuple(part for part in (
+            {"what": "jours commencés", "quantity": str(days), "unit": "DAY",
+             "unit_price": str(Decimal(vehicle.fixed_cost_per_day_cents) / 100), "cents": fixed},
+            {"what": "heures réservées", "quantity": str(hours.quantize(Decimal("0.0001"))), "unit": "HUR",
+             "unit_price": str(Decimal(vehicle.cost_per_hour_cents) / 100), "cents": hourly},
+            {"what": "kilomètres parcourus", "quantity": str(km), "unit": "KMT",
+             "unit_price": str(Decimal(vehicle.cost_per_km_cents) / 100), "cents": per_km},
+        ) if part["cents"]),
     )
 
 

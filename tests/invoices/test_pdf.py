@@ -45,7 +45,7 @@ def test_invoice_shows_parties_lines_totals_and_french_formats():
         "N° TVA FR40775678907",
         "Épicerie solidaire Les Milles",
         "SIRET 42112233400012",
-        "du 1 novembre 2026 au 30 novembre 2026",
+        "du 1er novembre 2026 au 30 novembre 2026",
         "Biens et services",
         "Origine : Réservation véhicule #12",
         "Origine : Commande groupée 2026-11",

@@ -1,0 +1,29 @@
+"""invoice lines with their real quantities and the computation behind them
+
+Revision ID: 0005_invoice_line_detail
+Revises: 0004
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0005_invoice_line_detail'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('charge', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('measure', sa.JSON(), nullable=True))
+    with op.batch_alter_table('invoice_line', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('unit_label', sa.String(length=40), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('basis', sa.Text(), server_default='', nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('invoice_line', schema=None) as batch_op:
+        batch_op.drop_column('basis')
+        batch_op.drop_column('unit_label')
+    with op.batch_alter_table('charge', schema=None) as batch_op:
+        batch_op.drop_column('measure')
