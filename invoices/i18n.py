@@ -333,6 +333,26 @@ def number(value: Decimal, lang: str, min_places: int = 0) -> str:
     return _babel_decimal(value, format=fmt, locale=LOCALES[lang], decimal_quantization=False)
 
 
+def euros(value: Decimal | str | int, lang: str = "fr") -> str:
+    """An amount given in euros (a decimal string or Decimal) as printed: ``"1 110,00 €"``."""
+    return money(int((Decimal(value) * 100).to_integral_value()), lang)
+
+
+#: units printed without a plural mark (symbols)
+_SYMBOLS = {"kg", "t", "L", "km", "m²", "m³", "h", "g"}
+
+
+def quantity(value: Decimal | str | int, unit: str, lang: str = "fr") -> str:
+    """A quantity with its unit (a UN/ECE code or a word) as read: ``"96 unités"``, ``"30 kg"``."""
+    from .model import UNITS
+
+    q = Decimal(value)
+    word = UNITS[unit][0 if lang == "fr" else 1] if unit in UNITS else unit
+    if q > 1 and word not in _SYMBOLS and not word.endswith(("s", "x")):
+        word += "s"
+    return f"{number(q.normalize(), lang)}\u00a0{word}"
+
+
 def unit_price(value: Decimal, lang: str) -> str:
     """A unit price with at least two decimals, as prices are read."""
     text = number(value, lang, min_places=2)

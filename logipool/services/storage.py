@@ -15,6 +15,7 @@ from fractions import Fraction
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+import invoices.i18n as fr
 from purchasing import apportion, format_cents
 
 from ..auth import READERS, STAFF, Principal, require
@@ -318,7 +319,7 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
                 posting_key=f"{posting}:f{funder.id}",
                 allocation_key="funder_percent",
                 amount_cents=amount,
-                basis=f"{format_cents(total)} € × {percent} % = {format_cents(amount)} € "
+                basis=f"{fr.money(total, 'fr')} × {fr.percent(percent, 'fr')} = {fr.money(amount, 'fr')} "
                 f"(part fixe du financeur {funder.name}).",
                 **common,
             )
@@ -343,10 +344,12 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
                 allocation_key=key,
                 amount_cents=amount,
                 basis=(
-                    f"Part des membres {format_cents(top[-1])} € ({members_percent} % de {format_cents(total)} €) × "
-                    f"{used_txt} / {total_txt}"
-                    f" {unit} ({names.get(member_id, member_id)}) = {format_cents(amount)} € "
+                    f"Part des membres {fr.money(top[-1], 'fr')} ({fr.percent(members_percent, 'fr')} de "
+                    f"{fr.money(total, 'fr')}) × {fr.number(Decimal(used_txt), 'fr')} / {fr.number(total_txt, 'fr')}"
+                    f" {unit} ({names.get(member_id, member_id)}) = {fr.money(amount, 'fr')} "
                     "(arrondi au plus fort reste : la somme des parts égale le total)."
+                    + "".join(f" Dont {fr.money(x['cents'], 'fr')} pris en charge par {x['funder']}."
+                              for x in subsidies)
                 ),
                 subsidies=subsidies,
                 # the member's use, priced at its gross share (funders' parts included)
