@@ -39,7 +39,17 @@ from reportlab.platypus import (
 
 from .delivery import DeliveryNote
 from .exceptions import DocumentError
-from .i18n import LABELS, check_lang, long_date, money, number, percent, short_date, unit_price
+from .i18n import (
+    LABELS,
+    check_lang,
+    long_date,
+    money,
+    number,
+    percent,
+    quantity,
+    short_date,
+    unit_price,
+)
 from .model import RECOVERY_INDEMNITY_CENTS, UNITS, Invoice, Party, VatRegime
 from .purchase_order import PurchaseOrder
 from .statement import EntryKind, Statement
@@ -749,7 +759,6 @@ def _delivery_story(note: DeliveryNote, lang: str, logo: Logo) -> list:
     if note.planned:
         story += [_p(f"<b>{_esc(lab['planned_note'])}</b>", "base"), Spacer(1, 3 * mm)]
 
-    unit_idx = 0 if lang == "fr" else 1
     widths = [34 * mm, 22 * mm, 21 * mm, 19 * mm, 21 * mm, 17 * mm]
     widths.append(CONTENT_W - sum(widths) - 17 * mm)
     widths.append(17 * mm)
@@ -772,8 +781,7 @@ def _delivery_story(note: DeliveryNote, lang: str, logo: Logo) -> list:
             dated = f"{lab['ddm']} {short_date(item.best_before, lang)}"
         else:
             dated = lab["none"]
-        unit = _esc(UNITS[item.unit][unit_idx])
-        delivered = f"{number(item.delivered_quantity, lang)} {unit}"
+        delivered = _esc(quantity(item.delivered_quantity, item.unit, lang))
         if item.difference:
             delivered = f"<b>{delivered}</b>"
         rows.append(
@@ -782,7 +790,7 @@ def _delivery_story(note: DeliveryNote, lang: str, logo: Logo) -> list:
                 _p(_esc(item.lot), "cell"),
                 _p(dated, "cell"),
                 _p(_esc(lab[item.temperature_class.value]), "cell"),
-                _p(f"{number(item.ordered_quantity, lang)} {unit}", "cell_r"),
+                _p(_esc(quantity(item.ordered_quantity, item.unit, lang)), "cell_r"),
                 _p(delivered, "cell_r"),
                 _p(_esc(item.difference_reason) or lab["none"], "cell"),
                 _p("…… °C" if item.temperature_class.value != "ambient" else "", "cell"),
