@@ -129,3 +129,19 @@ def test_line_texts_are_checked():
         replace(PALLET_DAYS, basis="x" * 2001)
     with pytest.raises(DocumentError, match="^unit_label: at most 40"):
         replace(PALLET_DAYS, unit_label="x" * 41)
+
+
+def test_an_advance_paid_before_its_invoice_is_a_credit_until_the_invoice_comes():
+    from invoices import EntryKind, StatementEntry
+
+    invoice = StatementEntry(EntryKind.INVOICE, date(2026, 12, 2), "2026-000140", "Charges de novembre",
+                             12000, due_date=date(2027, 1, 1))
+    advance = StatementEntry(EntryKind.PAYMENT, date(2026, 11, 5), "ACOMPTE", "Virement reçu (acompte)",
+                             5000, invoice_reference="2026-000140")
+    st = make_statement(entries=(invoice, advance))
+    assert st.entries == (advance, invoice) and st.running_balances() == [-5000, 7000]
+    (item,) = st.summary().open_items
+    assert item.reference == "2026-000140" and item.remaining_cents == 7000
+    too_much = replace(advance, amount_cents=12001)
+    with pytest.raises(DocumentError, match="^ACOMPTE: 12001 cents exceed what remains of 2026-000140"):
+        make_statement(entries=(invoice, too_much))
