@@ -40,7 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
             "Comment chaque montant a été obtenu : clé de répartition, quantité du membre "
             "rapportée au total, tarif, parts des financeurs."
         ),
-        "line_no": "Ligne {n}",
+        "calc_see_annex": "Le calcul de chaque montant est détaillé en annexe (Détail du calcul).",
         "planned": "Prévu",
         "planned_note": (
             "Tournée planifiée, pas encore réalisée : les quantités sont prévues ; "
@@ -186,7 +186,7 @@ LABELS: dict[str, dict[str, str]] = {
             "How each amount was obtained: sharing key, the member's quantity against the "
             "total, rate, funders' parts."
         ),
-        "line_no": "Line {n}",
+        "calc_see_annex": "How each amount was computed is shown in the annex.",
         "planned": "Planned",
         "planned_note": (
             "Planned round, not driven yet: quantities are planned; the final note will show "

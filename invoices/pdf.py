@@ -574,6 +574,8 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
         rows.append(row)
     right = (1, 3, 4, 5) if vat else (1, 3, 4)
     story.append(_grid(rows, widths, right_cols=right))
+    if any(line.basis for line in inv.lines):
+        story += [Spacer(1, 1.5 * mm), _p(_esc(lab["calc_see_annex"]), "muted")]
 
     if inv.deductions:
         story.append(Spacer(1, 4 * mm))
@@ -759,7 +761,7 @@ def _delivery_story(note: DeliveryNote, lang: str, logo: Logo) -> list:
     if note.planned:
         story += [_p(f"<b>{_esc(lab['planned_note'])}</b>", "base"), Spacer(1, 3 * mm)]
 
-    widths = [34 * mm, 22 * mm, 21 * mm, 19 * mm, 21 * mm, 17 * mm]
+    widths = [32 * mm, 20 * mm, 21 * mm, 19 * mm, 21 * mm, 21 * mm]
     widths.append(CONTENT_W - sum(widths) - 17 * mm)
     widths.append(17 * mm)
     rows = [

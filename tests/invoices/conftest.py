@@ -101,6 +101,10 @@ def make_invoice(regime: VatRegime = VatRegime.COST_SHARING_261B, **changes) -> 
             "1.35",
             "Commande groupée 2026-11",
             "5.5" if vat else None,
+            basis=(
+                "120 kg reçus sur 400 kg achetés (40 colis de 10 kg à 13,50 € HT, palier dès "
+                "30 colis) : 162,00 € HT (arrondi au plus fort reste entre les membres)."
+            ),
         ),
         line(
             "Tournée de ramasse — part des kilomètres",
@@ -109,6 +113,10 @@ def make_invoice(regime: VatRegime = VatRegime.COST_SHARING_261B, **changes) -> 
             "0.62",
             "Tournée 2026-11-18",
             "20" if vat else None,
+            basis=(
+                "Tournées mutualisées du 18 novembre 2026 : coût total 109,30 €, clé : valeur de "
+                "Shapley ; coût si le membre roulait seul 55,78 €, économie 31,97 € ; part 23,81 €."
+            ),
         ),
     )
     fields = dict(
