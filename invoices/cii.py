@@ -134,7 +134,10 @@ def _notes(doc, invoice: Invoice) -> None:
         )
     )
     texts.append((fr["no_discount"], "AAB"))
-    texts.append(("B2B" if invoice.customer.country == "FR" else "B2BINT", "BAR"))
+    if not invoice.customer.public_body:
+        # the reform's business framework: BR-FR-20 knows no B2G value, public buyers being
+        # invoiced through Chorus Pro, which reads the buyer's SIRET, BT-10 and BT-13 instead
+        texts.append((invoice.business_process, "BAR"))
     for content, subject in texts:
         note = _sub(doc, "ram:IncludedNote")
         _sub(note, "ram:Content", content)
@@ -201,6 +204,8 @@ def build_cii(invoice: Invoice) -> etree._Element:
         )
 
     agreement = _sub(tx, "ram:ApplicableHeaderTradeAgreement")
+    if invoice.buyer_reference:
+        _sub(agreement, "ram:BuyerReference", invoice.buyer_reference)
     _party(
         agreement,
         "ram:SellerTradeParty",
@@ -217,6 +222,9 @@ def build_cii(invoice: Invoice) -> etree._Element:
         regime=regime,
         seller=False,
     )
+    if invoice.order_reference:
+        _sub(_sub(agreement, "ram:BuyerOrderReferencedDocument"), "ram:IssuerAssignedID",
+             invoice.order_reference)
 
     delivery = _sub(tx, "ram:ApplicableHeaderTradeDelivery")
     if invoice.delivery_address is not None:

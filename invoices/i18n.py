@@ -35,6 +35,8 @@ LABELS: dict[str, dict[str, str]] = {
         "mixed": "Biens et services",
         "billed_to": "Facturé à",
         "credited_to": "Avoir au profit de",
+        "service_code": "Code service : {code}",
+        "commitment": "N° d'engagement : {number}",
         "calc_detail": "Détail du calcul",
         "calc_intro": (
             "Comment chaque montant a été obtenu : clé de répartition, quantité du membre "
@@ -181,6 +183,8 @@ LABELS: dict[str, dict[str, str]] = {
         "mixed": "Goods and services",
         "billed_to": "Billed to",
         "credited_to": "Credited to",
+        "service_code": "Service code: {code}",
+        "commitment": "Commitment number: {number}",
         "calc_detail": "How each amount was computed",
         "calc_intro": (
             "How each amount was obtained: sharing key, the member's quantity against the "

@@ -499,9 +499,14 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
         Spacer(1, 6 * mm),
     ]
 
+    public = []
+    if inv.buyer_reference:
+        public.append(lab["service_code"].format(code=inv.buyer_reference))
+    if inv.order_reference:
+        public.append(lab["commitment"].format(number=inv.order_reference))
     customer = [
         _name(inv.customer.legal_name),
-        _small(_party_lines(inv.customer, lang)),
+        _small(_party_lines(inv.customer, lang) + public),
     ]
     boxes = [(lab["credited_to"] if inv.is_credit_note else lab["billed_to"], customer)]
     if inv.delivery_address is not None:

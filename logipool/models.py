@@ -181,6 +181,15 @@ class Funder(AddressMixin, Base):
     siren: Mapped[str | None] = mapped_column(String(9))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # a public funder (State, region, department, town) is invoiced through Chorus Pro (B2G):
+    # its SIRET, the service code and the commitment number it gave go on the invoice
+    siret: Mapped[str | None] = mapped_column(String(14))
+    service_code: Mapped[str | None] = mapped_column(String(100))
+    commitment_number: Mapped[str | None] = mapped_column(String(50))
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind in (FunderKind.STATE, FunderKind.REGION, FunderKind.DEPARTMENT, FunderKind.TOWN)
 
 
 class User(Base):

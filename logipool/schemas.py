@@ -219,6 +219,11 @@ class FunderSchema(AddressFields):
     siren = Siren(allow_none=True)
     contact_email = Email(allow_none=True)
     active = fields.Boolean()
+    siret = Siret(allow_none=True, metadata={"description": "Required to invoice a public funder (Chorus Pro)."})
+    service_code = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={
+        "description": "Chorus Pro service code of a public funder (BT-10 on its invoices)."})
+    commitment_number = fields.String(allow_none=True, validate=validate.Length(max=50), metadata={
+        "description": "Numéro d'engagement (commitment number) a public funder gave (BT-13)."})
 
 
 class FunderUpdateSchema(FunderSchema):

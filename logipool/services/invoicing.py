@@ -488,7 +488,7 @@ def customer_party(invoice: Invoice) -> lib.Party:
     if invoice.member is not None:
         return member_party(invoice.member)
     f = invoice.funder
-    if not f.siren and f.country == "FR":
+    if not f.siren and not f.siret and f.country == "FR":
         raise InvalidInput.field(f"funder {f.id}.siren",
                                  f"{f.name} has no SIREN: a French customer's SIREN is required.")
     return funder_party(f)
@@ -529,6 +529,14 @@ def _delivery_address(session: Session, invoice: Invoice) -> lib.DeliveryAddress
     return site_address(sites.popitem()[1])
 
 
+def _public_buyer(invoice: Invoice) -> dict:
+    """A public funder's Chorus Pro references: service code (BT-10), commitment number (BT-13)."""
+    f = invoice.funder
+    if f is None or not f.is_public:
+        return {}
+    return {"buyer_reference": f.service_code or "", "order_reference": f.commitment_number or ""}
+
+
 def _document(invoice: Invoice, coordination: Coordination, number: str,
               delivery: lib.DeliveryAddress | None = None) -> lib.Invoice:
     """The invoice as the library's document (which checks everything French law asks)."""
@@ -562,6 +570,7 @@ def _document(invoice: Invoice, coordination: Coordination, number: str,
             original_date=original.issue_date if original is not None else None,
             delivery_address=delivery,
             note=invoice.note,
+            **_public_buyer(invoice),
         )
 
     return document_part("invoice", build)

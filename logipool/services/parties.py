@@ -62,7 +62,8 @@ def member_party(m: Member) -> invoices.Party:
 
 def funder_party(f: Funder) -> invoices.Party:
     return document_part(f"funder {f.id}", lambda: invoices.Party(
-        legal_name=f.name, **_address(f), siren=f.siren, email=f.contact_email))
+        legal_name=f.name, **_address(f), siren=f.siren, siret=f.siret, email=f.contact_email,
+        public_body=f.is_public))
 
 
 def supplier_party(s: Supplier) -> invoices.Party:

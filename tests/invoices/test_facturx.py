@@ -49,6 +49,9 @@ def documents():
                  "Réservation de véhicule n° 11 — 9 novembre 2026", "20"),
         ),
     )
+    from .test_reading import make_b2g_invoice
+
+    docs["invoice-b2g"] = make_b2g_invoice()
     return docs
 
 

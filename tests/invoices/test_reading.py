@@ -13,6 +13,7 @@ from lxml import etree
 
 from invoices import (
     DocumentError,
+    Party,
     VatRegime,
     facturx_xml,
     render_delivery_note,
@@ -40,7 +41,7 @@ PALLET_DAYS = line(
 def test_each_line_computation_is_printed_in_an_annex_and_sent_as_the_line_note():
     invoice = make_invoice(lines=(*make_invoice().lines, PALLET_DAYS))
     pages = pdf_pages_text(render_invoice(invoice))
-    assert "Détail du calcul" not in pages[0]
+    assert "6 palettes × 14 jours" not in pages[0] and "en annexe (Détail du calcul)" in pages[0]
     annex = pages[-1]
     assert "Détail du calcul" in annex
     assert "6 palettes × 14 jours commencés × 1,20 € = 100,80 €" in annex
@@ -145,3 +146,39 @@ def test_an_advance_paid_before_its_invoice_is_a_credit_until_the_invoice_comes(
     too_much = replace(advance, amount_cents=12001)
     with pytest.raises(DocumentError, match="^ACOMPTE: 12001 cents exceed what remains of 2026-000140"):
         make_statement(entries=(invoice, too_much))
+
+
+TOWN = Party(
+    legal_name="Commune d'Aubagne",
+    address_lines=("Hôtel de ville", "Esplanade Charles de Gaulle"),
+    postcode="13400",
+    city="Aubagne",
+    siret="21130005800016",
+    public_body=True,
+)
+
+
+def make_b2g_invoice():
+    return make_invoice(customer=TOWN, delivery_address=None, buyer_reference="SERVICE-SOLIDARITES",
+                        order_reference="EJ-2026-000451")
+
+
+def test_an_invoice_to_a_public_buyer_carries_its_chorus_pro_references():
+    invoice = make_b2g_invoice()
+    root = etree.fromstring(facturx_xml(invoice))
+    ns = {**NS, "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"}
+    agreement = "//ram:ApplicableHeaderTradeAgreement"
+    assert root.xpath(f"{agreement}/ram:BuyerReference/text()", namespaces=ns) == ["SERVICE-SOLIDARITES"]
+    assert root.xpath(f"{agreement}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID/text()",
+                      namespaces=ns) == ["EJ-2026-000451"]
+    assert root.xpath(f"{agreement}/ram:BuyerTradeParty/ram:GlobalID[@schemeID='0009']/text()",
+                      namespaces=ns) == ["21130005800016"]
+    bar = root.xpath("//rsm:ExchangedDocument/ram:IncludedNote[ram:SubjectCode='BAR']/ram:Content/text()",
+                     namespaces=ns)
+    assert bar == []  # the reform's framework note has no B2G value (BR-FR-20)
+    assert invoice.business_process == "B2G"
+    text = pdf_flow_text(render_invoice(invoice))
+    assert "Code service : SERVICE-SOLIDARITES" in text and "N° d'engagement : EJ-2026-000451" in text
+    with pytest.raises(DocumentError, match="^customer.siret: a public buyer"):
+        make_invoice(customer=replace(TOWN, siret=None, siren="211300058"))
+    assert make_invoice().business_process == "B2B"

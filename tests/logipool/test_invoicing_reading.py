@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from logipool.models import ChargeSource, Invoice, InvoiceStatus, Nature, Role
+from logipool.models import ChargeSource, FunderKind, Invoice, InvoiceStatus, Nature, Role
 from logipool.services.ledger import ChargeDraft, Payer, post_charges
 from logipool.services.vehicles import usage_charge
 
@@ -225,3 +225,41 @@ def test_a_vat_credit_note_prints_its_rate_the_french_way(client, world, session
     text = pdf_flow_text(session.scalars(select(Invoice.pdf).where(Invoice.id == credit.get_json()["id"])).one())
     assert "AVOIR AU PROFIT DE" in text.upper() and "pénalités" not in text
     assert Decimal(credit.get_json()["total"]) == Decimal(inv["total"])
+
+
+def test_a_public_funder_is_invoiced_with_its_chorus_pro_references(client, world, session, staff):
+    a = world.a
+    make_billable(session, a)
+    a.funder.kind = FunderKind.TOWN
+    session.commit()
+    r = client.patch(f"/api/v1/funders/{a.funder.id}", headers=staff,
+                     json={"siren": "211300058", "siret": "21130005800016", "service_code": "SOLIDARITES",
+                           "commitment_number": "EJ-2026-000451"})
+    assert r.status_code == 200, r.get_json()
+    charge(session, a, 10000, funder=a.funder)
+    session.commit()
+    (inv,) = run_and_issue(client, staff)["invoices"]
+    fresh(session)
+    pdf = session.scalars(select(Invoice.pdf).where(Invoice.id == inv["invoice_id"])).one()
+    root = xml_of(pdf)
+    assert root.xpath("//ram:BuyerReference/text()", namespaces=NS) == ["SOLIDARITES"]
+    assert root.xpath("//ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID/text()",
+                      namespaces=NS) == ["EJ-2026-000451"]
+    assert root.xpath("//ram:BuyerTradeParty/ram:GlobalID/text()", namespaces=NS) == ["21130005800016"]
+    text = pdf_flow_text(pdf)
+    assert "Code service : SOLIDARITES" in text and "N° d'engagement : EJ-2026-000451" in text
+
+
+def test_a_public_funder_without_siret_is_refused_and_named(client, world, session, staff):
+    a = world.a
+    make_billable(session, a)
+    a.funder.kind = FunderKind.STATE
+    session.commit()
+    charge(session, a, 10000, funder=a.funder)
+    session.commit()
+    run = client.post("/api/v1/billing-runs/", json={"period_start": "2026-11-01", "period_end": "2026-11-30"},
+                      headers=staff).get_json()
+    before = snapshot(session)
+    body = assert_problem(client.post(f"/api/v1/billing-runs/{run['id']}/issue", headers=staff), 422)
+    assert any("siret" in field for field in body["errors"]), body
+    assert snapshot(session) == before
