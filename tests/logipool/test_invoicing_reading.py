@@ -263,3 +263,21 @@ def test_a_public_funder_without_siret_is_refused_and_named(client, world, sessi
     body = assert_problem(client.post(f"/api/v1/billing-runs/{run['id']}/issue", headers=staff), 422)
     assert any("siret" in field for field in body["errors"]), body
     assert snapshot(session) == before
+
+
+def test_numbering_restarts_at_one_each_new_year(client, world, session, staff, monkeypatch):
+    import logipool.services.invoicing as invoicing
+
+    a = world.a
+    make_billable(session, a)
+    charges = [charge(session, a, 1000 + i) for i in range(3)]
+    session.commit()
+    numbers = []
+    for c, day in zip(charges, (date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 2)), strict=True):
+        monkeypatch.setattr(invoicing, "today_in", lambda tz, day=day: day)
+        draft = client.post("/api/v1/invoices/", json={"member_id": a.member.id, "charge_ids": [c.id]},
+                            headers=staff).get_json()
+        r = client.post(f"/api/v1/invoices/{draft['id']}/issue", headers=staff)
+        assert r.status_code == 200, r.get_json()
+        numbers.append((r.get_json()["number"], r.get_json()["issue_date"]))
+    assert numbers == [("2026-000001", "2026-12-31"), ("2027-000001", "2027-01-01"), ("2027-000002", "2027-01-02")]
