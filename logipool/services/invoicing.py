@@ -949,6 +949,44 @@ def zip_run(session: Session, principal: Principal, run_id: int, *, chunk: int =
     return generate()
 
 
+# The year-end archive -------------------------------------------------------------------------
+
+
+def signing_key(instance_path: str) -> bytes:
+    """The installation's Ed25519 archive key, created on first use (``archive_signing_key.pem``,
+    readable by its owner only, beside the secret key)."""
+    path = os.path.join(instance_path, "archive_signing_key.pem")
+    if not os.path.exists(path):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another worker created it meanwhile
+        else:
+            with os.fdopen(fd, "wb") as f:
+                f.write(lib.generate_signing_key())
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def archive_public_key(principal: Principal, instance_path: str) -> bytes:
+    require(principal, *STAFF_READERS)
+    return lib.public_key_of(signing_key(instance_path))
+
+
+def year_archive(session: Session, principal: Principal, year: int, key_pem: bytes) -> bytes:
+    """Every document issued in ``year`` with its SHA-256 in a signed list (staff and auditors);
+    a gap in the year's numbering or a PDF that no longer matches its hash refuses it (422)."""
+    require(principal, *STAFF_READERS)
+    rows = session.scalars(select(Invoice).where(
+        Invoice.coordination_id == principal.coordination_id, Invoice.status != InvoiceStatus.DRAFT,
+        Invoice.number.like(f"{year}-%")).order_by(Invoice.number)).all()
+    docs = [document_part(f"invoice {inv.number}", lambda inv=inv: lib.ArchivedDocument(
+        number=inv.number, kind=inv.kind.value, issue_date=inv.issue_date, customer=customer_name(inv),
+        total_cents=inv.total_cents, pdf=inv.pdf, sha256=inv.pdf_sha256)) for inv in rows]
+    issuer = _coordination(session, principal).legal_name
+    return document_part("archive", lambda: lib.year_archive(docs, year=year, issuer=issuer, signing_key_pem=key_pem))
+
+
 # Statements and the accounting export ---------------------------------------------------------
 
 

@@ -4,6 +4,8 @@ they are set, billing runs of a month still running, advances received before th
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -281,3 +283,26 @@ def test_numbering_restarts_at_one_each_new_year(client, world, session, staff, 
         assert r.status_code == 200, r.get_json()
         numbers.append((r.get_json()["number"], r.get_json()["issue_date"]))
     assert numbers == [("2026-000001", "2026-12-31"), ("2027-000001", "2027-01-01"), ("2027-000002", "2027-01-02")]
+
+
+def test_the_year_archive_holds_every_issued_document_under_a_signature(client, world, session, staff):
+    import invoices as lib
+
+    a = world.a
+    make_billable(session, a)
+    charge(session, a, 12000)
+    charge(session, a, 3000, member=a.other_member)
+    session.commit()
+    run = run_and_issue(client, staff)
+    year = date.today().year
+    r = client.get(f"/api/v1/invoices/archive/{year}.zip", headers=staff)
+    assert r.status_code == 200 and r.mimetype == "application/zip"
+    key = client.get("/api/v1/invoices/archive/public-key.pem", headers=a.headers(Role.AUDITOR))
+    assert key.status_code == 200 and key.headers["X-Key-SHA256"] == lib.key_fingerprint(key.data)
+    assert lib.verify_archive(r.data, key.data) == []
+    with zipfile.ZipFile(io.BytesIO(r.data)) as z:
+        stored = {i["number"] for i in run["invoices"]}
+        assert {n[:-4] for n in z.namelist() if n.endswith(".pdf")} == stored
+    assert client.get(f"/api/v1/invoices/archive/{year}.zip", headers=a.headers(Role.TREASURER)).status_code in (
+        403, 404)
+    refused(client.get(f"/api/v1/invoices/archive/{year - 5}.zip", headers=staff), "archive.documents")
