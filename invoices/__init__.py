@@ -4,6 +4,14 @@ with Factur-X for invoices.
 Pure library: dataclasses in, PDF or XML bytes out; no Flask, no database.
 """
 
+from .archive import (
+    ArchivedDocument,
+    generate_signing_key,
+    key_fingerprint,
+    public_key_of,
+    verify_archive,
+    year_archive,
+)
 from .cii import check_xsd, facturx_xml, render_facturx
 from .delivery import DeliveryItem, DeliveryNote, TemperatureClass
 from .exceptions import DocumentError, FacturXError, InvoiceError
@@ -38,6 +46,12 @@ from .statement import (
 )
 
 __all__ = [
+    "ArchivedDocument",
+    "generate_signing_key",
+    "key_fingerprint",
+    "public_key_of",
+    "verify_archive",
+    "year_archive",
     "FRENCH_VAT_RATES",
     "RECOVERY_INDEMNITY_CENTS",
     "UNITS",

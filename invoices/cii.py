@@ -134,7 +134,10 @@ def _notes(doc, invoice: Invoice) -> None:
         )
     )
     texts.append((fr["no_discount"], "AAB"))
-    texts.append(("B2B" if invoice.customer.country == "FR" else "B2BINT", "BAR"))
+    if not invoice.customer.public_body:
+        # the reform's business framework: BR-FR-20 knows no B2G value, public buyers being
+        # invoiced through Chorus Pro, which reads the buyer's SIRET, BT-10 and BT-13 instead
+        texts.append((invoice.business_process, "BAR"))
     for content, subject in texts:
         note = _sub(doc, "ram:IncludedNote")
         _sub(note, "ram:Content", content)
@@ -176,7 +179,9 @@ def build_cii(invoice: Invoice) -> etree._Element:
         item = _sub(tx, "ram:IncludedSupplyChainTradeLineItem")
         ldoc = _sub(item, "ram:AssociatedDocumentLineDocument")
         _sub(ldoc, "ram:LineID", str(i))
-        _sub(_sub(ldoc, "ram:IncludedNote"), "ram:Content", line.source)
+        # BT-127: where the line comes from, then how its amount was computed
+        note = f"{line.source} — {line.basis}" if line.basis else line.source
+        _sub(_sub(ldoc, "ram:IncludedNote"), "ram:Content", note)
         _sub(_sub(item, "ram:SpecifiedTradeProduct"), "ram:Name", line.description)
         agreement = _sub(item, "ram:SpecifiedLineTradeAgreement")
         _sub(
@@ -199,6 +204,8 @@ def build_cii(invoice: Invoice) -> etree._Element:
         )
 
     agreement = _sub(tx, "ram:ApplicableHeaderTradeAgreement")
+    if invoice.buyer_reference:
+        _sub(agreement, "ram:BuyerReference", invoice.buyer_reference)
     _party(
         agreement,
         "ram:SellerTradeParty",
@@ -215,6 +222,9 @@ def build_cii(invoice: Invoice) -> etree._Element:
         regime=regime,
         seller=False,
     )
+    if invoice.order_reference:
+        _sub(_sub(agreement, "ram:BuyerOrderReferencedDocument"), "ram:IssuerAssignedID",
+             invoice.order_reference)
 
     delivery = _sub(tx, "ram:ApplicableHeaderTradeDelivery")
     if invoice.delivery_address is not None:
@@ -229,9 +239,13 @@ def build_cii(invoice: Invoice) -> etree._Element:
             _sub(addr, tag_name, text)
         _sub(addr, "ram:CityName", where.city)
         _sub(addr, "ram:CountryID", where.country)
-    if invoice.delivery_date is not None:
+    # CII makes the delivery group mandatory; left empty it is flagged (PEPPOL-EN16931-R008).
+    # A service over a period is completed on its last day (art. 242 nonies A, annexe II CGI:
+    # the date the service is completed): that is its actual delivery date (BT-72).
+    completed = invoice.delivery_date or invoice.period_end
+    if completed is not None:
         event = _sub(delivery, "ram:ActualDeliverySupplyChainEvent")
-        _date(event, "ram:OccurrenceDateTime", invoice.delivery_date)
+        _date(event, "ram:OccurrenceDateTime", completed)
 
     settlement = _sub(tx, "ram:ApplicableHeaderTradeSettlement")
     _sub(settlement, "ram:InvoiceCurrencyCode", invoice.currency)

@@ -80,9 +80,13 @@ class DeliveryNote:
     items: tuple[DeliveryItem, ...]
     delivery_address: DeliveryAddress | None = None
     vehicle: str = ""
+    #: a delivery that has not happened yet (a round not driven): quantities are planned
+    planned: bool = False
 
     def __post_init__(self) -> None:
         _text(self.number, "number", max_len=35)
+        if not isinstance(self.planned, bool):
+            raise DocumentError("planned: expected true or false")
         _date(self.delivery_date, "delivery_date")
         if not isinstance(self.issuer, Party) or not isinstance(self.recipient, Party):
             raise DocumentError("issuer, recipient: expected Party objects")
@@ -119,6 +123,7 @@ class DeliveryNote:
             },
             "source": self.source,
             "vehicle": self.vehicle or None,
+            "planned": self.planned,
             "items": [
                 {
                     "description": it.description,

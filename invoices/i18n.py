@@ -34,6 +34,24 @@ LABELS: dict[str, dict[str, str]] = {
         "services": "Prestation de services",
         "mixed": "Biens et services",
         "billed_to": "Facturé à",
+        "credited_to": "Avoir au profit de",
+        "service_code": "Code service : {code}",
+        "commitment": "N° d'engagement : {number}",
+        "calc_detail": "Détail du calcul",
+        "calc_intro": (
+            "Comment chaque montant a été obtenu : clé de répartition, quantité du membre "
+            "rapportée au total, tarif, parts des financeurs."
+        ),
+        "calc_see_annex": "Le calcul de chaque montant est détaillé en annexe (Détail du calcul).",
+        "planned": "Prévu",
+        "planned_note": (
+            "Tournée planifiée, pas encore réalisée : les quantités sont prévues ; "
+            "le bon définitif indiquera ce qui a été livré."
+        ),
+        "pay_instructions": (
+            "Pour régler : virement sur l'IBAN {iban}{bic}, en indiquant en référence le "
+            "numéro de la facture réglée."
+        ),
         "delivered_to": "Adresse de livraison",
         "issuer": "Émetteur",
         "customer": "Client",
@@ -164,6 +182,24 @@ LABELS: dict[str, dict[str, str]] = {
         "services": "Supply of services",
         "mixed": "Goods and services",
         "billed_to": "Billed to",
+        "credited_to": "Credited to",
+        "service_code": "Service code: {code}",
+        "commitment": "Commitment number: {number}",
+        "calc_detail": "How each amount was computed",
+        "calc_intro": (
+            "How each amount was obtained: sharing key, the member's quantity against the "
+            "total, rate, funders' parts."
+        ),
+        "calc_see_annex": "How each amount was computed is shown in the annex.",
+        "planned": "Planned",
+        "planned_note": (
+            "Planned round, not driven yet: quantities are planned; the final note will show "
+            "what was delivered."
+        ),
+        "pay_instructions": (
+            "To pay: bank transfer to IBAN {iban}{bic}, quoting the number of the invoice paid "
+            "as the reference."
+        ),
         "delivered_to": "Delivery address",
         "issuer": "Issuer",
         "customer": "Customer",
@@ -301,6 +337,26 @@ def number(value: Decimal, lang: str, min_places: int = 0) -> str:
     return _babel_decimal(value, format=fmt, locale=LOCALES[lang], decimal_quantization=False)
 
 
+def euros(value: Decimal | str | int, lang: str = "fr") -> str:
+    """An amount given in euros (a decimal string or Decimal) as printed: ``"1 110,00 €"``."""
+    return money(int((Decimal(value) * 100).to_integral_value()), lang)
+
+
+#: units printed without a plural mark (symbols)
+_SYMBOLS = {"kg", "t", "L", "km", "m²", "m³", "h", "g"}
+
+
+def quantity(value: Decimal | str | int, unit: str, lang: str = "fr") -> str:
+    """A quantity with its unit (a UN/ECE code or a word) as read: ``"96 unités"``, ``"30 kg"``."""
+    from .model import UNITS
+
+    q = Decimal(value)
+    word = UNITS[unit][0 if lang == "fr" else 1] if unit in UNITS else unit
+    if q > 1 and word not in _SYMBOLS and not word.endswith(("s", "x")):
+        word += "s"
+    return f"{number(q.normalize(), lang)}\u00a0{word}"
+
+
 def unit_price(value: Decimal, lang: str) -> str:
     """A unit price with at least two decimals, as prices are read."""
     text = number(value, lang, min_places=2)
@@ -313,8 +369,15 @@ def percent(rate: Decimal, lang: str) -> str:
 
 
 def long_date(day: date, lang: str) -> str:
-    """``22 novembre 2026`` / ``22 November 2026``."""
+    """``22 novembre 2026`` / ``22 November 2026``; the first of the month is ``1er`` in French."""
+    if lang == "fr" and day.day == 1:
+        return "1er " + _babel_date(day, format="MMMM y", locale=LOCALES[lang])
     return _babel_date(day, format="long", locale=LOCALES[lang])
+
+
+def month_year(day: date, lang: str) -> str:
+    """``novembre 2026`` / ``November 2026``: the month a charge belongs to."""
+    return _babel_date(day, format="LLLL y", locale=LOCALES[lang])
 
 
 def short_date(day: date, lang: str) -> str:

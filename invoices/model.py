@@ -193,9 +193,13 @@ class Party:
     iban: str | None = None
     bic: str | None = None
     tax_registration: str | None = None
+    #: a public entity (State, local authority) invoiced through Chorus Pro (B2G)
+    public_body: bool = False
 
     def __post_init__(self) -> None:
         _text(self.legal_name, "legal_name", max_len=200)
+        if not isinstance(self.public_body, bool):
+            raise DocumentError("public_body: expected true or false")
         lines = tuple(self.address_lines) if not isinstance(self.address_lines, str) else None
         if not lines or len(lines) > 3:
             raise DocumentError("address_lines: give 1 to 3 address lines")
@@ -272,9 +276,15 @@ class InvoiceLine:
     amount_cents: int
     source: str
     vat_rate: Decimal | None = None
+    #: printed instead of the unit code's label when the unit is a compound one ("palette-jour")
+    unit_label: str = ""
+    #: how the amount was computed (key, quantities, rate, funders' parts): "Détail du calcul"
+    basis: str = ""
 
     def __post_init__(self) -> None:
         _text(self.description, "description", max_len=300)
+        _text(self.unit_label, "unit_label", max_len=40, required=False)
+        _text(self.basis, "basis", max_len=2000, required=False)
         _set(self, "quantity", _decimal(self.quantity, "quantity", places=4))
         if self.quantity <= 0:
             raise DocumentError(f"quantity: must be positive, got {self.quantity}")
@@ -293,6 +303,10 @@ class InvoiceLine:
         _text(self.source, "source", max_len=100)
         if self.vat_rate is not None:
             _set(self, "vat_rate", _decimal(self.vat_rate, "vat_rate", places=2))
+
+    def unit_text(self, lang: str = "fr") -> str:
+        """The unit as printed: the compound label when there is one, else the code's label."""
+        return self.unit_label or UNITS[self.unit][0 if lang == "fr" else 1]
 
 
 @dataclass(frozen=True)
@@ -377,6 +391,10 @@ class Invoice:
     original_date: date | None = None
     currency: str = "EUR"
     note: str = ""
+    #: BT-10: the public buyer's service code (Chorus Pro "code service")
+    buyer_reference: str = ""
+    #: BT-13: the public buyer's commitment number (numéro d'engagement)
+    order_reference: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.number, str) or not _NUMBER.match(self.number):
@@ -398,6 +416,13 @@ class Invoice:
         if self.customer.siren is None and self.customer.country == "FR":
             raise DocumentError(
                 "customer.siren: a French customer's SIREN is required on an invoice"
+            )
+        _text(self.buyer_reference, "buyer_reference", max_len=100, required=False)
+        _text(self.order_reference, "order_reference", max_len=50, required=False)
+        if self.customer.public_body and not self.customer.siret:
+            raise DocumentError(
+                "customer.siret: a public buyer is invoiced through Chorus Pro, which identifies "
+                "it by its SIRET"
             )
         if not isinstance(self.nature, Nature):
             raise DocumentError("nature: expected a Nature (goods, services or mixed)")
@@ -492,6 +517,13 @@ class Invoice:
     def vat_regime(self) -> VatRegime:
         assert self.issuer.vat_regime is not None
         return self.issuer.vat_regime
+
+    @property
+    def business_process(self) -> str:
+        """BT-23 framework of the reform: B2G to a public buyer, B2BINT abroad, else B2B."""
+        if self.customer.public_body:
+            return "B2G"
+        return "B2B" if self.customer.country == "FR" else "B2BINT"
 
     @property
     def is_credit_note(self) -> bool:

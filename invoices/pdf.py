@@ -29,6 +29,7 @@ from reportlab.platypus import (
     Flowable,
     Image,
     KeepTogether,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -38,7 +39,17 @@ from reportlab.platypus import (
 
 from .delivery import DeliveryNote
 from .exceptions import DocumentError
-from .i18n import LABELS, check_lang, long_date, money, number, percent, short_date, unit_price
+from .i18n import (
+    LABELS,
+    check_lang,
+    long_date,
+    money,
+    number,
+    percent,
+    quantity,
+    short_date,
+    unit_price,
+)
 from .model import RECOVERY_INDEMNITY_CENTS, UNITS, Invoice, Party, VatRegime
 from .purchase_order import PurchaseOrder
 from .statement import EntryKind, Statement
@@ -488,11 +499,16 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
         Spacer(1, 6 * mm),
     ]
 
+    public = []
+    if inv.buyer_reference:
+        public.append(lab["service_code"].format(code=inv.buyer_reference))
+    if inv.order_reference:
+        public.append(lab["commitment"].format(number=inv.order_reference))
     customer = [
         _name(inv.customer.legal_name),
-        _small(_party_lines(inv.customer, lang)),
+        _small(_party_lines(inv.customer, lang) + public),
     ]
-    boxes = [(lab["billed_to"], customer)]
+    boxes = [(lab["credited_to"] if inv.is_credit_note else lab["billed_to"], customer)]
     if inv.delivery_address is not None:
         where = inv.delivery_address
         text = [*where.address_lines, f"{where.postcode} {where.city}"]
@@ -538,7 +554,6 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
         story.append(_p(_esc(inv.note), "muted"))
     story.append(Spacer(1, 4 * mm))
 
-    unit_idx = 0 if lang == "fr" else 1
     if vat:
         widths = [78 * mm, 15 * mm, 16 * mm, 22 * mm, 12 * mm]
     else:
@@ -554,7 +569,7 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
         row = [
             _Cell(line.description, f"{lab['source']}{colon} {line.source}"),
             number(line.quantity, lang),
-            UNITS[line.unit][unit_idx],
+            line.unit_text(lang),
             unit_price(line.unit_price, lang),
         ]
         if vat:
@@ -564,6 +579,8 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
         rows.append(row)
     right = (1, 3, 4, 5) if vat else (1, 3, 4)
     story.append(_grid(rows, widths, right_cols=right))
+    if any(line.basis for line in inv.lines):
+        story += [Spacer(1, 1.5 * mm), _p(_esc(lab["calc_see_annex"]), "muted")]
 
     if inv.deductions:
         story.append(Spacer(1, 4 * mm))
@@ -652,24 +669,46 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
     legal: list[Flowable] = []
     if not vat:
         legal.append(_Cell(regime.mention(lang) or "", bold=True, size=7.6))
-    terms = inv.payment_terms
-    if inv.due_date is not None:
-        terms += f" — {lab['due_date']}{colon} {long_date(inv.due_date, lang)}"
-    legal.append(_Cell(f"{lab['payment_terms']}{colon} {terms}", size=7.6))
-    penalties = lab["penalties"].format(
-        rate=percent(inv.late_penalty_rate, lang),
-        indemnity=money(RECOVERY_INDEMNITY_CENTS, lang),
-    )
-    legal.append(_Cell(penalties, size=7.6))
-    legal.append(_Cell(lab["no_discount"], size=7.6))
-    if inv.issuer.iban and not inv.is_credit_note:
-        bank = lab["bank"].format(iban=_spaced_iban(inv.issuer.iban))
-        if inv.issuer.bic:
-            bank += " · " + lab["bic"].format(bic=inv.issuer.bic)
-        legal.append(_Cell(bank, size=7.6))
+    if not inv.is_credit_note:  # a credit note is not paid: no terms, penalties or discount
+        terms = inv.payment_terms
+        if inv.due_date is not None:
+            terms += f" — {lab['due_date']}{colon} {long_date(inv.due_date, lang)}"
+        legal.append(_Cell(f"{lab['payment_terms']}{colon} {terms}", size=7.6))
+        penalties = lab["penalties"].format(
+            rate=percent(inv.late_penalty_rate, lang),
+            indemnity=money(RECOVERY_INDEMNITY_CENTS, lang),
+        )
+        legal.append(_Cell(penalties, size=7.6))
+        legal.append(_Cell(lab["no_discount"], size=7.6))
+        if inv.issuer.iban:
+            bank = lab["bank"].format(iban=_spaced_iban(inv.issuer.iban))
+            if inv.issuer.bic:
+                bank += " · " + lab["bic"].format(bic=inv.issuer.bic)
+            legal.append(_Cell(bank, size=7.6))
     story.append(Spacer(1, 4 * mm))
     story.append(KeepTogether([summary, Spacer(1, 5 * mm), _p(lab["legal"], "section"), *legal]))
+    story += _calculation_annex(inv, lang)
     return story
+
+
+def _calculation_annex(inv: Invoice, lang: str) -> list:
+    """The computation behind each line, on its own page: what a treasurer checks by hand."""
+    lab = LABELS[lang]
+    explained = [(n, line) for n, line in enumerate(inv.lines, start=1) if line.basis]
+    if not explained:
+        return []
+    widths = [12 * mm, 58 * mm, 0]
+    widths[2] = CONTENT_W - sum(widths)
+    rows: list[list] = [["N°", lab["description"], lab["calc_detail"]]]
+    for n, line in explained:
+        rows.append([str(n), _Cell(line.description, line.source), _Cell(line.basis, size=7.8)])
+    return [
+        PageBreak(),
+        _p(lab["calc_detail"], "section"),
+        _p(_esc(lab["calc_intro"]), "muted"),
+        Spacer(1, 2 * mm),
+        _grid(rows, widths),
+    ]
 
 
 def _spaced_iban(iban: str) -> str:
@@ -724,9 +763,10 @@ def _delivery_story(note: DeliveryNote, lang: str, logo: Logo) -> list:
         text = [*where.address_lines, f"{where.postcode} {where.city}"]
         boxes.append((lab["delivered_to"], [_Cell(where.name, size=8.6, leading=11), _small(text)]))
     story += [_boxes(boxes), Spacer(1, 5 * mm)]
+    if note.planned:
+        story += [_p(f"<b>{_esc(lab['planned_note'])}</b>", "base"), Spacer(1, 3 * mm)]
 
-    unit_idx = 0 if lang == "fr" else 1
-    widths = [34 * mm, 22 * mm, 21 * mm, 19 * mm, 21 * mm, 17 * mm]
+    widths = [32 * mm, 20 * mm, 21 * mm, 19 * mm, 21 * mm, 21 * mm]
     widths.append(CONTENT_W - sum(widths) - 17 * mm)
     widths.append(17 * mm)
     rows = [
@@ -736,7 +776,7 @@ def _delivery_story(note: DeliveryNote, lang: str, logo: Logo) -> list:
             _p(f"{lab['dlc']} / {lab['ddm']}", "head"),
             _p(lab["temperature_class"], "head"),
             _p(lab["ordered"], "head_r"),
-            _p(lab["delivered"], "head_r"),
+            _p(lab["planned"] if note.planned else lab["delivered"], "head_r"),
             _p(lab["difference_reason"], "head"),
             _p(lab["measured_temperature"], "head"),
         ]
@@ -748,8 +788,7 @@ def _delivery_story(note: DeliveryNote, lang: str, logo: Logo) -> list:
             dated = f"{lab['ddm']} {short_date(item.best_before, lang)}"
         else:
             dated = lab["none"]
-        unit = _esc(UNITS[item.unit][unit_idx])
-        delivered = f"{number(item.delivered_quantity, lang)} {unit}"
+        delivered = _esc(quantity(item.delivered_quantity, item.unit, lang))
         if item.difference:
             delivered = f"<b>{delivered}</b>"
         rows.append(
@@ -758,7 +797,7 @@ def _delivery_story(note: DeliveryNote, lang: str, logo: Logo) -> list:
                 _p(_esc(item.lot), "cell"),
                 _p(dated, "cell"),
                 _p(_esc(lab[item.temperature_class.value]), "cell"),
-                _p(f"{number(item.ordered_quantity, lang)} {unit}", "cell_r"),
+                _p(_esc(quantity(item.ordered_quantity, item.unit, lang)), "cell_r"),
                 _p(delivered, "cell_r"),
                 _p(_esc(item.difference_reason) or lab["none"], "cell"),
                 _p("…… °C" if item.temperature_class.value != "ambient" else "", "cell"),
@@ -1151,7 +1190,7 @@ def _statement_story(st: Statement, lang: str, logo: Logo) -> list:
         rows.append(
             [
                 short_date(entry.entry_date, lang),
-                entry.reference,
+                _Cell(entry.reference, size=7.4, leading=9),  # a payment reference wraps
                 _Cell(entry.label, note),
                 short_date(entry.due_date, lang) if entry.due_date else "",
                 debit,
@@ -1161,6 +1200,12 @@ def _statement_story(st: Statement, lang: str, logo: Logo) -> list:
         )
     story.append(_grid(rows, widths, right_cols=(4, 5, 6)))
     story += [Spacer(1, 5 * mm), stable]
+    if st.issuer.iban and summary.balance_cents > 0:
+        bic = f" ({lab['bic'].format(bic=st.issuer.bic)})" if st.issuer.bic else ""
+        story += [
+            Spacer(1, 4 * mm),
+            _p(_esc(lab["pay_instructions"].format(iban=_spaced_iban(st.issuer.iban), bic=bic)), "base"),
+        ]
 
     if summary.open_items:
         orows: list[list] = [

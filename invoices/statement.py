@@ -115,10 +115,21 @@ class Statement:
         remaining: dict[str, int] = {}
         invoices = {}
         unallocated = 0
+        # an advance paid before the invoice it names is a credit on the account until then
+        advances: dict[str, list[StatementEntry]] = {}
         for e in self.entries:
             if e.kind is EntryKind.INVOICE:
                 remaining[e.reference] = e.amount_cents
                 invoices[e.reference] = e
+                for advance in advances.pop(e.reference, ()):
+                    if advance.amount_cents > remaining[e.reference]:
+                        raise DocumentError(
+                            f"{advance.reference}: {advance.amount_cents} cents exceed what remains of "
+                            f"{e.reference} ({remaining[e.reference]} cents)"
+                        )
+                    remaining[e.reference] -= advance.amount_cents
+            elif e.invoice_reference is not None and e.invoice_reference not in remaining:
+                advances.setdefault(e.invoice_reference, []).append(e)
             elif e.invoice_reference is not None:
                 if e.amount_cents > remaining[e.invoice_reference]:
                     raise DocumentError(

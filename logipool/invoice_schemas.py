@@ -49,13 +49,20 @@ class InvoiceLineSchema(Schema):
     position = Whole()
     description = fields.String()
     quantity = fields.Decimal(as_string=True)
-    unit = fields.String(metadata={"description": "UN/ECE unit code (C62: one, a lump sum)."})
+    unit = fields.String(metadata={"description": "UN/ECE Rec. 20 unit code: DAY, HUR, KMT, KGM, C62 (one), "
+                                                  "LS (lump sum, when the charge has no quantity)."})
+    unit_label = fields.String(metadata={"description": "Printed unit when it is compound, e.g. palette-jour "
+                                                        "(pallet-days, sent as DAY); empty otherwise."})
     unit_price = fields.Decimal(as_string=True, metadata={"description": "Excluding VAT, euros."})
     amount = Money(attribute="amount_cents", metadata={"description": "Excluding VAT."})
     vat_rate = fields.Decimal(as_string=True, allow_none=True, places=2)
     nature = fields.String(attribute="nature.value")
-    source = fields.String(metadata={"description": "What the charge comes from, e.g. vehicle_booking:12."})
+    source = fields.String(metadata={"description": "What the charge comes from, in words, e.g. "
+                                                    "« Commande groupée n° 1 — novembre 2026 »."})
     charge_id = Whole(allow_none=True)
+    basis = fields.String(metadata={"description": "How the amount was computed (key, the payer's quantity "
+                                                   "against the total, rate, funders' parts); on the first line "
+                                                   "of each charge, printed in the « Détail du calcul » annex."})
 
 
 class InvoiceDeductionSchema(Schema):
@@ -126,6 +133,8 @@ class BillingRunCreateSchema(Schema):
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True, metadata={
         "description": "Inclusive local date: charges whose period ends by the following midnight are gathered."})
+    confirm_in_progress = fields.Boolean(load_default=False, metadata={
+        "description": "A period ending today or later is refused unless this is true (charges may still come)."})
 
     @validates_schema
     def _ordered(self, data, **kwargs):

@@ -181,6 +181,15 @@ class Funder(AddressMixin, Base):
     siren: Mapped[str | None] = mapped_column(String(9))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # a public funder (State, region, department, town) is invoiced through Chorus Pro (B2G):
+    # its SIRET, the service code and the commitment number it gave go on the invoice
+    siret: Mapped[str | None] = mapped_column(String(14))
+    service_code: Mapped[str | None] = mapped_column(String(100))
+    commitment_number: Mapped[str | None] = mapped_column(String(50))
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind in (FunderKind.STATE, FunderKind.REGION, FunderKind.DEPARTMENT, FunderKind.TOWN)
 
 
 class User(Base):
@@ -276,6 +285,10 @@ class Charge(Base):
     # parts of this payer's gross share that funders pay instead, shown as deductions on the
     # invoice: [{"funder_id": 1, "funder": "Fondation X", "cents": 1234}]; amount_cents is net
     subsidies: Mapped[list] = mapped_column(JSON, default=list)
+    # what was consumed, for the invoice line's quantity, unit and unit price: one part per
+    # tariff, [{"what": "Jours", "quantity": "3", "unit": "DAY", "unit_label": "", "cents": 9000}],
+    # whose cents sum to the gross amount (amount + subsidies); None: a lump sum
+    measure: Mapped[list | None] = mapped_column(JSON, nullable=True)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -786,8 +799,10 @@ class InvoiceLine(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)  # excl. VAT
     vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     nature: Mapped[Nature] = mapped_column(enum_column(Nature, "nature"))
-    source: Mapped[str] = mapped_column(String(120))  # e.g. "vehicle_booking:12"
+    source: Mapped[str] = mapped_column(String(120))  # in words, e.g. "Réservation véhicule n° 12"
     charge_id: Mapped[int | None] = mapped_column(ForeignKey("charge.id"), index=True)
+    unit_label: Mapped[str] = mapped_column(String(40), default="", server_default="")  # "palette-jour"
+    basis: Mapped[str] = mapped_column(Text, default="", server_default="")  # the charge's computation
 
 
 class InvoiceDeduction(Base):

@@ -219,6 +219,11 @@ class FunderSchema(AddressFields):
     siren = Siren(allow_none=True)
     contact_email = Email(allow_none=True)
     active = fields.Boolean()
+    siret = Siret(allow_none=True, metadata={"description": "Required to invoice a public funder (Chorus Pro)."})
+    service_code = fields.String(allow_none=True, validate=validate.Length(max=100), metadata={
+        "description": "Chorus Pro service code of a public funder (BT-10 on its invoices)."})
+    commitment_number = fields.String(allow_none=True, validate=validate.Length(max=50), metadata={
+        "description": "Numéro d'engagement (commitment number) a public funder gave (BT-13)."})
 
 
 class FunderUpdateSchema(FunderSchema):
@@ -1061,6 +1066,8 @@ class DeliveryNoteSchema(Schema):
     delivery_address = fields.Dict(allow_none=True)
     source = fields.String()
     vehicle = fields.String(allow_none=True)
+    planned = fields.Boolean(metadata={"description": "True until the delivery has happened (a round not driven "
+                                                      "yet): the quantities are planned, not delivered."})
     items = fields.List(fields.Nested(DeliveryItemSchema))
 
 

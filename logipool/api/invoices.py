@@ -64,7 +64,7 @@ class InvoiceItem(MethodView):
     @blp.response(200, s.InvoiceSchema)
     def patch(self, data, invoice_id):
         """Change a draft's note or due date; an issued invoice is immutable (409)."""
-        invoice = svc.update_draft(get_session(), current(), invoice_id, data)
+        invoice = svc.update_draft(get_session(), current(), invoice_id, data, tz=_tz())
         commit()
         return invoice
 
@@ -83,6 +83,28 @@ class InvoiceIssue(MethodView):
         invoice = svc.issue_invoice(get_session(), current(), invoice_id, tz=_tz())
         commit()
         return invoice
+
+
+@blp.route("/archive/<int:year>.zip")
+class YearArchive(MethodView):
+    @blp.response(200, content_type="application/zip")
+    def get(self, year):
+        """Every invoice and credit note issued in the year, with ``SHA256SUMS`` signed by the
+        installation's Ed25519 key, its public key and how to verify (staff and auditors)."""
+        key = svc.signing_key(current_app.instance_path)
+        data = svc.year_archive(get_session(), current(), year, key)
+        return Response(data, mimetype="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="factures-{year}.zip"'})
+
+
+@blp.route("/archive/public-key.pem")
+class ArchiveKey(MethodView):
+    @blp.response(200, content_type="application/x-pem-file")
+    def get(self):
+        """The public key the archives are signed with, and its SHA-256 fingerprint (header)."""
+        public = svc.archive_public_key(current(), current_app.instance_path)
+        return Response(public, mimetype="application/x-pem-file",
+                        headers={"X-Key-SHA256": lib.key_fingerprint(public)})
 
 
 @blp.route("/<int:invoice_id>/pdf")

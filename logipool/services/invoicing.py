@@ -38,6 +38,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, defer
 
 import invoices as lib
+from invoices.i18n import long_date, month_year, number, percent
 from invoices.model import round_cents
 from purchasing import apportion, format_cents
 
@@ -60,16 +61,25 @@ from ..models import (
     Nature,
     OrderCycle,
     Payment,
-    Site,
     VatRegime,
 )
 from .crud import Resource, own_member_only
-from .parties import coordination_party, document_part, funder_party, member_party, site_address
+from .parties import (
+    coordination_party,
+    document_part,
+    funder_party,
+    goods_handover_site,
+    member_party,
+    site_address,
+)
 
-#: A line is one charge, a lump sum: quantity 1 of UN/ECE Recommendation 20 "LS" (forfait).
+#: A charge with no measured quantity is a lump sum: quantity 1 of UN/ECE Rec. 20 "LS" (forfait).
 LUMP_SUM_UNIT = "LS"
+#: invoice_line keeps quantities to 3 decimals and unit prices to 4
+QUANTITY_PLACES, PRICE_PLACES = Decimal("0.001"), Decimal("0.0001")
 PAYMENT_METHODS = ("transfer", "cheque", "cash", "direct_debit", "card")
 MAX_PAYMENT_TERMS_DAYS = 60  # Code de commerce L441-10
+ADVANCE_DAYS = 365  # an advance may be received up to this long before the period it pays for
 SOURCE_ORDER = {source: i for i, source in enumerate(ChargeSource)}
 CENT = Decimal("0.01")
 
@@ -263,29 +273,91 @@ def _ordered(charges: Iterable[Charge]) -> list[Charge]:
     return sorted(charges, key=lambda c: (SOURCE_ORDER[c.source_type], c.period_start, c.id))
 
 
-def _source(charge: Charge) -> str:
-    ref = charge.source_id if charge.source_id is not None else f"charge-{charge.id}"
-    return f"{charge.source_type.value}:{ref}"
+def _source(charge: Charge, tz: ZoneInfo) -> str:
+    """Where a charge comes from, in words a treasurer reads ("Frais d'entrepôt — novembre 2026")."""
+    day = _local_date(charge.period_start, tz)
+    n = charge.source_id
+    words = {
+        ChargeSource.VEHICLE_BOOKING: f"Réservation de véhicule n° {n} — {long_date(day, 'fr')}",
+        ChargeSource.STORAGE_BOOKING: f"Réservation de stockage n° {n} — {month_year(day, 'fr')}",
+        ChargeSource.WAREHOUSE_COSTS: f"Frais d'entrepôt — {month_year(day, 'fr')}",
+        ChargeSource.ORDER_CYCLE: f"Commande groupée n° {n} — {month_year(day, 'fr')}",
+        ChargeSource.ROUTE_PLAN: f"Tournées mutualisées du {long_date(day, 'fr')}",
+        ChargeSource.MANUAL: f"Écriture manuelle — {month_year(day, 'fr')}",
+    }
+    return words[charge.source_type][:100]
+
+
+@dataclass(frozen=True)
+class LineMeasure:
+    """One invoice line of a charge: its quantity, unit and unit price excl. VAT."""
+
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_label: str
+    unit_price: Decimal
+    amount_cents: int
+
+
+def _priced(quantity: Decimal, cents: int, unit_price: Decimal | None) -> Decimal | None:
+    """The unit price that gives exactly ``cents`` for ``quantity`` (the tariff when it does)."""
+    candidates = [] if unit_price is None else [unit_price]
+    candidates.append((Decimal(cents) / 100 / quantity).quantize(PRICE_PLACES))
+    for price in candidates:
+        if price == price.quantize(PRICE_PLACES) and round_cents(quantity * price * 100) == cents:
+            return price
+    return None
+
+
+def line_measures(charge: Charge, gross_cents: int) -> list[LineMeasure]:
+    """The lines a charge prints as: its real quantities (days, hours, km, kg, pallet-days...)
+    at their unit price where the charge measured them and they reproduce its amount to the
+    cent; else one lump sum."""
+    lump = [LineMeasure(charge.label, Decimal(1), LUMP_SUM_UNIT, "", Decimal(gross_cents) / 100, gross_cents)]
+    parts = charge.measure or []
+    if not parts or sum(int(p["cents"]) for p in parts) != gross_cents:
+        return lump
+    lines = []
+    for p in parts:
+        description = f"{charge.label} — {p['what']}" if p.get("what") and len(parts) > 1 else charge.label
+        quantity, cents = Decimal(p["quantity"]), int(p["cents"])
+        price = None
+        if quantity > 0 and quantity == quantity.quantize(QUANTITY_PLACES) and p.get("unit") in lib.UNITS:
+            price = _priced(quantity, cents, Decimal(p["unit_price"]) if p.get("unit_price") else None)
+        if price is None:
+            unit = p.get("unit_label") or lib.UNITS.get(p.get("unit"), (p.get("unit", ""),))[0]
+            description += f" ({number(quantity, 'fr')} {unit})"
+            lines.append(LineMeasure(description[:300], Decimal(1), LUMP_SUM_UNIT, "", Decimal(cents) / 100, cents))
+        else:
+            lines.append(LineMeasure(description[:300], quantity.normalize(), p["unit"], p.get("unit_label") or "",
+                                     price, cents))
+    return lines
 
 
 def _fill(session: Session, invoice: Invoice, charges: Sequence[Charge], regime: VatRegime, tz: ZoneInfo) -> None:
-    """(Re)build a draft's lines, deductions, period and totals from its charges."""
+    """(Re)build a draft's lines, deductions, period and totals from its charges: each charge
+    gives its measured lines, the first carrying the charge's computation (its basis)."""
     charges = _ordered(charges)
     pricing = price_charges(charges, regime)
     invoice.lines.clear()
     invoice.deductions.clear()
     session.flush()
-    for position, line in enumerate(pricing.lines, start=1):
+    position = 0
+    for line in pricing.lines:
         c = line.charge
         c.invoice_id = invoice.id
-        invoice.lines.append(InvoiceLine(
-            position=position, description=c.label, quantity=Decimal(1), unit=LUMP_SUM_UNIT,
-            unit_price=Decimal(line.amount_cents) / 100, amount_cents=line.amount_cents, vat_rate=line.vat_rate,
-            nature=c.nature, source=_source(c), charge_id=c.id))
+        for k, m in enumerate(line_measures(c, line.amount_cents)):
+            position += 1
+            invoice.lines.append(InvoiceLine(
+                position=position, description=m.description, quantity=m.quantity, unit=m.unit,
+                unit_label=m.unit_label, unit_price=m.unit_price, amount_cents=m.amount_cents,
+                vat_rate=line.vat_rate, nature=c.nature, source=_source(c, tz), charge_id=c.id,
+                basis=c.basis if k == 0 else ""))
     for d in pricing.deductions:
         invoice.deductions.append(InvoiceDeduction(
             label=f"Part prise en charge par {d.funder}"[:300], funder=d.funder, amount_cents=d.amount_cents,
-            vat_rate=d.vat_rate, source=_source(d.charge)))
+            vat_rate=d.vat_rate, source=_source(d.charge, tz)))
     invoice.lines_cents = pricing.lines_cents
     invoice.deductions_cents = pricing.deductions_cents
     invoice.vat_cents = pricing.vat_cents
@@ -364,12 +436,27 @@ def _draft(session: Session, principal: Principal, invoice_id: int) -> Invoice:
     return invoice
 
 
-def update_draft(session: Session, principal: Principal, invoice_id: int, data: dict) -> Invoice:
-    """Change a draft's note or due date (null: the coordination's payment terms)."""
+def _check_due_date(invoice: Invoice, due: date, issue: date) -> None:
+    """A due date lies between the issue date and the legal maximum (art. L441-10 C. com.)."""
+    if not issue <= due <= issue + timedelta(days=MAX_PAYMENT_TERMS_DAYS):
+        name = invoice.number or f"draft {invoice.id} ({customer_name(invoice)})"
+        raise InvalidInput(
+            f"due_date: invoice {name} is due on {due}, which is not between its issue date ({issue}) "
+            f"and {MAX_PAYMENT_TERMS_DAYS} days after it.",
+            errors={"due_date": [f"Between {issue} and {issue + timedelta(days=MAX_PAYMENT_TERMS_DAYS)}."]},
+            extra={"invoice_id": invoice.id})
+
+
+def update_draft(session: Session, principal: Principal, invoice_id: int, data: dict, *,
+                 tz: ZoneInfo) -> Invoice:
+    """Change a draft's note or due date (null: the coordination's payment terms). A due date is
+    checked now against today (the earliest issue date), and again when the draft is issued."""
     invoice = _draft(session, principal, invoice_id)
     if "note" in data:
         invoice.note = data["note"] or ""
     if "due_date" in data:
+        if data["due_date"] is not None:
+            _check_due_date(invoice, data["due_date"], today_in(tz))
         invoice.due_date = data["due_date"]
     session.flush()
     return invoice
@@ -401,15 +488,17 @@ def customer_party(invoice: Invoice) -> lib.Party:
     if invoice.member is not None:
         return member_party(invoice.member)
     f = invoice.funder
-    if not f.siren and f.country == "FR":
+    if not f.siren and not f.siret and f.country == "FR":
         raise InvalidInput.field(f"funder {f.id}.siren",
                                  f"{f.name} has no SIREN: a French customer's SIREN is required.")
     return funder_party(f)
 
 
-def payment_terms(c: Coordination) -> str:
-    days = c.payment_terms_days
-    when = "à réception" if days == 0 else f"à {days} jours"
+def payment_terms(c: Coordination, issue_date: date | None = None, due_date: date | None = None) -> str:
+    """The terms as printed: the days between issue and due date when both are known (a draft's
+    due date may have been changed), else the coordination's terms."""
+    days = (due_date - issue_date).days if issue_date and due_date else c.payment_terms_days
+    when = "à réception" if days == 0 else ("à 1 jour" if days == 1 else f"à {days} jours")
     return f"Paiement {when}" + (" par virement" if c.iban else "")
 
 
@@ -426,15 +515,26 @@ def _rate(value: Decimal | None) -> Decimal | None:
 def _delivery_address(session: Session, invoice: Invoice) -> lib.DeliveryAddress | None:
     """Where the invoice's goods were delivered, when that is not the customer's address (the
     e-invoicing reform asks for it): the delivery site of the joint orders they come from."""
-    cycles = {int(line.source.split(":")[1]) for line in (invoice.original or invoice).lines
-              if line.nature == Nature.GOODS and line.source.split(":")[0] == ChargeSource.ORDER_CYCLE.value
-              and line.source.split(":")[1].isdigit()}
-    sites = {x for x in session.scalars(select(OrderCycle.delivery_site_id).where(OrderCycle.id.in_(cycles)))
-             if x is not None} if cycles else set()
+    if invoice.member_id is None:
+        return None
+    charge_ids = [line.charge_id for line in (invoice.original or invoice).lines
+                  if line.nature == Nature.GOODS and line.charge_id is not None]
+    cycles = session.scalars(select(OrderCycle).where(OrderCycle.id.in_(
+        select(Charge.source_id).where(Charge.id.in_(charge_ids),
+                                       Charge.source_type == ChargeSource.ORDER_CYCLE)))).all() if charge_ids else []
+    sites = {site.id: site for site in (goods_handover_site(session, cycle, invoice.member_id) for cycle in cycles)
+             if site is not None}
     if len(sites) != 1:
         return None
-    site = session.get(Site, sites.pop())
-    return site_address(site)
+    return site_address(sites.popitem()[1])
+
+
+def _public_buyer(invoice: Invoice) -> dict:
+    """A public funder's Chorus Pro references: service code (BT-10), commitment number (BT-13)."""
+    f = invoice.funder
+    if f is None or not f.is_public:
+        return {}
+    return {"buyer_reference": f.service_code or "", "order_reference": f.commitment_number or ""}
 
 
 def _document(invoice: Invoice, coordination: Coordination, number: str,
@@ -455,13 +555,14 @@ def _document(invoice: Invoice, coordination: Coordination, number: str,
             nature=_nature(natures),
             lines=tuple(lib.InvoiceLine(
                 description=line.description, quantity=line.quantity, unit=line.unit, unit_price=line.unit_price,
-                amount_cents=line.amount_cents, source=line.source, vat_rate=_rate(line.vat_rate))
+                amount_cents=line.amount_cents, source=line.source, vat_rate=_rate(line.vat_rate),
+                unit_label=line.unit_label or "", basis=line.basis or "")
                 for line in invoice.lines),
             deductions=tuple(lib.Deduction(
                 label=d.label[:200], funder=d.funder, amount_cents=d.amount_cents, source=d.source[:100],
                 vat_rate=_rate(d.vat_rate)) for d in invoice.deductions),
             late_penalty_rate=Decimal(coordination.late_penalty_rate),
-            payment_terms=payment_terms(coordination),
+            payment_terms=payment_terms(coordination, invoice.issue_date, invoice.due_date),
             due_date=invoice.due_date,
             period_start=invoice.period_start,
             period_end=invoice.period_end,
@@ -469,6 +570,7 @@ def _document(invoice: Invoice, coordination: Coordination, number: str,
             original_date=original.issue_date if original is not None else None,
             delivery_address=delivery,
             note=invoice.note,
+            **_public_buyer(invoice),
         )
 
     return document_part("invoice", build)
@@ -507,9 +609,8 @@ def _prepare(session: Session, invoice: Invoice, coordination: Coordination, tod
     if invoice.kind == InvoiceKind.INVOICE:
         if invoice.due_date is None:
             invoice.due_date = today + timedelta(days=coordination.payment_terms_days)
-        elif not today <= invoice.due_date <= today + timedelta(days=MAX_PAYMENT_TERMS_DAYS):
-            raise InvalidInput.field("due_date", f"The due date must be between the issue date ({today}) and "
-                                                 f"{MAX_PAYMENT_TERMS_DAYS} days after it.")
+        else:
+            _check_due_date(invoice, invoice.due_date, today)
     invoice.issue_date = today
     # every check before taking a number
     document = _document(invoice, coordination, "DRAFT", _delivery_address(session, invoice))
@@ -610,9 +711,12 @@ def record_payment(session: Session, principal: Principal, invoice_id: int, data
     if amount > invoice.remaining_cents:
         raise InvalidInput.field("amount", f"{format_cents(amount)} € exceeds what remains of {invoice.number} "
                                            f"({format_cents(invoice.remaining_cents)} €).")
-    if not invoice.issue_date <= data["paid_on"] <= today_in(tz):
-        raise InvalidInput.field("paid_on", f"A payment of {invoice.number} is dated between its issue date "
-                                            f"({invoice.issue_date}) and today.")
+    # an advance (acompte) received before the invoice was issued is recorded with its real date:
+    # on the statement it stands as a credit on the account until the invoice comes
+    earliest = (invoice.period_start or invoice.issue_date) - timedelta(days=ADVANCE_DAYS)
+    if not earliest <= data["paid_on"] <= today_in(tz):
+        raise InvalidInput.field("paid_on", f"A payment of {invoice.number} is dated between {earliest} (an advance "
+                                            f"up to {ADVANCE_DAYS} days before the period invoiced) and today.")
     if data["method"] not in PAYMENT_METHODS:
         raise InvalidInput.field("method", f"One of {', '.join(PAYMENT_METHODS)}.")
     payment = Payment(coordination_id=invoice.coordination_id, invoice_id=invoice.id, amount_cents=amount,
@@ -684,11 +788,11 @@ def create_credit_note(session: Session, principal: Principal, invoice_id: int, 
         created_by_id=principal.user_id)
     nature = Nature.GOODS if {line.nature for line in original.lines} == {Nature.GOODS} else Nature.SERVICES
     for position, (rate, base) in enumerate(bases.items(), start=1):
-        rate_text = f" (TVA {rate} %)" if rate is not None else ""
+        rate_text = f" (TVA {percent(rate, 'fr')})" if rate is not None else ""
         note.lines.append(InvoiceLine(
             position=position, description=f"Avoir sur la facture {original.number}{rate_text} : {reason}"[:300],
             quantity=Decimal(1), unit=LUMP_SUM_UNIT, unit_price=Decimal(base) / 100, amount_cents=base,
-            vat_rate=rate, nature=nature, source=f"invoice:{original.number}"))
+            vat_rate=rate, nature=nature, source=f"Facture n° {original.number}"))
     session.add(note)
     session.flush()
     _seal(session, note, _coordination(session, principal), today_in(tz))
@@ -712,6 +816,9 @@ def create_billing_run(session: Session, principal: Principal, data: dict, *, tz
     start, end = data["period_start"], data["period_end"]
     if end < start:
         raise InvalidInput.field("period_end", "The period ends before it starts.")
+    if end >= today_in(tz) and not data.get("confirm_in_progress"):
+        raise InvalidInput.field("period_end", f"The period ends on {end}, which is not over yet: charges may still "
+                                               "come. Bill it anyway with confirm_in_progress: true.")
     cutoff = _local_midnight(end + timedelta(days=1), tz)
     charges = session.scalars(
         select(Charge).where(Charge.coordination_id == principal.coordination_id, Charge.invoice_id.is_(None),
@@ -840,6 +947,44 @@ def zip_run(session: Session, principal: Principal, run_id: int, *, chunk: int =
         yield pipe.take()
 
     return generate()
+
+
+# The year-end archive -------------------------------------------------------------------------
+
+
+def signing_key(instance_path: str) -> bytes:
+    """The installation's Ed25519 archive key, created on first use (``archive_signing_key.pem``,
+    readable by its owner only, beside the secret key)."""
+    path = os.path.join(instance_path, "archive_signing_key.pem")
+    if not os.path.exists(path):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another worker created it meanwhile
+        else:
+            with os.fdopen(fd, "wb") as f:
+                f.write(lib.generate_signing_key())
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def archive_public_key(principal: Principal, instance_path: str) -> bytes:
+    require(principal, *STAFF_READERS)
+    return lib.public_key_of(signing_key(instance_path))
+
+
+def year_archive(session: Session, principal: Principal, year: int, key_pem: bytes) -> bytes:
+    """Every document issued in ``year`` with its SHA-256 in a signed list (staff and auditors);
+    a gap in the year's numbering or a PDF that no longer matches its hash refuses it (422)."""
+    require(principal, *STAFF_READERS)
+    rows = session.scalars(select(Invoice).where(
+        Invoice.coordination_id == principal.coordination_id, Invoice.status != InvoiceStatus.DRAFT,
+        Invoice.number.like(f"{year}-%")).order_by(Invoice.number)).all()
+    docs = [document_part(f"invoice {inv.number}", lambda inv=inv: lib.ArchivedDocument(
+        number=inv.number, kind=inv.kind.value, issue_date=inv.issue_date, customer=customer_name(inv),
+        total_cents=inv.total_cents, pdf=inv.pdf, sha256=inv.pdf_sha256)) for inv in rows]
+    issuer = _coordination(session, principal).legal_name
+    return document_part("archive", lambda: lib.year_archive(docs, year=year, issuer=issuer, signing_key_pem=key_pem))
 
 
 # Statements and the accounting export ---------------------------------------------------------

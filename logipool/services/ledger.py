@@ -16,7 +16,8 @@ from decimal import Decimal
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from purchasing import apportion, format_cents
+import invoices.i18n as fr
+from purchasing import apportion
 
 from ..auth import READERS, STAFF, Principal, require
 from ..errors import Conflict, InvalidInput, NotFound
@@ -55,6 +56,8 @@ class ChargeDraft:
     vat_rate: Decimal | None = None
     # parts of the payer's gross share paid by funders instead: ({"funder_id", "funder", "cents"}, ...)
     subsidies: tuple[dict, ...] = ()
+    # parts of what was consumed, each priced: see Charge.measure
+    measure: tuple[dict, ...] | None = None
 
 
 def post_charges(session: Session, coordination_id: int, drafts: Sequence[ChargeDraft],
@@ -83,6 +86,7 @@ def post_charges(session: Session, coordination_id: int, drafts: Sequence[Charge
             period_end=d.period_end, allocation_key=d.allocation_key, basis=d.basis,
             amount_cents=d.amount_cents, nature=d.nature, vat_rate=d.vat_rate,
             subsidies=list(d.subsidies), created_by_id=created_by_id,
+            measure=list(d.measure) if d.measure is not None else None,
         ))
     session.add_all(rows)
     session.flush()
@@ -102,8 +106,8 @@ def split_charge(template: ChargeDraft, total_cents: int,
     total_weight = sum(Decimal(w) for _, w, _ in parts)
     drafts = []
     for (payer, weight, what), amount in zip(parts, amounts, strict=True):
-        basis = (f"{template.basis} {format_cents(total_cents)} € × {weight} / {total_weight} "
-                 f"({template.allocation_key} : {what}) = {format_cents(amount)} € "
+        basis = (f"{template.basis} {fr.money(total_cents, 'fr')} × {fr.number(Decimal(weight), 'fr')} / "
+                 f"{fr.number(total_weight, 'fr')} ({what}) = {fr.money(amount, 'fr')} "
                  f"(arrondi au plus fort reste : la somme des parts égale le total).")
         drafts.append(replace(template, payer=payer, amount_cents=amount, basis=basis,
                               posting_key=f"{template.posting_key}:{payer.key}"))

@@ -19,6 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 import invoices
+import invoices.i18n as fr
 import purchasing
 from purchasing import format_cents, to_cents
 from purchasing.exceptions import TableError
@@ -48,7 +49,14 @@ from ..models import (
 from .crud import Resource, own_member_only, refers
 from .directory import member_in_coordination
 from .ledger import ChargeDraft, Payer, post_charges
-from .parties import coordination_party, document_part, member_party, site_address, supplier_party
+from .parties import (
+    coordination_party,
+    document_part,
+    goods_handover_site,
+    member_party,
+    site_address,
+    supplier_party,
+)
 
 FRENCH_VAT_PERCENT = (Decimal("0"), Decimal("2.1"), Decimal("5.5"), Decimal("10"), Decimal("20"))
 MAX_TIME_LIMIT_S = 25  # a synchronous request stays well inside the server's 30 s timeout
@@ -653,15 +661,18 @@ def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list
             rate = Decimal(line["vat_rate"]) * 100
             drafts.append(ChargeDraft(
                 payer=payer, posting_key=f"{prefix}:m{m['id']}:o{line['offer']}",
-                label=f"{line['product']} — {line['quantity']} {line['unit']} ({cycle.name})",
+                label=f"{line['product']} ({cycle.name})",
                 allocation_key="received_quantity",
-                basis=(f"{line['quantity']} {line['unit']} reçus sur {o['units']} achetés ({o['packs']} colis à "
-                       f"{o['pack_price']} € HT, palier dès {o['tier_min_packs']} colis) : {line['ht']} € HT "
-                       f"+ TVA {rate.normalize()} % {line['vat']} € = {line['ttc']} € "
-                       "(arrondi au plus fort reste entre les membres)."),
+                basis=(f"{fr.quantity(line['quantity'], unit_code(line['unit']))} reçus sur "
+                       f"{fr.quantity(o['units'], unit_code(line['unit']))} achetés ({o['packs']} colis à "
+                       f"{fr.euros(o['pack_price'])} HT, palier dès {o['tier_min_packs']} colis) : "
+                       f"{fr.euros(line['ht'])} HT + TVA {fr.percent(rate, 'fr')} {fr.euros(line['vat'])} = "
+                       f"{fr.euros(line['ttc'])} (arrondi au plus fort reste entre les membres)."),
                 # a VAT-registered coordination charges the net amount and adds VAT on its invoice
                 amount_cents=to_cents(line["ht"] if vat_registered else line["ttc"]), nature=Nature.GOODS,
-                vat_rate=rate.quantize(Decimal("0.01")) if vat_registered else None, **common))
+                vat_rate=rate.quantize(Decimal("0.01")) if vat_registered else None,
+                measure=({"what": "", "quantity": str(plain(line["quantity"])), "unit": unit_code(line["unit"]),
+                          "cents": to_cents(line["ht"] if vat_registered else line["ttc"])},), **common))
         share = Decimal(weights[m["id"]]).normalize()
         shares = (("fee_share", "Frais de livraison des fournisseurs", final["totals"]["delivery_fees"]),
                   ("transport_share", "Transport", final["totals"]["transport"]),
@@ -670,11 +681,12 @@ def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list
             cents = to_cents(m[field])
             if not cents:
                 continue
-            total_txt = f"{total} €" if total else "le surplus"
+            total_txt = fr.euros(total) if total else "le surplus"
             drafts.append(ChargeDraft(
                 payer=payer, posting_key=f"{prefix}:m{m['id']}:{field}",
                 label=f"{what} — quote-part ({cycle.name})", allocation_key=key["key"],
-                basis=(f"{what} : {total_txt} × {share} / {total_weight.normalize()} ({key_name}) = {m[field]} € "
+                basis=(f"{what} : {total_txt} × {fr.number(share, 'fr')} / {fr.number(total_weight, 'fr')} "
+                       f"({key_name}) = {fr.euros(m[field])} "
                        "(arrondi au plus fort reste : la somme des parts égale le total)."),
                 amount_cents=cents, nature=Nature.SERVICES if field != "leftover_share" else Nature.GOODS,
                 vat_rate=Decimal("20.00") if vat_registered and field != "leftover_share" else None, **common))
@@ -820,7 +832,7 @@ def delivery_note(session: Session, principal: Principal, cycle_id: int, member_
             best_before=date.fromisoformat(info["best_before"]) if info.get("best_before") else None,
             difference_reason=reason)))
     coordination = session.get(Coordination, cycle.coordination_id)
-    site = session.scalars(select(Site).where(Site.member_id == member_id, Site.active).order_by(Site.id)).first()
+    site = goods_handover_site(session, cycle, member_id)
     day = cycle.delivery_date or cycle.received_at.astimezone(tz).date()
     return document_part("delivery_note", lambda: invoices.DeliveryNote(
         number=f"BL-{cycle.id:05d}-{member_id}", delivery_date=day,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import select
+
 import invoices
 
 from ..errors import InvalidInput
-from ..models import Coordination, Funder, Member, Site, Supplier
+from ..models import Coordination, Funder, Member, OrderCycle, Site, Supplier
 
 
 def logo_of(session, coordination_id: int) -> bytes | None:
@@ -60,7 +62,8 @@ def member_party(m: Member) -> invoices.Party:
 
 def funder_party(f: Funder) -> invoices.Party:
     return document_part(f"funder {f.id}", lambda: invoices.Party(
-        legal_name=f.name, **_address(f), siren=f.siren, email=f.contact_email))
+        legal_name=f.name, **_address(f), siren=f.siren, siret=f.siret, email=f.contact_email,
+        public_body=f.is_public))
 
 
 def supplier_party(s: Supplier) -> invoices.Party:
@@ -70,3 +73,13 @@ def supplier_party(s: Supplier) -> invoices.Party:
 
 def site_address(site: Site) -> invoices.DeliveryAddress:
     return document_part(f"site {site.id}", lambda: invoices.DeliveryAddress(name=site.name, **_address(site)))
+
+
+def goods_handover_site(session, cycle: OrderCycle, member_id: int) -> Site | None:
+    """Where a member takes delivery of its share of a joint order — the one rule the invoice's
+    delivery address and the cycle's delivery note both follow: the cycle's delivery site (the
+    warehouse the suppliers deliver to, where members collect), or else the member's first
+    active site."""
+    if cycle.delivery_site_id is not None:
+        return session.get(Site, cycle.delivery_site_id)
+    return session.scalars(select(Site).where(Site.member_id == member_id, Site.active).order_by(Site.id)).first()

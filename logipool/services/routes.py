@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import invoices
+import invoices.i18n as fr
 import routing
 from purchasing import apportion, format_cents, to_cents
 from routing.jsonio import network_from_dict
@@ -44,6 +45,9 @@ from .parties import coordination_party, document_part, member_party, site_addre
 # magnitude for a light utility vehicle, a 7.5-12 t rigid truck and the same with its cooling unit.
 CO2_G_PER_KM = {VehicleKind.VAN: 250, VehicleKind.TRUCK: 550, VehicleKind.REFRIGERATED_TRUCK: 650}
 STALE_AFTER = timedelta(minutes=2)  # a running plan silent this long lost its worker: it is marked failed
+#: the sharing methods as a charge's basis names them
+SHARE_METHODS = {"shapley": "valeur de Shapley", "proportional_standalone": "au prorata du coût seul",
+                 "by_load": "au prorata du chargement", "equal": "parts égales", "nucleolus": "nucléole"}
 
 
 def _site(session: Session, principal: Principal, site_id: int, field: str) -> Site:
@@ -373,9 +377,10 @@ def execute(session: Session, principal: Principal, plan_id: int) -> RoutePlan:
         drafts = []
         for m in shares["members"]:
             basis = (
-                f"Tournées mutualisées du {plan.day:%d/%m/%Y} : coût total {shares['total']} €, "
-                f"clé {shares['method']}; coût si le membre roulait seul {m['standalone']} €, "
-                f"économie {m['saving']} €; part {m['share']} € (parts en centimes, somme exacte)."
+                f"Tournées mutualisées du {fr.long_date(plan.day, 'fr')} : coût total {fr.euros(shares['total'])}, "
+                f"clé : {SHARE_METHODS.get(shares['method'], shares['method'])} ; coût si le membre roulait seul "
+                f"{fr.euros(m['standalone'])}, économie {fr.euros(m['saving'])} ; part {fr.euros(m['share'])} "
+                "(parts en centimes, somme exacte)."
             )
             drafts.append(
                 ChargeDraft(
@@ -383,7 +388,7 @@ def execute(session: Session, principal: Principal, plan_id: int) -> RoutePlan:
                     source_type=ChargeSource.ROUTE_PLAN,
                     source_id=plan.id,
                     posting_key=f"route_plan:{plan.id}:m{m['member']}",
-                    label=f"Tournées mutualisées du {plan.day:%d/%m/%Y}",
+                    label=f"Tournées mutualisées du {fr.long_date(plan.day, 'fr')}",
                     period_start=start,
                     period_end=start + timedelta(days=1),
                     allocation_key=shares["method"],
@@ -448,4 +453,5 @@ def delivery_note(session: Session, principal: Principal, plan_id: int, member_i
         issuer=coordination_party(coordination),
         recipient=member_party(member),
         source=f"Tournées mutualisées du {plan.day:%d/%m/%Y}", items=tuple(items),
-        delivery_address=site_address(site), vehicle=", ".join(vehicles)[:100]))
+        delivery_address=site_address(site), vehicle=", ".join(vehicles)[:100],
+        planned=plan.status != PlanStatus.EXECUTED))  # "prévu" until the rounds are driven

@@ -15,6 +15,7 @@ from fractions import Fraction
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+import invoices.i18n as fr
 from purchasing import apportion, format_cents
 
 from ..auth import READERS, STAFF, Principal, require
@@ -239,6 +240,8 @@ def _charge(session: Session, principal: Principal, booking: StorageBooking, upt
         basis=basis,
         amount_cents=amount,
         nature=Nature.SERVICES,
+        measure=({"what": "", "quantity": str(booking.pallets * days), "unit": "DAY", "unit_label": "palette-jour",
+                  "unit_price": str(Decimal(zone.cost_per_pallet_day_cents) / 100), "cents": amount},),
     )
     booking.charged_until = upto
     return post_charges(session, principal.coordination_id, [draft], principal.user_id)[0]
@@ -296,7 +299,6 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
     names = {m.id: m.short_name for m in session.scalars(select(Member).where(Member.id.in_(member_ids))).all()}
 
     unit = "palettes-jours" if key == "pallet_days" else "m²-jours"
-    period = f"{start:%Y-%m-%d}–{end:%Y-%m-%d}"
     parts, drafts = [], []
     common = dict(
         source_type=ChargeSource.WAREHOUSE_COSTS,
@@ -304,7 +306,7 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
         period_start=start,
         period_end=end,
         nature=Nature.SERVICES,
-        label=f"Quote-part des frais de {site.name} ({period})",
+        label=f"Quote-part des frais d'exploitation — {site.name}",
     )
     posting = f"warehouse_costs:{site.id}:{start.isoformat()}:{end.isoformat()}"
     total_usage = sum(usage.values(), Fraction(0))
@@ -317,7 +319,7 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
                 posting_key=f"{posting}:f{funder.id}",
                 allocation_key="funder_percent",
                 amount_cents=amount,
-                basis=f"{format_cents(total)} € × {percent} % = {format_cents(amount)} € "
+                basis=f"{fr.money(total, 'fr')} × {fr.percent(percent, 'fr')} = {fr.money(amount, 'fr')} "
                 f"(part fixe du financeur {funder.name}).",
                 **common,
             )
@@ -342,12 +344,18 @@ def split_warehouse_costs(session: Session, principal: Principal, data: dict) ->
                 allocation_key=key,
                 amount_cents=amount,
                 basis=(
-                    f"Part des membres {format_cents(top[-1])} € ({members_percent} % de {format_cents(total)} €) × "
-                    f"{used_txt} / {total_txt}"
-                    f" {unit} ({names.get(member_id, member_id)}) = {format_cents(amount)} € "
+                    f"Part des membres {fr.money(top[-1], 'fr')} ({fr.percent(members_percent, 'fr')} de "
+                    f"{fr.money(total, 'fr')}) × {fr.number(Decimal(used_txt), 'fr')} / {fr.number(total_txt, 'fr')}"
+                    f" {unit} ({names.get(member_id, member_id)}) = {fr.money(amount, 'fr')} "
                     "(arrondi au plus fort reste : la somme des parts égale le total)."
+                    + "".join(f" Dont {fr.money(x['cents'], 'fr')} pris en charge par {x['funder']}."
+                              for x in subsidies)
                 ),
                 subsidies=subsidies,
+                # the member's use, priced at its gross share (funders' parts included)
+                measure=({"what": "", "quantity": used_txt, "unit": "DAY",
+                          "unit_label": "palette-jour" if key == "pallet_days" else "m²-jour",
+                          "cents": amount + sum(x["cents"] for x in subsidies)},),
                 **common,
             )
         )

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
+import invoices.i18n as fr
 from purchasing import format_cents
 
 from ..auth import READERS, STAFF, Principal, require
@@ -467,7 +468,7 @@ def usage_charge(booking: VehicleBooking, vehicle: Vehicle) -> ChargeDraft:
     total = 0 if lent_by_payer else fixed + hourly + per_km
     basis = (
         f"{vehicle.name} ({vehicle.plate}) : forfait {days} j × {_euros(vehicle.fixed_cost_per_day_cents)}"
-        f" + {hours.quantize(Decimal('0.01'))} h × {_euros(vehicle.cost_per_hour_cents)}"
+        f" + {fr.number(hours.quantize(Decimal('0.01')), 'fr')} h × {_euros(vehicle.cost_per_hour_cents)}"
         f" + {km} km × {_euros(vehicle.cost_per_km_cents)} = {_euros(fixed + hourly + per_km)}"
     )
     if lent_by_payer:
@@ -484,6 +485,14 @@ def usage_charge(booking: VehicleBooking, vehicle: Vehicle) -> ChargeDraft:
         basis=basis,
         amount_cents=total,
         nature=Nature.SERVICES,
+        measure=None if lent_by_payer else tuple(part for part in (
+            {"what": "jours commencés", "quantity": str(days), "unit": "DAY",
+             "unit_price": str(Decimal(vehicle.fixed_cost_per_day_cents) / 100), "cents": fixed},
+            {"what": "heures réservées", "quantity": str(hours.quantize(Decimal("0.0001"))), "unit": "HUR",
+             "unit_price": str(Decimal(vehicle.cost_per_hour_cents) / 100), "cents": hourly},
+            {"what": "kilomètres parcourus", "quantity": str(km), "unit": "KMT",
+             "unit_price": str(Decimal(vehicle.cost_per_km_cents) / 100), "cents": per_km},
+        ) if part["cents"]),
     )
 
 

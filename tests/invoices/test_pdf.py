@@ -45,7 +45,7 @@ def test_invoice_shows_parties_lines_totals_and_french_formats():
         "N° TVA FR40775678907",
         "Épicerie solidaire Les Milles",
         "SIRET 42112233400012",
-        "du 1 novembre 2026 au 30 novembre 2026",
+        "du 1er novembre 2026 au 30 novembre 2026",
         "Biens et services",
         "Origine : Réservation véhicule #12",
         "Origine : Commande groupée 2026-11",
@@ -60,7 +60,8 @@ def test_invoice_shows_parties_lines_totals_and_french_formats():
         "40,00 €",
         "Pas d'escompte",
         "IBAN FR76 3000 6000 0112 3456 7890 189",
-        "Page 1/1",
+        "Page 1/2",  # the second page is the calculation annex
+        "Page 2/2",
     ]:
         assert expected in text, expected
 
@@ -95,7 +96,7 @@ def test_english_is_available():
         "€395.81",
         "VAT not applicable, art. 293 B",
         "Source: Réservation véhicule #12",
-        "Page 1/1",
+        "Page 1/2",
     ]:
         assert expected in text, expected
     with pytest.raises(DocumentError, match="lang"):
@@ -161,10 +162,10 @@ def test_delivery_note_lists_traceability_and_leaves_room_to_sign():
         "Date de livraison 18 novembre 2026",
         "Origine Tournée 2026-11-18, arrêt 3",
         "Désignation Lot DLC / DDM Classe Commandé Livré Motif de l'écart T° mesurée",
-        "Yaourts nature 4 × 125 g L2611-0412 DLC 28/11/2026 Frais 0–4 °C 48 unité 48 unité — …… °C",
+        "Yaourts nature 4 × 125 g L2611-0412 DLC 28/11/2026 Frais 0–4 °C 48 unités 48 unités — …… °C",
         "Filets de colin surgelés FZ-88213 DLC 01/03/2027 Surgelé ≤ −18 °C 20 kg 18 kg"
         " Carton abîmé au chargement, retiré …… °C",
-        "Pâtes complètes 500 g P-2026-311 DDM 31/05/2028 Ambiant 60 unité 72 unité"
+        "Pâtes complètes 500 g P-2026-311 DDM 31/05/2028 Ambiant 60 unités 72 unités"
         " Surplus de la ramasse accepté par l'adhérent",
         "LIVRÉ PAR Nom :",
         "REÇU PAR Nom :",

@@ -66,6 +66,9 @@ CASES = [
     Case("discard a billing run", "DELETE", "/api/v1/billing-runs/{run}", expect(204, STAFF)),
     Case("discard an issued billing run", "DELETE", "/api/v1/billing-runs/{run_issued}", expect(409, STAFF)),
     Case("billing run ZIP", "GET", "/api/v1/billing-runs/{run_issued}/invoices.zip", expect(200, READ_ALL)),
+    # the year-end archive holds every payer's documents: staff and auditors only
+    Case("year-end archive", "GET", "/api/v1/invoices/archive/{year}.zip", expect(200, READ_ALL)),
+    Case("archive public key", "GET", "/api/v1/invoices/archive/public-key.pem", expect(200, READ_ALL)),
     # statements
     Case("own statement", "GET", "/api/v1/statement", {ADMIN: 422, MANAGER: 422, AUDITOR: 422, REP: 200,
                                                        TREASURER: 200}),
@@ -111,6 +114,7 @@ def build_invoicing(client, session, a: Tenant, b: Tenant) -> dict:
         return r.get_json()["id"]
 
     return {
+        "year": date.today().year,
         "run_issued": run(sa, "2026-09-30", issue=True),
         "run": run(sa, "2026-10-31"),
         "run_b": run(sb, "2026-10-31"),

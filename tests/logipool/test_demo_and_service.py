@@ -83,7 +83,7 @@ def test_demo_loads_once_and_is_consistent(runner, session, client):
     r = runner.invoke(args=["tokens", "create", "--email", "escale.tresorerie@coordination-aubagne.example"])
     token = r.stdout.strip().splitlines()[0]
     charges = client.get("/api/v1/charges/?source_type=manual", headers={"Authorization": f"Bearer {token}"}).get_json()
-    assert charges["total"] == 1 and "× 180 / 1125" in charges["items"][0]["basis"]
+    assert charges["total"] == 1 and "× 180 / 1\u202f125" in charges["items"][0]["basis"]
     assert charges["items"][0]["amount"] == "384.00"
 
 

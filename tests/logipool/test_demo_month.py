@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import zipfile
 from collections import Counter
 from datetime import date, timedelta
@@ -25,6 +26,8 @@ from logipool.models import (
     RoutePlan,
     VehicleBooking,
 )
+
+from ..invoices.pdftext import pdf_text
 
 DOMAIN = "coordination-aubagne.example"
 
@@ -85,16 +88,24 @@ def test_the_demo_month_is_invoiced_exactly_once(runner, client, session):
     settled = post(f"/api/v1/order-cycles/{cycle['id']}/settle", None, 201)
     assert Decimal(settled["charged"]) + Decimal(settled["shared_stock"]) == Decimal(settled["total_cost"])
 
-    # the pooled rounds were driven
+    # the pooled rounds: a note before they run says what is planned, not what was delivered
     plan_id = get("/api/v1/route-plans/")["items"][0]["id"]
-    post(f"/api/v1/route-plans/{plan_id}/accept")
-    post(f"/api/v1/route-plans/{plan_id}/execute")
     escale_id = next(m["id"] for m in get("/api/v1/members/")["items"] if m["short_name"] == "escale")
+    post(f"/api/v1/route-plans/{plan_id}/accept")
+    before = _ok(client.get(f"/api/v1/route-plans/{plan_id}/delivery-notes/{escale_id}", headers=treasurer))
+    assert before["planned"] is True
+    before_pdf = client.get(f"/api/v1/route-plans/{plan_id}/delivery-notes/{escale_id}.pdf", headers=treasurer)
+    before_text = pdf_text(before_pdf.data)
+    assert "Prévu" in before_text and "pas encore réalisée" in before_text
+    assert not re.search(r"\bLivré\b(?! par)", before_text)  # only the signature box says "Livré par"
+    post(f"/api/v1/route-plans/{plan_id}/execute")
     note = _ok(client.get(f"/api/v1/route-plans/{plan_id}/delivery-notes/{escale_id}", headers=treasurer))
+    assert note["planned"] is False
     assert note["items"] and all(i["delivered_quantity"] == i["ordered_quantity"] for i in note["items"])
     assert note["vehicle"] and note["recipient"]["legal_name"].startswith("L'Escale")
     pdf_note = client.get(f"/api/v1/route-plans/{plan_id}/delivery-notes/{escale_id}.pdf", headers=treasurer)
     assert pdf_note.status_code == 200 and pdf_note.data.startswith(b"%PDF-")
+    assert re.search(r"\bLivré\b(?! par)", pdf_text(pdf_note.data)) and "Prévu" not in pdf_text(pdf_note.data)
     other_id = next(m["id"] for m in get("/api/v1/members/")["items"] if m["short_name"] == "marmite")
     assert client.get(f"/api/v1/route-plans/{plan_id}/delivery-notes/{other_id}", headers=treasurer).status_code == 404
 
@@ -109,8 +120,10 @@ def test_the_demo_month_is_invoiced_exactly_once(runner, client, session):
     funded = session.scalar(select(func.count()).select_from(Charge).where(Charge.funder_id.is_not(None)))
     assert funded == 1 and len(all_charges) > 60
     session.rollback()
-    run = post("/api/v1/billing-runs/", {"period_start": today.replace(day=1).isoformat(),
-                                          "period_end": (end - timedelta(days=1)).isoformat()}, 201)
+    period = {"period_start": today.replace(day=1).isoformat(), "period_end": (end - timedelta(days=1)).isoformat()}
+    refused = client.post("/api/v1/billing-runs/", json=period, headers=manager)  # next month is not over
+    assert refused.status_code == 422 and "period_end" in refused.get_json()["errors"]
+    run = post("/api/v1/billing-runs/", {**period, "confirm_in_progress": True}, 201)
     post(f"/api/v1/billing-runs/{run['id']}/issue")
     archive = client.get(f"/api/v1/billing-runs/{run['id']}/invoices.zip", headers=manager)
     assert archive.status_code == 200
@@ -119,8 +132,13 @@ def test_the_demo_month_is_invoiced_exactly_once(runner, client, session):
     invoices = session.scalars(select(Invoice)).all()
     assert {i.status for i in invoices} == {InvoiceStatus.ISSUED}
     assert len(invoices) == 6 + 1  # every member, and the funder
-    lines = Counter(session.scalars(select(InvoiceLine.charge_id)))
-    assert set(lines) == set(all_charges) and set(lines.values()) == {1}  # each charge on one line, once
+    on = {(charge_id, invoice_id) for charge_id, invoice_id in session.execute(
+        select(InvoiceLine.charge_id, InvoiceLine.invoice_id))}
+    assert {c for c, _ in on} == set(all_charges)
+    assert Counter(c for c, _ in on) == Counter(set(all_charges))  # each charge on one invoice, once
+    # a charge's lines are its measured quantities (days, hours, km, kg, pallet-days), not "1 forfait"
+    units = Counter(session.scalars(select(InvoiceLine.unit)))
+    assert {"DAY", "KMT"} <= set(units) and units["LS"] < sum(units.values()) / 2
     for invoice in invoices:
         charges = session.scalars(select(Charge).where(Charge.invoice_id == invoice.id)).all()
         assert charges and invoice.total_cents == sum(c.amount_cents for c in charges)
@@ -136,6 +154,16 @@ def test_the_demo_month_is_invoiced_exactly_once(runner, client, session):
         text = "\n".join(p.extract_text() for p in doc.pages)
     assert escale.number in text and "art. 261 B" in text and "Part prise en charge par" in text
     assert "Entrepôt mutualisé des Paluds" in text  # the joint order's goods were delivered there
+    # origins in words, the computation of every share in the annex
+    assert "order_cycle:" not in text and "warehouse_costs:" not in text and "booking:" not in text
+    assert re.search(r"Origine : Commande groupée n° \d+ — \w+ \d{4}", text)
+    assert re.search(r"Origine : Frais d'entrepôt — \w+ \d{4}", text)
+    assert "Détail du calcul" in text and "palette-jour" in text and "palettes-jours" in text
+    assert "arrondi au plus fort reste" in text
+    # the joint order's delivery note names the same delivery address as the invoice
+    cycle_note = _ok(client.get(f"/api/v1/order-cycles/{cycle['id']}/delivery-notes/{escale_id}",
+                                headers=treasurer))
+    assert cycle_note["delivery_address"]["name"] == "Entrepôt mutualisé des Paluds"
 
     # the treasurer sees its member's invoice and statement only
     mine = _ok(client.get("/api/v1/invoices/", headers=treasurer))

@@ -157,11 +157,13 @@ def test_billing_run_invoices_every_charge_once_and_totals_match(client, world, 
     assert run["total"] == "250.54"
 
     draft = client.get(f"/api/v1/invoices/{by_payer[(a.member.id, None)]['invoice_id']}", headers=staff).get_json()
-    assert [line["source"] for line in draft["lines"]] == ["vehicle_booking:12", "storage_booking:4",
-                                                          f"manual:charge-{mine[2].id}"]
+    assert [line["source"] for line in draft["lines"]] == ["Réservation de véhicule n° 12 — 1er novembre 2026",
+                                                          "Réservation de stockage n° 4 — novembre 2026",
+                                                          "Écriture manuelle — novembre 2026"]
     assert draft["lines"][1]["amount"] == "18.51"  # the gross share, before the funder's part
     assert draft["deductions"] == [{"label": f"Part prise en charge par {a.funder.name}", "funder": a.funder.name,
-                                    "amount": "6.17", "vat_rate": None, "source": "storage_booking:4"}]
+                                    "amount": "6.17", "vat_rate": None,
+                                    "source": "Réservation de stockage n° 4 — novembre 2026"}]
     assert draft["period_start"] == "2026-11-01" and draft["period_end"] == "2026-11-30"
     assert draft["number"] is None and draft["status"] == "draft"
 
@@ -511,7 +513,7 @@ BAD = [
      {"amount": "1.00", "paid_on": TODAY, "method": "transfer"}, 409, None),
     ("unknown payment method", "POST", "/invoices/{invoice}/payments",
      {"amount": "1.00", "paid_on": TODAY, "method": "bitcoin"}, 422, "method"),
-    ("payment before the invoice", "POST", "/invoices/{invoice}/payments",
+    ("payment over a year before the period", "POST", "/invoices/{invoice}/payments",
      {"amount": "1.00", "paid_on": "2020-01-01", "method": "cash"}, 422, "paid_on"),
     ("edit an issued invoice", "PATCH", "/invoices/{invoice}", {"note": "changed"}, 409, None),
     ("delete an issued invoice", "DELETE", "/invoices/{invoice}", None, 409, None),

@@ -35,7 +35,7 @@ def test_split_charge_states_its_basis_and_sums_exactly():
     drafts = split_charge(draft(Payer(member_id=1), "wh"), 100000, parts)
     assert [d.amount_cents for d in drafts] == [33334, 33333, 33333]
     assert [d.posting_key for d in drafts] == ["wh:m1", "wh:m2", "wh:f9"]
-    assert "1000.00 € × 3 / 9" in drafts[0].basis and "= 333.34 €" in drafts[0].basis
+    assert "1\u202f000,00\xa0€ × 3 / 9" in drafts[0].basis and "= 333,34\xa0€" in drafts[0].basis
 
 
 @given(total=st.integers(0, 10**8), weights=st.lists(st.integers(0, 10**4), min_size=1, max_size=12)
