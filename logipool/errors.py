@@ -18,6 +18,8 @@ from werkzeug.exceptions import HTTPException
 from purchasing import PurchasingError
 from purchasing.exceptions import TableError
 
+from .inputs import text_error
+
 log = logging.getLogger("logipool")
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -103,9 +105,10 @@ def problem(
         body["instance"] = request.path
         if "request_id" in g:
             body["request_id"] = g.request_id
-    response = Flask.response_class(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
-    )
+    text = json.dumps(body, ensure_ascii=False)
+    if text_error(text):  # an echoed field name or value that is not Unicode: keep it escaped
+        text = json.dumps(body)
+    response = Flask.response_class(text, status=status, mimetype=PROBLEM_MIMETYPE)
     for k, v in (headers or {}).items():
         response.headers[k] = v
     return response

@@ -6,6 +6,7 @@ two places ("12.34"), datetimes are ISO 8601 with an offset.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from decimal import Decimal
 
@@ -35,7 +36,20 @@ class Whole(fields.Integer):
 
 
 class UtcDateTime(fields.AwareDateTime):
-    """ISO 8601 with an offset on the way in (naive refused), UTC on the way out."""
+    """ISO 8601 with an offset on the way in (naive refused), UTC on the way out.
+
+    An instant whose UTC value falls outside years 1–9999 (``0001-01-01T00:00+01:00``) is refused:
+    no date type can hold it."""
+
+    default_error_messages = {"range": "This instant is out of range: its UTC time must lie in years 1 to 9999."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            instant.astimezone(UTC)
+        except OverflowError:
+            raise self.make_error("range") from None
+        return instant
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is not None:
@@ -44,23 +58,32 @@ class UtcDateTime(fields.AwareDateTime):
 
 
 MAX_CENTS = 10**13
+MONEY_PATTERN = r"^[+-]?[0-9]+(\.[0-9]{1,2})?$"
+_MONEY = re.compile(MONEY_PATTERN, re.ASCII)
 
 
-class Money(fields.Field):
-    """Euros as a decimal string (``"12.34"``) on the wire, integer cents inside."""
+class Money(fields.String):
+    r"""Euros as a decimal string (``"12.34"``, ``"-5"``) on the wire, integer cents inside.
+
+    Only ``[+-]?[0-9]+(\.[0-9]{1,2})?``: no exponent, no other script's digits, no ``_``
+    separators, no surrounding space — what one reads is what is booked."""
 
     default_error_messages = {
         "invalid": 'An amount is a decimal string with at most two decimals, e.g. "12.34".',
     }
 
+    def __init__(self, **kwargs):
+        metadata = {"pattern": MONEY_PATTERN, "example": "12.34", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else format_cents(value)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not value.strip() or "e" in value.lower():
+        if not isinstance(value, str) or len(value) > 40 or not _MONEY.fullmatch(value):
             raise self.make_error("invalid")
         try:
-            cents = to_cents(value.strip())
+            cents = to_cents(value)
         except MoneyError as exc:
             raise ValidationError(str(exc)) from None
         if abs(cents) > MAX_CENTS:
