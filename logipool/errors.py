@@ -12,7 +12,7 @@ from http import HTTPStatus
 
 from flask import Flask, g, has_request_context, json, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 
 from purchasing import PurchasingError
@@ -211,6 +211,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(OverflowError)
     def _overflow(error: OverflowError):
         return problem(422, "A number in the request is out of range.", slug="validation-error")
+
+    @app.errorhandler(StatementError)
+    def _statement_error(error: StatementError):
+        # a value Python accepted but the database's types cannot hold, found while binding it
+        if isinstance(error.orig, OverflowError):
+            return _overflow(error.orig)
+        return _unexpected(error)
 
     @app.errorhandler(IntegrityError)
     def _integrity_error(error: IntegrityError):

@@ -7,7 +7,7 @@ two places ("12.34"), datetimes are ISO 8601 with an offset.
 from __future__ import annotations
 
 import re
-from datetime import UTC
+from datetime import UTC, date
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -55,6 +55,20 @@ class UtcDateTime(fields.AwareDateTime):
         if value is not None:
             value = value.astimezone(UTC)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+class Day(fields.Date):
+    """An ISO date whose whole day is an instant in every time zone: 0001-01-02 to 9999-12-30
+    (the first and last days of the calendar start or end outside it somewhere)."""
+
+    FIRST, LAST = date(1, 1, 2), date(9999, 12, 30)
+    default_error_messages = {"range": "This date is out of range: use a day from 0001-01-02 to 9999-12-30."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not self.FIRST <= day <= self.LAST:
+            raise self.make_error("range")
+        return day
 
 
 MAX_CENTS = 10**13
@@ -732,7 +746,7 @@ class PlanStopSchema(Schema):
 
 
 class RoutePlanRequestSchema(Schema):
-    day = fields.Date(required=True)
+    day = Day(required=True)
     depot_site_id = Whole(metadata={"description": "Default: the coordination's warehouse."})
     vehicle_ids = fields.List(
         Whole(),
@@ -761,7 +775,7 @@ class RoutePlanRequestSchema(Schema):
 
 class RoutePlanSchema(Schema):
     id = Whole(dump_only=True)
-    day = fields.Date(dump_only=True)
+    day = Day(dump_only=True)
     status = fields.String(dump_only=True)
     share_method = fields.String(dump_only=True)
     time_limit_s = Whole(dump_only=True)
@@ -883,7 +897,7 @@ class OrderCycleSchema(Schema):
     status = fields.String(dump_only=True)
     supplier_ids = fields.List(Whole(), required=True, validate=validate.Length(min=1, max=50))
     needs_deadline = UtcDateTime(allow_none=True)
-    delivery_date = fields.Date(allow_none=True)
+    delivery_date = Day(allow_none=True)
     delivery_site_id = Whole(allow_none=True)
     fee_key = fields.String(load_default="weight", validate=validate.OneOf(FEE_KEYS),
                             metadata={"description": "How fees, transport and split leftovers are shared."})
@@ -976,8 +990,8 @@ class ReceivedItemSchema(Schema):
     offer_id = Whole(required=True)
     packs = Whole(required=True, validate=validate.Range(min=0))
     lot = fields.String(validate=validate.Length(max=60))
-    use_by = fields.Date(allow_none=True, metadata={"description": "DLC"})
-    best_before = fields.Date(allow_none=True, metadata={"description": "DDM"})
+    use_by = Day(allow_none=True, metadata={"description": "DLC"})
+    best_before = Day(allow_none=True, metadata={"description": "DDM"})
     note = fields.String(validate=validate.Length(max=200))
 
 

@@ -50,10 +50,10 @@ def _resolve(spec: dict, schema: dict) -> dict:
 
 
 def _write_operations(spec: dict):
-    for path, operations in spec["paths"].items():
-        for method, operation in operations.items():
-            if method in ("post", "put", "patch", "delete"):
-                yield method, path, operation
+    """Every write operation; deletions last, so the rows the others act on still exist."""
+    found = [(method, path, operation) for path, operations in spec["paths"].items()
+             for method, operation in operations.items() if method in ("post", "put", "patch", "delete")]
+    return sorted(found, key=lambda op: op[0] == "delete")
 
 
 class Ids:
@@ -237,3 +237,14 @@ def test_money_in_the_plain_form_is_read_exactly(client, world):
         r = _post(client, world, "/api/v1/charges/", body)
         assert r.status_code == 201, r.get_json()
         assert r.get_json()["amount"] == stored
+
+
+def test_days_at_the_edges_of_the_calendar_are_refused_naming_the_field(client, world, arena):
+    """A day whose start or end in some time zone is no representable instant never reaches a query."""
+    plan = {"day": "0001-01-01", "vehicle_ids": [arena("vehicle_id")], "depot_site_id": world.a.site.id,
+            "stops": [{"kind": "pickup", "site_id": world.a.site.id, "kg": 10}]}
+    errors = assert_problem(_post(client, world, "/api/v1/route-plans/", json.dumps(plan)), 422)["errors"]
+    assert "day" in errors
+    run = {"period_start": "2026-11-01", "period_end": "9999-12-31"}
+    errors = assert_problem(_post(client, world, "/api/v1/billing-runs/", json.dumps(run)), 422)["errors"]
+    assert list(errors) == ["period_end"]
