@@ -248,3 +248,8 @@ def test_days_at_the_edges_of_the_calendar_are_refused_naming_the_field(client, 
     run = {"period_start": "2026-11-01", "period_end": "9999-12-31"}
     errors = assert_problem(_post(client, world, "/api/v1/billing-runs/", json.dumps(run)), 422)["errors"]
     assert list(errors) == ["period_end"]
+
+
+def test_nul_in_a_query_argument_is_refused_naming_it(client, world):
+    r = client.get("/api/v1/offers/?q=riz%00", headers=world.a.headers(Role.AUDITOR))
+    assert list(assert_problem(r, 422)["errors"]) == ["q"]
