@@ -17,6 +17,8 @@ from purchasing import MoneyError, format_cents, to_cents
 from .models import ChargeSource, FunderKind, MemberKind, Nature, Role, SiteKind, VatRegime
 from .validators import opening_hours_errors, siren_error, siret_error
 
+_WHOLE = re.compile(r"[+-]?[0-9]{1,30}", re.ASCII)
+
 
 class Whole(fields.Integer):
     """An integer that refuses 1.5 instead of truncating it to 1 (and refuses booleans)."""
@@ -27,7 +29,7 @@ class Whole(fields.Integer):
     def _validated(self, value):
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise self.make_error("fraction")
-        if isinstance(value, str) and not value.strip().lstrip("+-").isdigit():
+        if isinstance(value, str) and not _WHOLE.fullmatch(value):  # ASCII digits only, as money
             raise self.make_error("invalid")
         number = super()._validated(value)
         if number is not None and abs(number) > self.LIMIT:

@@ -253,3 +253,9 @@ def test_days_at_the_edges_of_the_calendar_are_refused_naming_the_field(client, 
 def test_nul_in_a_query_argument_is_refused_naming_it(client, world):
     r = client.get("/api/v1/offers/?q=riz%00", headers=world.a.headers(Role.AUDITOR))
     assert list(assert_problem(r, 422)["errors"]) == ["q"]
+
+
+@pytest.mark.parametrize("limit", ["١٢", " 5", "5 ", "1_0", "²"])
+def test_whole_numbers_in_text_are_ascii_digits_only(client, world, limit):
+    r = client.get("/api/v1/members/", query_string={"limit": limit}, headers=world.a.headers(Role.AUDITOR))
+    assert list(assert_problem(r, 422)["errors"]) == ["limit"]
