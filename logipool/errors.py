@@ -12,11 +12,13 @@ from http import HTTPStatus
 
 from flask import Flask, g, has_request_context, json, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 
 from purchasing import PurchasingError
 from purchasing.exceptions import TableError
+
+from .inputs import text_error
 
 log = logging.getLogger("logipool")
 
@@ -103,9 +105,10 @@ def problem(
         body["instance"] = request.path
         if "request_id" in g:
             body["request_id"] = g.request_id
-    response = Flask.response_class(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
-    )
+    text = json.dumps(body, ensure_ascii=False)
+    if text_error(text):  # an echoed field name or value that is not Unicode: keep it escaped
+        text = json.dumps(body)
+    response = Flask.response_class(text, status=status, mimetype=PROBLEM_MIMETYPE)
     for k, v in (headers or {}).items():
         response.headers[k] = v
     return response
@@ -208,6 +211,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(OverflowError)
     def _overflow(error: OverflowError):
         return problem(422, "A number in the request is out of range.", slug="validation-error")
+
+    @app.errorhandler(StatementError)
+    def _statement_error(error: StatementError):
+        # a value Python accepted but the database's types cannot hold, found while binding it
+        if isinstance(error.orig, OverflowError):
+            return _overflow(error.orig)
+        return _unexpected(error)
 
     @app.errorhandler(IntegrityError)
     def _integrity_error(error: IntegrityError):

@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from purchasing import format_cents
 
 from .models import InvoiceKind, InvoiceStatus
-from .schemas import Money, PageArgs, UtcDateTime, Whole, page_of
+from .schemas import Day, Money, PageArgs, UtcDateTime, Whole, page_of
 from .services import invoicing
 
 MONEY_NOTE = "Decimal string in euros, e.g. \"12.34\"."
@@ -41,7 +41,7 @@ class InvoiceCreateSchema(Schema):
 
 class InvoiceUpdateSchema(Schema):
     note = fields.String(validate=validate.Length(max=500))
-    due_date = fields.Date(allow_none=True, metadata={
+    due_date = Day(allow_none=True, metadata={
         "description": "null: issue date + the coordination's payment terms (at most 60 days)."})
 
 
@@ -75,7 +75,7 @@ class InvoiceDeductionSchema(Schema):
 
 class PaymentCreateSchema(Schema):
     amount = Money(attribute="amount_cents", data_key="amount", required=True, metadata={"description": MONEY_NOTE})
-    paid_on = fields.Date(required=True)
+    paid_on = Day(required=True)
     method = fields.String(required=True, validate=validate.OneOf(invoicing.PAYMENT_METHODS))
     reference = fields.String(load_default="", validate=validate.Length(max=100))
 
@@ -101,10 +101,10 @@ class InvoiceSummarySchema(Schema):
     funder_id = Whole(allow_none=True)
     customer = fields.Function(invoicing.customer_name)
     billing_run_id = Whole(allow_none=True)
-    issue_date = fields.Date(allow_none=True)
-    due_date = fields.Date(allow_none=True)
-    period_start = fields.Date(allow_none=True)
-    period_end = fields.Date(allow_none=True)
+    issue_date = Day(allow_none=True)
+    due_date = Day(allow_none=True)
+    period_start = Day(allow_none=True)
+    period_end = Day(allow_none=True)
     total = Money(attribute="total_cents", metadata={"description": "Incl. VAT, after deductions: what is due."})
     paid = Money(attribute="paid_cents")
     credited = Money(attribute="credited_cents")
@@ -130,8 +130,8 @@ class InvoiceSchema(InvoiceSummarySchema):
 
 
 class BillingRunCreateSchema(Schema):
-    period_start = fields.Date(required=True)
-    period_end = fields.Date(required=True, metadata={
+    period_start = Day(required=True)
+    period_end = Day(required=True, metadata={
         "description": "Inclusive local date: charges whose period ends by the following midnight are gathered."})
     confirm_in_progress = fields.Boolean(load_default=False, metadata={
         "description": "A period ending today or later is refused unless this is true (charges may still come)."})
@@ -155,8 +155,8 @@ class RunInvoiceSchema(Schema):
 
 class BillingRunSchema(Schema):
     id = Whole()
-    period_start = fields.Date()
-    period_end = fields.Date()
+    period_start = Day()
+    period_end = Day()
     status = fields.String(metadata={"description": "draft or issued"})
     created_at = UtcDateTime()
     issued_at = UtcDateTime(allow_none=True)
@@ -176,15 +176,15 @@ class StatementPdfQuery(StatementQuery):
 
 class OpenItemSchema(Schema):
     number = fields.String()
-    issue_date = fields.Date()
-    due_date = fields.Date()
+    issue_date = Day()
+    due_date = Day()
     amount = Money(attribute="amount_cents")
     remaining = Money(attribute="remaining_cents")
     overdue = fields.Boolean()
 
 
 class StatementEntrySchema(Schema):
-    date = fields.Date()
+    date = Day()
     kind = fields.String(metadata={"description": "invoice, credit_note or payment"})
     reference = fields.String()
     label = fields.String()
@@ -195,7 +195,7 @@ class StatementEntrySchema(Schema):
 
 class StatementSchema(Schema):
     member_id = Whole()
-    as_of = fields.Date()
+    as_of = Day()
     invoiced = Money(attribute="invoiced_cents")
     credited = Money(attribute="credited_cents")
     paid = Money(attribute="paid_cents")
@@ -206,8 +206,8 @@ class StatementSchema(Schema):
 
 
 class ExportQuery(Schema):
-    start = fields.Date(required=True, metadata={"description": "First issue date (inclusive)."})
-    end = fields.Date(required=True, metadata={"description": "Last issue date (inclusive)."})
+    start = Day(required=True, metadata={"description": "First issue date (inclusive)."})
+    end = Day(required=True, metadata={"description": "Last issue date (inclusive)."})
 
     @validates_schema
     def _ordered(self, data, **kwargs):

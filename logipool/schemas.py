@@ -6,7 +6,8 @@ two places ("12.34"), datetimes are ISO 8601 with an offset.
 
 from __future__ import annotations
 
-from datetime import UTC
+import re
+from datetime import UTC, date
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -15,6 +16,8 @@ from purchasing import MoneyError, format_cents, to_cents
 
 from .models import ChargeSource, FunderKind, MemberKind, Nature, Role, SiteKind, VatRegime
 from .validators import opening_hours_errors, siren_error, siret_error
+
+_WHOLE = re.compile(r"[+-]?[0-9]{1,30}", re.ASCII)
 
 
 class Whole(fields.Integer):
@@ -26,7 +29,7 @@ class Whole(fields.Integer):
     def _validated(self, value):
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise self.make_error("fraction")
-        if isinstance(value, str) and not value.strip().lstrip("+-").isdigit():
+        if isinstance(value, str) and not _WHOLE.fullmatch(value):  # ASCII digits only, as money
             raise self.make_error("invalid")
         number = super()._validated(value)
         if number is not None and abs(number) > self.LIMIT:
@@ -35,7 +38,20 @@ class Whole(fields.Integer):
 
 
 class UtcDateTime(fields.AwareDateTime):
-    """ISO 8601 with an offset on the way in (naive refused), UTC on the way out."""
+    """ISO 8601 with an offset on the way in (naive refused), UTC on the way out.
+
+    An instant whose UTC value falls outside years 1–9999 (``0001-01-01T00:00+01:00``) is refused:
+    no date type can hold it."""
+
+    default_error_messages = {"range": "This instant is out of range: its UTC time must lie in years 1 to 9999."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            instant.astimezone(UTC)
+        except OverflowError:
+            raise self.make_error("range") from None
+        return instant
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is not None:
@@ -43,24 +59,47 @@ class UtcDateTime(fields.AwareDateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
+class Day(fields.Date):
+    """An ISO date whose whole day is an instant in every time zone: 0001-01-02 to 9999-12-30
+    (the first and last days of the calendar start or end outside it somewhere)."""
+
+    FIRST, LAST = date(1, 1, 2), date(9999, 12, 30)
+    default_error_messages = {"range": "This date is out of range: use a day from 0001-01-02 to 9999-12-30."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not self.FIRST <= day <= self.LAST:
+            raise self.make_error("range")
+        return day
+
+
 MAX_CENTS = 10**13
+MONEY_PATTERN = r"^[+-]?[0-9]+(\.[0-9]{1,2})?$"
+_MONEY = re.compile(MONEY_PATTERN, re.ASCII)
 
 
-class Money(fields.Field):
-    """Euros as a decimal string (``"12.34"``) on the wire, integer cents inside."""
+class Money(fields.String):
+    r"""Euros as a decimal string (``"12.34"``, ``"-5"``) on the wire, integer cents inside.
+
+    Only ``[+-]?[0-9]+(\.[0-9]{1,2})?``: no exponent, no other script's digits, no ``_``
+    separators, no surrounding space — what one reads is what is booked."""
 
     default_error_messages = {
         "invalid": 'An amount is a decimal string with at most two decimals, e.g. "12.34".',
     }
 
+    def __init__(self, **kwargs):
+        metadata = {"pattern": MONEY_PATTERN, "example": "12.34", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else format_cents(value)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not value.strip() or "e" in value.lower():
+        if not isinstance(value, str) or len(value) > 40 or not _MONEY.fullmatch(value):
             raise self.make_error("invalid")
         try:
-            cents = to_cents(value.strip())
+            cents = to_cents(value)
         except MoneyError as exc:
             raise ValidationError(str(exc)) from None
         if abs(cents) > MAX_CENTS:
@@ -714,7 +753,7 @@ class PlanStopSchema(Schema):
 
 
 class RoutePlanRequestSchema(Schema):
-    day = fields.Date(required=True)
+    day = Day(required=True)
     depot_site_id = Whole(metadata={"description": "Default: the coordination's warehouse."})
     vehicle_ids = fields.List(
         Whole(),
@@ -743,7 +782,7 @@ class RoutePlanRequestSchema(Schema):
 
 class RoutePlanSchema(Schema):
     id = Whole(dump_only=True)
-    day = fields.Date(dump_only=True)
+    day = Day(dump_only=True)
     status = fields.String(dump_only=True)
     share_method = fields.String(dump_only=True)
     time_limit_s = Whole(dump_only=True)
@@ -865,7 +904,7 @@ class OrderCycleSchema(Schema):
     status = fields.String(dump_only=True)
     supplier_ids = fields.List(Whole(), required=True, validate=validate.Length(min=1, max=50))
     needs_deadline = UtcDateTime(allow_none=True)
-    delivery_date = fields.Date(allow_none=True)
+    delivery_date = Day(allow_none=True)
     delivery_site_id = Whole(allow_none=True)
     fee_key = fields.String(load_default="weight", validate=validate.OneOf(FEE_KEYS),
                             metadata={"description": "How fees, transport and split leftovers are shared."})
@@ -958,8 +997,8 @@ class ReceivedItemSchema(Schema):
     offer_id = Whole(required=True)
     packs = Whole(required=True, validate=validate.Range(min=0))
     lot = fields.String(validate=validate.Length(max=60))
-    use_by = fields.Date(allow_none=True, metadata={"description": "DLC"})
-    best_before = fields.Date(allow_none=True, metadata={"description": "DDM"})
+    use_by = Day(allow_none=True, metadata={"description": "DLC"})
+    best_before = Day(allow_none=True, metadata={"description": "DDM"})
     note = fields.String(validate=validate.Length(max=200))
 
 

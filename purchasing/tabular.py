@@ -400,11 +400,16 @@ class _Bad(ValueError):
     """A cell value that cannot be used; the message is shown to the user."""
 
 
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+
+
 def _decimal(text: str) -> Decimal:
     cleaned = re.sub(r"[\s\u00a0\u202f\u2009€]", "", text)
     if "," in cleaned and "." in cleaned:
         raise _Bad(f"{text!r}: use one decimal separator, without thousands separators")
     cleaned = cleaned.replace(",", ".")
+    if not _NUMBER.fullmatch(cleaned):  # Decimal() would also read "1_000", "1e3" and other scripts' digits
+        raise _Bad(f"{text!r} is not a number")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:

@@ -5,19 +5,42 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 
+from .. import inputs
 from .. import schemas as s
 from ..auth import authenticate, current
 from ..db import get_session
 from ..services.crud import Resource
 
 
+class InputParser(FlaskParser):
+    """webargs' parser, with every body and query string checked by :mod:`logipool.inputs`
+    before a schema sees it: a NUL, a lone surrogate or JSON nested too deep answers 422 naming
+    the field, for every endpoint at once."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return core.missing
+        return inputs.parse_json(req.get_data(cache=True))
+
+    def _load_location_data(self, *, schema, req, location):
+        data = super()._load_location_data(schema=schema, req=req, location=location)
+        if location == "json":
+            inputs.check(data)
+        elif location in ("query", "querystring"):
+            inputs.check_multidict(req.args)
+        elif location == "form":
+            inputs.check_multidict(req.form)
+        return data
+
+
 class ApiBlueprint(Blueprint):
     """A resource blueprint whose every view needs a valid bearer token."""
 
     # unknown query arguments are refused like unknown body fields, not silently dropped
-    ARGUMENTS_PARSER = FlaskParser(unknown=RAISE)
+    ARGUMENTS_PARSER = InputParser(unknown=RAISE)
 
     def __init__(self, name: str, url_prefix_suffix: str, description: str, *, public: bool = False):
         super().__init__(name, __name__, description=description)

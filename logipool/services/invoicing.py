@@ -19,7 +19,6 @@ cent. Services flush, the API commits.
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
 import io
@@ -40,11 +39,12 @@ from sqlalchemy.orm import Session, defer
 import invoices as lib
 from invoices.i18n import long_date, month_year, number, percent
 from invoices.model import round_cents
-from purchasing import apportion, format_cents
+from purchasing import apportion, format_cents, from_cents
 
 from ..auth import READERS, STAFF, STAFF_READERS, Principal, require
 from ..db import utcnow
 from ..errors import Conflict, InvalidInput, NotFound
+from ..exports import csv_line
 from ..models import (
     BillingRun,
     Charge,
@@ -1070,23 +1070,17 @@ def export_csv(session: Session, principal: Principal, start: date, end: date, *
         Invoice.coordination_id == principal.coordination_id, Invoice.status != InvoiceStatus.DRAFT,
         Invoice.issue_date >= start, Invoice.issue_date <= end)).order_by(Invoice.issue_date, Invoice.number)
 
-    def line(values: list) -> str:
-        out = io.StringIO()
-        csv.writer(out, delimiter=";", lineterminator="\r\n").writerow(values)
-        return out.getvalue()
-
     def generate() -> Iterator[str]:
-        yield line(EXPORT_HEADER)
+        yield csv_line(EXPORT_HEADER)
         for doc in session.scalars(stmt.execution_options(yield_per=chunk)):
             sign = -1 if doc.kind == InvoiceKind.CREDIT_NOTE else 1
             siren = doc.member.siren if doc.member is not None else (doc.funder.siren or "")
             for i, (rate, (base, vat)) in enumerate(_rate_totals(doc).items()):
                 first = i == 0 and doc.kind == InvoiceKind.INVOICE
-                yield line([doc.issue_date.isoformat(), doc.number, doc.kind.value, customer_name(doc), siren,
-                            format_cents(sign * base), "" if rate is None else str(rate),
-                            format_cents(sign * vat), format_cents(sign * (base + vat)),
-                            format_cents(doc.paid_cents) if first else "",
-                            format_cents(doc.remaining_cents) if first else ""])
+                yield csv_line([doc.issue_date.isoformat(), doc.number, doc.kind.value, customer_name(doc), siren,
+                                from_cents(sign * base), rate, from_cents(sign * vat),
+                                from_cents(sign * (base + vat)), from_cents(doc.paid_cents) if first else None,
+                                from_cents(doc.remaining_cents) if first else None])
             session.expunge(doc)  # the identity map stays small however many documents
 
     return generate()

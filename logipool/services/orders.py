@@ -8,8 +8,6 @@ charges. A cycle moves draft → open → closed → allocated → ordered → r
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -21,7 +19,7 @@ from sqlalchemy.orm import Session
 import invoices
 import invoices.i18n as fr
 import purchasing
-from purchasing import format_cents, to_cents
+from purchasing import from_cents, to_cents
 from purchasing.exceptions import TableError
 from purchasing.receipt import split_delivered
 from purchasing.solver import diagnose
@@ -30,6 +28,7 @@ from purchasing.tabular import parse_needs, parse_price_list
 from ..auth import READERS, STAFF, Principal, require
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..exports import csv_text
 from ..models import (
     ChargeSource,
     Coordination,
@@ -784,14 +783,12 @@ def purchase_order(session: Session, principal: Principal, cycle_id: int, suppli
 
 
 def purchase_order_csv(po) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["number", "reference", "product", "packs", "pack_size", "unit", "pack_price_ht",
-                     "vat_rate", "amount_ht"])
-    for line in po.lines:
-        writer.writerow([po.number, line.reference, line.description, line.packs, line.pack_size, line.unit,
-                         format_cents(line.pack_price_cents), line.vat_rate, format_cents(line.amount_cents)])
-    return out.getvalue()
+    """The purchase order for the supplier's spreadsheet; amounts are numbers, text is inert."""
+    header = ["number", "reference", "product", "packs", "pack_size", "unit", "pack_price_ht", "vat_rate",
+              "amount_ht"]
+    return csv_text([header] + [
+        [po.number, line.reference, line.description, line.packs, line.pack_size, line.unit,
+         from_cents(line.pack_price_cents), line.vat_rate, from_cents(line.amount_cents)] for line in po.lines])
 
 
 def delivery_note(session: Session, principal: Principal, cycle_id: int, member_id: int,

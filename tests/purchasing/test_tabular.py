@@ -498,3 +498,11 @@ def test_needs_round_trip(rows, sep):
     ]
     for g, e in zip(got, expected, strict=True):
         assert (g.minimum, g.target, g.maximum) == (e.minimum, e.target, e.maximum)
+
+
+@pytest.mark.parametrize("price", ["١٢,٥٠", "1_000", "1e3", "١"])
+def test_numbers_in_files_are_ascii_digits_with_one_decimal_separator(price):
+    data = f"reference;product;pack_size;price\nR1;Riz;10;{price}\n".encode()
+    with pytest.raises(TableError) as caught:
+        parse_price_list(data, "t.csv")
+    assert [(e["row"], e["column"]) for e in caught.value.errors] == [(2, "price")]
