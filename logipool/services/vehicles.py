@@ -237,6 +237,10 @@ def _check_quota_for(
     ).all()
     if not quotas:
         return
+    # a quota counts the member's bookings on every vehicle of a kind, which the vehicle's lock
+    # does not cover: the member's row is locked too, so one member's bookings are counted one
+    # after the other (SQLite's write transactions are serial already)
+    session.execute(select(Member.id).where(Member.id == member_id).with_for_update())
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     week_start, week_end = _week_bounds(start, tz)
     for quota in quotas:
