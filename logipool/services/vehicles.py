@@ -71,6 +71,37 @@ def _check_vehicle(session: Session, principal: Principal, vehicle: Vehicle) -> 
         site = session.get(Site, vehicle.home_site_id)
         if site is None or site.coordination_id != principal.coordination_id:
             raise InvalidInput.field("home_site_id", f"No site {vehicle.home_site_id} in this coordination.")
+    if vehicle.id is not None:
+        _apply_buffer(session, vehicle)
+
+
+def _apply_buffer(session: Session, vehicle: Vehicle) -> None:
+    """The vehicle's buffer holds for its bookings not yet over: a changed buffer moves their
+    ``block_end``, and is refused, with the collisions listed, if they would then overlap each
+    other or a blackout. (The update locked the vehicle's row, as every booking write does.)"""
+    buffer = timedelta(minutes=vehicle.buffer_minutes)
+    with session.no_autoflush:
+        upcoming = session.scalars(select(VehicleBooking).where(
+            VehicleBooking.vehicle_id == vehicle.id, VehicleBooking.status.in_(HOLDING_STATUSES),
+            VehicleBooking.block_end > utcnow()).order_by(VehicleBooking.start_at)).all()
+        moved = [(b, b.end_at + buffer) for b in upcoming if b.block_end != b.end_at + buffer]
+        collisions = []
+        for booking, block_end in moved:
+            other, blackout = conflicts(session, vehicle, booking.start_at, block_end, exclude_id=booking.id)
+            if other is not None or blackout is not None:
+                collisions.append({
+                    "booking_id": booking.id, "blocked_until": block_end.isoformat(),
+                    "conflicting_booking_id": other.id if other is not None else None,
+                    "blackout_id": blackout.id if blackout is not None else None,
+                })
+    if collisions:
+        raise Conflict(
+            f"With a buffer of {vehicle.buffer_minutes} min, {len(collisions)} booking(s) of {vehicle.name} would "
+            "overlap the next booking or a blackout: move or cancel them first.",
+            extra={"conflicts": collisions},
+        )
+    for booking, block_end in moved:
+        booking.block_end = block_end
 
 
 def _vehicle_in_use(session: Session, vehicle: Vehicle) -> str | None:

@@ -492,3 +492,22 @@ def test_no_two_holding_bookings_ever_overlap(client, world, truck, session):
     assert len(holding) > 5
     for a, b in zip(holding, holding[1:], strict=False):
         assert a.block_end <= b.start_at
+
+
+def test_a_raised_buffer_that_would_make_bookings_collide_is_refused_with_the_collisions(
+    client, world, truck, session
+):
+    h = world.a.headers(Role.MANAGER)
+    first = book(client, world, truck.id, at(0), at(2)).get_json()
+    second = book(client, world, truck.id, at(3), at(5)).get_json()  # 1 h after the first ends
+    r = client.patch(f"/api/v1/vehicles/{truck.id}", json={"buffer_minutes": 90}, headers=h)
+    problem = assert_problem(r, 409)
+    assert problem["conflicts"] == [{"booking_id": first["id"], "blocked_until": at(3.5),
+                                     "conflicting_booking_id": second["id"], "blackout_id": None}]
+    session.rollback()
+    assert session.get(type(truck), truck.id).buffer_minutes == 30
+    # a buffer that fits is applied to the bookings still to come
+    ok = client.patch(f"/api/v1/vehicles/{truck.id}", json={"buffer_minutes": 60}, headers=h)
+    assert ok.status_code == 200
+    assert client.get(f"/api/v1/vehicle-bookings/{first['id']}", headers=h).get_json()["blocked_until"] == at(3)
+    assert_problem(book(client, world, truck.id, at(2.5), at(2.9)), 409)  # inside the new buffer
