@@ -164,3 +164,16 @@ def test_simultaneous_bookings_never_exceed_a_fair_use_quota(server, world, sess
     assert all(body["type"].endswith("quota-exceeded") for s, body in results if s == 422), results
     session.rollback()
     assert len(session.scalars(select(VehicleBooking)).all()) == 1
+
+
+def test_simultaneous_storage_bookings_never_exceed_a_member_s_share(server, world, session):
+    zone = make_zone(session, world.a.coordination, capacity=20, max_pallets_per_member=4)
+    session.commit()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    body = {"zone_id": zone.id, "pallets": 1, "start": start.isoformat(),
+            "end": (start + timedelta(days=7)).isoformat()}
+    results = fire(server, [("/api/v1/storage-bookings/", body, world.a.tokens[Role.MEMBER_REP])] * CLIENTS)
+    statuses = sorted(s for s, _ in results)
+    assert statuses == [201] * 4 + [422] * (CLIENTS - 4), results
+    session.rollback()
+    assert sum(session.scalars(select(StorageBooking.pallets)).all()) == 4
