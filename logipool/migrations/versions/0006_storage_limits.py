@@ -1,14 +1,14 @@
 """storage zones: booking length, horizon and a per-member share
 
 Revision ID: 0006_storage_limits
-Revises: 0005_route_rounds
+Revises: 0005_token_scope
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0006_storage_limits'
-down_revision = '0005_route_rounds'
+down_revision = '0005_token_scope'
 branch_labels = None
 depends_on = None
 
