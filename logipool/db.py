@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
@@ -29,6 +31,8 @@ NAMING = {
 }
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+T = TypeVar("T")
+K = TypeVar("K")
 
 
 class Base(DeclarativeBase):
@@ -193,3 +197,25 @@ def get_session() -> Session:
         write = not has_request_context() or request.method in WRITE_METHODS
         g.db_session = database().session(write=write)
     return g.db_session
+
+
+def read_in_chunks(keys: Sequence[K], read: Callable[[Session, Sequence[K]], Iterable[T]], *,
+                   chunk: int) -> Iterator[T]:
+    """What ``read(session, keys[i:i + chunk])`` returns, chunk after chunk, for a streamed response.
+
+    Each chunk is read in its own short read transaction, ended before anything of it is yielded:
+    however slowly the client reads, and whether it reads to the end or goes away, no transaction
+    stays open while the response is being sent (PostgreSQL sees no ``idle in transaction``
+    session, SQLite's WAL can checkpoint). ``read`` returns plain values, not rows bound to the
+    session. The keys are read before the response starts, in the request's own transaction.
+    """
+    db = database()
+
+    def generate() -> Iterator[T]:
+        for i in range(0, len(keys), chunk):
+            with db.session(write=False) as session:
+                items = list(read(session, keys[i:i + chunk]))
+                session.rollback()
+            yield from items
+
+    return generate()

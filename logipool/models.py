@@ -472,6 +472,11 @@ class StorageZone(Base):
     area_m2: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     cost_per_pallet_day_cents: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # fair use: how long one booking lasts, how far ahead it starts, how many positions one
+    # member holds at any instant (None: up to the capacity)
+    max_booking_days: Mapped[int] = mapped_column(default=92)
+    max_horizon_days: Mapped[int] = mapped_column(default=365)
+    max_pallets_per_member: Mapped[int | None]
 
 
 class StorageBooking(Base):

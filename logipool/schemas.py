@@ -626,6 +626,13 @@ class ZoneSchema(Schema):
     area_m2 = fields.Decimal(required=True, as_string=True, places=2, validate=decimal_between("0.01", "1000000"))
     cost_per_pallet_day = Money(attribute="cost_per_pallet_day_cents", data_key="cost_per_pallet_day", load_default=0)
     active = fields.Boolean(load_default=True)
+    max_booking_days = Whole(load_default=92, validate=validate.Range(min=1, max=3660),
+                             metadata={"description": "The longest one booking may last, in days."})
+    max_horizon_days = Whole(load_default=365, validate=validate.Range(min=1, max=3660),
+                             metadata={"description": "How many days ahead a booking may start."})
+    max_pallets_per_member = Whole(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=100000),
+        metadata={"description": "Fair use: the most positions one member holds at any instant; null: no limit."})
 
 
 class ZoneUpdateSchema(ZoneSchema):

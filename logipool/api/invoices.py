@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, current_app
 from flask.views import MethodView
 
 import invoices as lib
@@ -50,7 +50,7 @@ class InvoiceExport(MethodView):
         """For the accounts: one row per issued document and VAT rate, `;`-separated, decimal point."""
         rows = svc.export_csv(get_session(), current(), args["start"], args["end"])
         name = f"factures-{args['start']}-{args['end']}.csv"
-        return Response(stream_with_context(rows), mimetype="text/csv",
+        return Response(rows, mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -205,7 +205,7 @@ class BillingRunZip(MethodView):
     def get(self, run_id):
         """The run's issued PDFs in one ZIP, streamed."""
         chunks = svc.zip_run(get_session(), current(), run_id)
-        return Response(stream_with_context(chunks), mimetype="application/zip",
+        return Response(chunks, mimetype="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="factures-{run_id}.zip"'})
 
 

@@ -42,7 +42,7 @@ from invoices.model import round_cents
 from purchasing import apportion, format_cents, from_cents
 
 from ..auth import READERS, STAFF, STAFF_READERS, Principal, require
-from ..db import utcnow
+from ..db import read_in_chunks, utcnow
 from ..errors import Conflict, InvalidInput, NotFound
 from ..exports import csv_line
 from ..models import (
@@ -928,18 +928,23 @@ class _Pipe(io.RawIOBase):
 
 
 def zip_run(session: Session, principal: Principal, run_id: int, *, chunk: int = 50) -> Iterator[bytes]:
-    """The issued PDFs of a run as a ZIP, produced piece by piece: PDFs are read from the
-    database ``chunk`` at a time and each is written out before the next is read."""
+    """The issued PDFs of a run as a ZIP, produced piece by piece: PDFs are read ``chunk`` at a
+    time, each chunk in its own short transaction, and each is written out before the next is read."""
     run = get_run(session, principal, run_id)
-    stmt = (select(Invoice.number, Invoice.issue_date, Invoice.pdf)
-            .where(Invoice.billing_run_id == run.id, Invoice.status != InvoiceStatus.DRAFT)
-            .order_by(Invoice.number).execution_options(yield_per=chunk))
+    ids = session.scalars(select(Invoice.id).where(
+        Invoice.billing_run_id == run.id, Invoice.status != InvoiceStatus.DRAFT).order_by(Invoice.number)).all()
+
+    def read(chunk_session: Session, chunk_ids: Sequence[int]) -> list[tuple]:
+        return [tuple(r) for r in chunk_session.execute(
+            select(Invoice.number, Invoice.issue_date, Invoice.pdf)
+            .where(Invoice.id.in_(chunk_ids)).order_by(Invoice.number))]
+
+    documents = read_in_chunks(ids, read, chunk=chunk)
 
     def generate() -> Iterator[bytes]:
-        rows = session.execute(stmt)
         pipe = _Pipe()
         with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for number, issue_date, pdf in rows:
+            for number, issue_date, pdf in documents:
                 info = zipfile.ZipInfo(f"{number}.pdf", date_time=(*issue_date.timetuple()[:3], 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, pdf)
@@ -1070,17 +1075,25 @@ def export_csv(session: Session, principal: Principal, start: date, end: date, *
         Invoice.coordination_id == principal.coordination_id, Invoice.status != InvoiceStatus.DRAFT,
         Invoice.issue_date >= start, Invoice.issue_date <= end)).order_by(Invoice.issue_date, Invoice.number)
 
-    def generate() -> Iterator[str]:
-        yield csv_line(EXPORT_HEADER)
-        for doc in session.scalars(stmt.execution_options(yield_per=chunk)):
+    def read(chunk_session: Session, chunk_ids: Sequence[int]) -> list[str]:
+        docs = {d.id: d for d in chunk_session.scalars(select(Invoice).where(Invoice.id.in_(chunk_ids)))}
+        lines = []
+        for doc in (docs[key] for key in chunk_ids if key in docs):
             sign = -1 if doc.kind == InvoiceKind.CREDIT_NOTE else 1
             siren = doc.member.siren if doc.member is not None else (doc.funder.siren or "")
             for i, (rate, (base, vat)) in enumerate(_rate_totals(doc).items()):
                 first = i == 0 and doc.kind == InvoiceKind.INVOICE
-                yield csv_line([doc.issue_date.isoformat(), doc.number, doc.kind.value, customer_name(doc), siren,
-                                from_cents(sign * base), rate, from_cents(sign * vat),
-                                from_cents(sign * (base + vat)), from_cents(doc.paid_cents) if first else None,
-                                from_cents(doc.remaining_cents) if first else None])
-            session.expunge(doc)  # the identity map stays small however many documents
+                lines.append(csv_line([doc.issue_date.isoformat(), doc.number, doc.kind.value, customer_name(doc),
+                                       siren, from_cents(sign * base), rate, from_cents(sign * vat),
+                                       from_cents(sign * (base + vat)), from_cents(doc.paid_cents) if first else None,
+                                       from_cents(doc.remaining_cents) if first else None]))
+        return lines
+
+    ids = session.scalars(stmt.with_only_columns(Invoice.id)).all()
+    rows = read_in_chunks(ids, read, chunk=chunk)
+
+    def generate() -> Iterator[str]:
+        yield csv_line(EXPORT_HEADER)
+        yield from rows
 
     return generate()

@@ -8,17 +8,18 @@ stays within capacity — two bookings one after the other never add up.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 import invoices.i18n as fr
 from purchasing import apportion, format_cents
 
 from ..auth import READERS, STAFF, Principal, require
+from ..db import utcnow
 from ..errors import Conflict, InvalidInput
 from ..models import (
     ChargeSource,
@@ -36,6 +37,7 @@ from ..timeline import occupancy, peak
 from .crud import Resource, by_start, own_member_only, period_filters, refers
 from .directory import member_in_coordination
 from .ledger import ChargeDraft, Payer, post_charges
+from .vehicles import QuotaExceeded
 
 BOOKERS = (Role.ADMIN, Role.MANAGER, Role.MEMBER_REP)
 DAY = 86400
@@ -47,6 +49,28 @@ def _check_zone(session: Session, principal: Principal, zone: StorageZone) -> No
         raise InvalidInput.field("site_id", f"No site {zone.site_id} in this coordination.")
     if site.kind != SiteKind.WAREHOUSE:
         raise InvalidInput.field("site_id", f"Site {site.id} ({site.name}) is not a warehouse.")
+    if zone.id is not None:
+        _check_capacity_holds(session, zone)
+
+
+def _check_capacity_holds(session: Session, zone: StorageZone) -> None:
+    """A zone's capacity never drops below what its bookings hold from now on (the zone's row is
+    locked by the update, as by every booking): the periods over capacity are listed."""
+    now = utcnow()
+    last_end = session.scalar(select(func.max(StorageBooking.end_at)).where(
+        StorageBooking.zone_id == zone.id, StorageBooking.status == StorageStatus.CONFIRMED,
+        StorageBooking.end_at > now))
+    if last_end is None:
+        return
+    over = [x for x in zone_occupancy(session, zone, now, last_end) if x.level > zone.capacity_pallets]
+    if over:
+        top = max(x.level for x in over)
+        raise Conflict(
+            f"Zone {zone.name}'s bookings hold up to {top} positions from now on: its capacity cannot be "
+            f"{zone.capacity_pallets}. End or cancel the bookings listed first.",
+            extra={"conflicts": [{"start": x.start.isoformat(), "end": x.end.isoformat(),
+                                  "occupied_pallets": x.level, "booking_ids": list(x.items)} for x in over]},
+        )
 
 
 def _zone_in_use(session: Session, zone: StorageZone) -> str | None:
@@ -109,6 +133,36 @@ def _confirmed_in(session: Session, zone_id: int, start: datetime, end: datetime
     return session.scalars(stmt).all()
 
 
+def _check_period(principal: Principal, zone: StorageZone, start: datetime, end: datetime, now: datetime) -> None:
+    """The zone's rules of fair use: no past for members, a maximum length and horizon."""
+    if start < now - timedelta(minutes=5) and principal.role not in STAFF:
+        raise InvalidInput.field("start", "This is in the past: only staff record past bookings.")
+    if end - start > timedelta(days=zone.max_booking_days):
+        raise InvalidInput.field(
+            "end", f"A booking of zone {zone.name} lasts at most {zone.max_booking_days} days: book again later.")
+    if start > now + timedelta(days=zone.max_horizon_days):
+        raise InvalidInput.field(
+            "start", f"Zone {zone.name} is booked at most {zone.max_horizon_days} days ahead.")
+
+
+def _check_member_share(session: Session, zone: StorageZone, member_id: int, start: datetime, end: datetime,
+                        pallets: int) -> None:
+    """At most ``max_pallets_per_member`` positions held by one member at any instant (the zone's
+    row is locked, so simultaneous bookings are counted one after the other)."""
+    if zone.max_pallets_per_member is None:
+        return
+    rows = [b for b in _confirmed_in(session, zone.id, start, end) if b.member_id == member_id]
+    top = peak(occupancy(((b.start_at, b.end_at, b.pallets, b.id) for b in rows), start, end))
+    held = top.level if top is not None else 0
+    if held + pallets > zone.max_pallets_per_member:
+        raise QuotaExceeded(
+            f"Fair use: a member holds at most {zone.max_pallets_per_member} positions of zone {zone.name} at "
+            f"once; this member already holds {held} then and asks {pallets}.",
+            extra={"max_pallets_per_member": zone.max_pallets_per_member, "held_pallets": held,
+                   "booking_ids": list(top.items) if top is not None else []},
+        )
+
+
 def zone_occupancy(session: Session, zone: StorageZone, start: datetime, end: datetime):
     rows = _confirmed_in(session, zone.id, start, end)
     return occupancy(((b.start_at, b.end_at, b.pallets, b.id) for b in rows), start, end)
@@ -130,6 +184,8 @@ def create_booking(session: Session, principal: Principal, data: dict) -> Storag
     if data["pallets"] > zone.capacity_pallets:
         raise InvalidInput.field("pallets", f"Zone {zone.name} has {zone.capacity_pallets} pallet positions in all.")
     start, end = data["start_at"], data["end_at"]
+    _check_period(principal, zone, start, end, utcnow())
+    _check_member_share(session, zone, member.id, start, end, data["pallets"])
     top = peak(zone_occupancy(session, zone, start, end))
     if top is not None and top.level + data["pallets"] > zone.capacity_pallets:
         free = zone.capacity_pallets - top.level

@@ -47,8 +47,14 @@ from .ledger import ChargeDraft, Payer, post_charges
 
 BOOKERS = (Role.ADMIN, Role.MANAGER, Role.MEMBER_REP)
 MAX_OCCURRENCES = 500
-MAX_KMH = 130  # a return reading beyond this average speed over the booking is refused
-MIN_PLAUSIBLE_KM = 300
+# Check-out and return: when they may be recorded, and what distance is plausible
+MAX_KMH = 130  # a return reading beyond this average speed since the check-out is refused
+ODOMETER_SLACK_KM = 5  # readings are rounded to the km: this much more is always accepted
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of the server's clock a reading's time may be
+MEMBER_RECORDS_BACK = timedelta(hours=24)  # a representative records what happened since yesterday
+STAFF_RECORDS_BACK = timedelta(days=31)  # staff may record the history of the last month
+EARLY_CHECKOUT = timedelta(hours=12)  # a vehicle may leave this long before its booking starts
+LATE_RETURN = timedelta(days=7)  # and come back this long after its booking ends
 
 
 class QuotaExceeded(ServiceError):
@@ -66,6 +72,37 @@ def _check_vehicle(session: Session, principal: Principal, vehicle: Vehicle) -> 
         site = session.get(Site, vehicle.home_site_id)
         if site is None or site.coordination_id != principal.coordination_id:
             raise InvalidInput.field("home_site_id", f"No site {vehicle.home_site_id} in this coordination.")
+    if vehicle.id is not None:
+        _apply_buffer(session, vehicle)
+
+
+def _apply_buffer(session: Session, vehicle: Vehicle) -> None:
+    """The vehicle's buffer holds for its bookings not yet over: a changed buffer moves their
+    ``block_end``, and is refused, with the collisions listed, if they would then overlap each
+    other or a blackout. (The update locked the vehicle's row, as every booking write does.)"""
+    buffer = timedelta(minutes=vehicle.buffer_minutes)
+    with session.no_autoflush:
+        upcoming = session.scalars(select(VehicleBooking).where(
+            VehicleBooking.vehicle_id == vehicle.id, VehicleBooking.status.in_(HOLDING_STATUSES),
+            VehicleBooking.block_end > utcnow()).order_by(VehicleBooking.start_at)).all()
+        moved = [(b, b.end_at + buffer) for b in upcoming if b.block_end != b.end_at + buffer]
+        collisions = []
+        for booking, block_end in moved:
+            other, blackout = conflicts(session, vehicle, booking.start_at, block_end, exclude_id=booking.id)
+            if other is not None or blackout is not None:
+                collisions.append({
+                    "booking_id": booking.id, "blocked_until": block_end.isoformat(),
+                    "conflicting_booking_id": other.id if other is not None else None,
+                    "blackout_id": blackout.id if blackout is not None else None,
+                })
+    if collisions:
+        raise Conflict(
+            f"With a buffer of {vehicle.buffer_minutes} min, {len(collisions)} booking(s) of {vehicle.name} would "
+            "overlap the next booking or a blackout: move or cancel them first.",
+            extra={"conflicts": collisions},
+        )
+    for booking, block_end in moved:
+        booking.block_end = block_end
 
 
 def _vehicle_in_use(session: Session, vehicle: Vehicle) -> str | None:
@@ -238,6 +275,10 @@ def _check_quota_for(
     ).all()
     if not quotas:
         return
+    # a quota counts the member's bookings on every vehicle of a kind, which the vehicle's lock
+    # does not cover: the member's row is locked too, so one member's bookings are counted one
+    # after the other (SQLite's write transactions are serial already)
+    session.execute(select(Member.id).where(Member.id == member_id).with_for_update())
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     week_start, week_end = _week_bounds(start, tz)
     for quota in quotas:
@@ -388,10 +429,30 @@ def cancel_booking(session: Session, principal: Principal, booking_id: int, reas
     return booking
 
 
+def _reading_time(principal: Principal, data: dict, now: datetime) -> datetime:
+    """When a check-out or return happened (default now): never in the future, and no further
+    back than a representative (a day) or staff (a month, to record history) may record."""
+    moment = data.get("at") or now
+    if moment > now + CLOCK_SKEW:
+        raise InvalidInput.field("at", "This is in the future: record a check-out or return when it happens.")
+    back = STAFF_RECORDS_BACK if principal.role in STAFF else MEMBER_RECORDS_BACK
+    if moment < now - back:
+        limit = f"{back.days} days" if back >= timedelta(days=2) else f"{int(back.total_seconds() // 3600)} hours"
+        raise InvalidInput.field("at", f"This is more than {limit} ago: ask the platform's staff to record it.")
+    return moment
+
+
 def check_out(session: Session, principal: Principal, booking_id: int, data: dict) -> VehicleBooking:
     require(principal, *BOOKERS)
     booking, vehicle = _for_update(session, principal, booking_id)
     _expect_status(booking, BookingStatus.CONFIRMED)
+    left_at = _reading_time(principal, data, utcnow())
+    if not booking.start_at - EARLY_CHECKOUT <= left_at < booking.end_at:
+        raise InvalidInput.field(
+            "at",
+            f"A check-out lies between {EARLY_CHECKOUT.total_seconds() / 3600:.0f} h before the booking starts "
+            f"({booking.start_at:%Y-%m-%d %H:%M} UTC) and its end ({booking.end_at:%Y-%m-%d %H:%M} UTC).",
+        )
     km = data["odometer_km"]
     if km < vehicle.odometer_km:
         raise InvalidInput.field(
@@ -404,7 +465,7 @@ def check_out(session: Session, principal: Principal, booking_id: int, data: dic
             f"return ({vehicle.odometer_km} km): check the reading.",
         )
     booking.status = BookingStatus.CHECKED_OUT
-    booking.checkout_at = data.get("at") or utcnow()
+    booking.checkout_at = left_at
     booking.checkout_odometer_km = km
     booking.notes = _append(booking.notes, "Départ", data.get("notes"))
     session.flush()
@@ -416,20 +477,26 @@ def return_vehicle(session: Session, principal: Principal, booking_id: int, data
     booking, vehicle = _for_update(session, principal, booking_id)
     _expect_status(booking, BookingStatus.CHECKED_OUT)
     km = data["odometer_km"]
-    returned_at = data.get("at") or utcnow()
+    returned_at = _reading_time(principal, data, utcnow())
     if returned_at < booking.checkout_at:
         raise InvalidInput.field("at", "The vehicle cannot come back before it left.")
+    if returned_at > booking.end_at + LATE_RETURN:
+        raise InvalidInput.field(
+            "at", f"A return lies at most {LATE_RETURN.days} days after the booking's end "
+            f"({booking.end_at:%Y-%m-%d %H:%M} UTC)."
+        )
     distance = km - booking.checkout_odometer_km
     if distance < 0:
         raise InvalidInput.field(
             "odometer_km", f"The odometer cannot go backwards: it read {booking.checkout_odometer_km} km at check-out."
         )
-    hours = max(booking.end_at - booking.start_at, returned_at - booking.checkout_at).total_seconds() / 3600
-    plausible = max(MIN_PLAUSIBLE_KM, math.ceil(MAX_KMH * hours))
+    hours = (returned_at - booking.checkout_at).total_seconds() / 3600
+    plausible = math.ceil(MAX_KMH * hours) + ODOMETER_SLACK_KM
     if distance > plausible:
         raise InvalidInput.field(
             "odometer_km",
-            f"{distance} km in {hours:.1f} h is not plausible (at most {plausible} km): check the reading.",
+            f"{distance} km in {hours:.1f} h since the check-out is not plausible (at most {plausible} km "
+            f"at {MAX_KMH} km/h): check the reading.",
         )
     booking.status = BookingStatus.RETURNED
     booking.return_at, booking.return_odometer_km = returned_at, km

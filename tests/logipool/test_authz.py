@@ -229,7 +229,7 @@ CASES = [
         "POST",
         "/api/v1/vehicle-bookings/{booking_out}/return",
         expect(200, BOOKERS),
-        body={"odometer_km": 15040, "at": "2027-02-05T12:00:00Z"},
+        body={"odometer_km": 15040},
     ),
     # quotas and calendar feeds
     Case("list quotas", "GET", "/api/v1/vehicle-quotas/", expect(200, ALL)),
@@ -327,7 +327,7 @@ CASES = [
 def build_objects(session, tenant: Tenant, other: Tenant) -> dict:
     """One of every kind of row in ``tenant`` (own member, other member, every state the matrix
     needs), and a few in ``other``: the ids the matrix paths are formatted with."""
-    from datetime import UTC, date, datetime
+    from datetime import UTC, date, datetime, timedelta
 
     from logipool.models import (
         BookingStatus,
@@ -370,15 +370,15 @@ def build_objects(session, tenant: Tenant, other: Tenant) -> dict:
     va, vb = make_vehicle(session, tenant.coordination), make_vehicle(session, other.coordination)
     za, zb = make_zone(session, tenant.coordination), make_zone(session, other.coordination)
 
-    def booking(vehicle, tenant, member, day, status=BookingStatus.CONFIRMED, **kw):
-        start = datetime(2027, 2, day, 8, tzinfo=UTC)
+    def booking(vehicle, tenant, member, day, status=BookingStatus.CONFIRMED, start=None, **kw):
+        start = start or datetime(2027, 2, day, 8, tzinfo=UTC)
         b = VehicleBooking(
             coordination_id=tenant.coordination.id,
             vehicle_id=vehicle.id,
             member_id=member.id,
             start_at=start,
-            end_at=start.replace(hour=12),
-            block_end=start.replace(hour=13),
+            end_at=start + timedelta(hours=4),
+            block_end=start + timedelta(hours=5),
             status=status,
             **kw,
         )
@@ -419,6 +419,8 @@ def build_objects(session, tenant: Tenant, other: Tenant) -> dict:
         session.flush()
         return row.id
 
+    # check-out and return are recorded around now: these two bookings are today's
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     quota = VehicleQuota(coordination_id=tenant.coordination.id, max_hours_per_week=20)
     blackout = VehicleBlackout(
         coordination_id=tenant.coordination.id,
@@ -441,7 +443,7 @@ def build_objects(session, tenant: Tenant, other: Tenant) -> dict:
         "zone": za.id,
         "zone_b": zb.id,
         "site_warehouse": za.site_id,
-        "booking_own": booking(va, tenant, tenant.member, 1),
+        "booking_own": booking(va, tenant, tenant.member, 1, start=soon),
         "booking_other": booking(va, tenant, tenant.other_member, 2),
         "booking_requested": booking(va, tenant, tenant.member, 4, BookingStatus.REQUESTED),
         "booking_out": booking(
@@ -450,7 +452,8 @@ def build_objects(session, tenant: Tenant, other: Tenant) -> dict:
             tenant.member,
             5,
             BookingStatus.CHECKED_OUT,
-            checkout_at=datetime(2027, 2, 5, 8, tzinfo=UTC),
+            start=soon - timedelta(hours=12),
+            checkout_at=soon - timedelta(hours=12),
             checkout_odometer_km=15000,
         ),
         "booking_b": booking(vb, other, other.member, 1),

@@ -1,8 +1,8 @@
 """Truly simultaneous requests against a running server: exactly the feasible ones succeed.
 
-A real threaded HTTP server serves the app; 32 client threads wait at a barrier and send their
-requests at once. Run on SQLite (BEGIN IMMEDIATE) and on PostgreSQL (row lock + exclusion
-constraint) by the two CI passes."""
+A real gunicorn server with several worker processes (each with threads) serves the app; 32
+client threads wait at a barrier and send their requests at once. Run on SQLite (BEGIN
+IMMEDIATE) and on PostgreSQL (row locks + exclusion constraint) by the two CI passes."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import http.client
 import json
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
-from werkzeug.serving import make_server
 
-from logipool.models import HOLDING_STATUSES, Role, StorageBooking, VehicleBooking
+from logipool.models import HOLDING_STATUSES, Role, StorageBooking, VehicleBooking, VehicleKind, VehicleQuota
 
 from ..factories import make_vehicle, make_zone
 
@@ -24,13 +24,9 @@ CLIENTS = 32
 
 
 @pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv.server_port
-    srv.shutdown()
-    thread.join(5)
+def server(app, gunicorn_port):
+    """The multi-process server's port, on a database emptied after the test."""
+    return gunicorn_port
 
 
 def fire(port: int, requests: list[tuple[str, dict, str]]) -> list[tuple[int, dict]]:
@@ -138,3 +134,46 @@ def test_exclusion_constraint_guards_the_database_itself(app, world, session, di
             | dict(s=datetime(2027, 5, 1, 11, tzinfo=UTC), e=datetime(2027, 5, 1, 13, tzinfo=UTC), st="confirmed"),
         )
     session.rollback()
+
+
+def _next_local_monday(weeks_ahead: int = 2) -> datetime:
+    tz = ZoneInfo("Europe/Paris")
+    today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (today + timedelta(days=7 * weeks_ahead - today.weekday())).astimezone(UTC)
+
+
+def test_simultaneous_bookings_never_exceed_a_fair_use_quota(server, world, session):
+    """A weekly quota spans every vehicle of a kind: simultaneous bookings of one member on
+    different trucks are counted one after the other, so the week never exceeds the quota."""
+    trucks = [make_vehicle(session, world.a.coordination, f"Camion {i}", kind=VehicleKind.TRUCK, buffer_minutes=0)
+              for i in range(4)]
+    session.add(VehicleQuota(coordination_id=world.a.coordination.id, member_id=world.a.member.id,
+                             vehicle_kind=VehicleKind.TRUCK, max_hours_per_week=4))
+    session.commit()
+    monday = _next_local_monday() + timedelta(hours=6)
+    token = world.a.tokens[Role.MEMBER_REP]
+    requests = []
+    for i in range(CLIENTS):
+        start = monday + timedelta(hours=4 * (i // len(trucks)))
+        requests.append(("/api/v1/vehicle-bookings/", {"vehicle_id": trucks[i % len(trucks)].id,
+                                                        "start": start.isoformat(),
+                                                        "end": (start + timedelta(hours=3)).isoformat()}, token))
+    results = fire(server, requests)
+    statuses = sorted(s for s, _ in results)
+    assert statuses == [201] + [422] * (CLIENTS - 1), results
+    assert all(body["type"].endswith("quota-exceeded") for s, body in results if s == 422), results
+    session.rollback()
+    assert len(session.scalars(select(VehicleBooking)).all()) == 1
+
+
+def test_simultaneous_storage_bookings_never_exceed_a_member_s_share(server, world, session):
+    zone = make_zone(session, world.a.coordination, capacity=20, max_pallets_per_member=4)
+    session.commit()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    body = {"zone_id": zone.id, "pallets": 1, "start": start.isoformat(),
+            "end": (start + timedelta(days=7)).isoformat()}
+    results = fire(server, [("/api/v1/storage-bookings/", body, world.a.tokens[Role.MEMBER_REP])] * CLIENTS)
+    statuses = sorted(s for s, _ in results)
+    assert statuses == [201] * 4 + [422] * (CLIENTS - 4), results
+    session.rollback()
+    assert sum(session.scalars(select(StorageBooking.pallets)).all()) == 4

@@ -10,7 +10,7 @@ import math
 import re
 import zipfile
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pdfplumber
@@ -26,6 +26,7 @@ from logipool.models import (
     RoutePlan,
     VehicleBooking,
 )
+from logipool.services import vehicles as vehicles_svc
 
 from ..invoices.pdftext import pdf_text
 
@@ -43,7 +44,7 @@ def _ok(response, status=200):
     return response.get_json()
 
 
-def test_the_demo_month_is_invoiced_exactly_once(runner, client, session):
+def test_the_demo_month_is_invoiced_exactly_once(runner, client, session, monkeypatch):
     assert runner.invoke(args=["demo"]).exit_code == 0
     manager = _token(runner, f"gestion@{DOMAIN}")
     treasurer = _token(runner, f"escale.tresorerie@{DOMAIN}")
@@ -58,10 +59,14 @@ def test_the_demo_month_is_invoiced_exactly_once(runner, client, session):
         if b["series_id"]:
             continue
         km = odometer[b["vehicle_id"]]
+        # the coming week's bookings are driven: readings are recorded just after each one
+        driven = datetime.fromisoformat(b["end"]) + timedelta(minutes=30)
+        monkeypatch.setattr(vehicles_svc, "utcnow", lambda driven=driven: driven)
         post(f"/api/v1/vehicle-bookings/{b['id']}/checkout", {"odometer_km": km, "at": b["start"]})
         post(f"/api/v1/vehicle-bookings/{b['id']}/return", {"odometer_km": km + 37, "at": b["end"]})
         odometer[b["vehicle_id"]] = km + 37
         returned += 1
+    monkeypatch.undo()
     assert returned >= 2
 
     # storage: charged until the end of next month; the warehouse's costs split with a funder

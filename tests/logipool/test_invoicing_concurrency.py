@@ -48,3 +48,30 @@ def test_simultaneous_billing_runs_invoice_each_charge_once(server, world, sessi
     fresh(session)
     assert len(session.scalars(select(Invoice)).all()) == 2
     assert all(c.invoice_id is not None for c in session.scalars(select(Charge)))
+
+
+def test_simultaneous_payments_and_credit_notes_never_settle_more_than_the_invoice(
+    server, client, world, session  # noqa: F811
+):
+    a = world.a
+    make_billable(session, a)
+    billed = charge(session, a, 10000)
+    session.commit()
+    staff = a.headers(Role.MANAGER)
+    draft = client.post("/api/v1/invoices/", headers=staff,
+                        json={"member_id": a.member.id, "charge_ids": [billed.id]}).get_json()["id"]
+    assert client.post(f"/api/v1/invoices/{draft}/issue", headers=staff).status_code == 200
+    token = a.tokens[Role.MANAGER]
+    payment = {"amount": "30.00", "paid_on": date.today().isoformat(), "method": "transfer"}
+    credit = {"amount": "30.00", "reason": "Réservation annulée"}
+    requests = [(f"/api/v1/invoices/{draft}/payments", payment, token)] * 4
+    requests += [(f"/api/v1/invoices/{draft}/credit-notes", credit, token)] * 4
+    results = fire(server, requests)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] * 3 + [422] * 5, results  # 3 × 30.00 fit in 100.00 (120.00 does not)
+    fresh(session)
+    invoice = session.get(Invoice, draft)
+    assert invoice.paid_cents + invoice.credited_cents == 9000
+    notes = session.scalars(select(Invoice.number).where(Invoice.original_id == draft)).all()
+    year = date.today().year
+    assert sorted(notes) == [f"{year}-{n:06d}" for n in range(2, 2 + len(notes))]  # no gap in the series

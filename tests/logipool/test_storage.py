@@ -1,11 +1,12 @@
 """Storage zones and bookings: exact capacity sweep, occupancy views, charges, cost split."""
 
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
 from sqlalchemy import func, select
 
-from logipool.models import Charge, Role
+from logipool.models import Charge, Role, StorageBooking, StorageZone
 
 from ..factories import make_zone
 from .test_errors import assert_problem
@@ -128,3 +129,67 @@ def test_cost_split_without_any_use_says_so(client, world, zone):
     body = {"site_id": zone.site_id, "start": D.format(1), "end": D.format(28), "total_cost": "100.00"}
     r = client.post("/api/v1/warehouse-costs/", json=body, headers=world.a.headers(Role.MANAGER))
     assert "No member stored" in assert_problem(r, 422)["detail"]
+
+
+def _iso(days: float) -> str:
+    return (datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)).isoformat()
+
+
+def _book(client, world, zone_id, start_days, end_days, pallets=1, role=Role.MEMBER_REP):
+    body = {"zone_id": zone_id, "pallets": pallets, "start": _iso(start_days), "end": _iso(end_days)}
+    if role != Role.MEMBER_REP:
+        body["member_id"] = world.a.member.id
+    return client.post("/api/v1/storage-bookings/", json=body, headers=world.a.headers(role))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field", "message"),
+    [
+        (-2000, -1990, "start", "past"),  # booked in 2020
+        (1, 1 + 36500, "end", "at most 92 days"),  # for a hundred years
+        (400, 410, "start", "365 days ahead"),  # beyond the horizon
+    ],
+)
+def test_storage_bookings_of_members_keep_to_the_zone_s_time_rules(client, world, zone, session, start, end,
+                                                                   field, message):
+    r = _book(client, world, zone.id, start, end)
+    assert message in assert_problem(r, 422)["errors"][field][0]
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(StorageBooking)) == 0
+
+
+def test_zone_time_rules_are_configurable_and_staff_record_the_past(client, world, zone):
+    staff = world.a.headers(Role.MANAGER)
+    assert _book(client, world, zone.id, -30, -20, role=Role.MANAGER).status_code == 201
+    r = client.patch(f"/api/v1/storage-zones/{zone.id}", json={"max_booking_days": 400, "max_horizon_days": 730},
+                     headers=staff)
+    assert r.status_code == 200 and r.get_json()["max_booking_days"] == 400
+    assert _book(client, world, zone.id, 400, 790).status_code == 201
+
+
+def test_a_member_holds_at_most_its_share_of_a_zone(client, world, zone, session):
+    """Fair use: every frozen position cannot go to one member when the zone sets a share."""
+    staff = world.a.headers(Role.MANAGER)
+    assert client.patch(f"/api/v1/storage-zones/{zone.id}", json={"max_pallets_per_member": 4},
+                        headers=staff).status_code == 200
+    assert _book(client, world, zone.id, 1, 10, pallets=3).status_code == 201
+    assert _book(client, world, zone.id, 10, 20, pallets=4).status_code == 201  # one after the other
+    over = _book(client, world, zone.id, 5, 15, pallets=2)
+    assert assert_problem(over, 422)["held_pallets"] == 4
+    assert _book(client, world, zone.id, 5, 15, pallets=1).status_code == 422
+    other = {"zone_id": zone.id, "pallets": 4, "start": _iso(5), "end": _iso(15), "member_id": world.a.other_member.id}
+    assert client.post("/api/v1/storage-bookings/", json=other, headers=staff).status_code == 201
+
+
+def test_a_zone_s_capacity_cannot_drop_below_what_is_booked(client, world, zone, session):
+    staff = world.a.headers(Role.MANAGER)
+    first = _book(client, world, zone.id, 1, 10, pallets=6, role=Role.MANAGER).get_json()
+    second = _book(client, world, zone.id, 5, 15, pallets=3, role=Role.MANAGER).get_json()
+    r = client.patch(f"/api/v1/storage-zones/{zone.id}", json={"capacity_pallets": 8}, headers=staff)
+    problem = assert_problem(r, 409)
+    assert [c["occupied_pallets"] for c in problem["conflicts"]] == [9]
+    assert sorted(problem["conflicts"][0]["booking_ids"]) == sorted([first["id"], second["id"]])
+    session.rollback()
+    assert session.get(StorageZone, zone.id).capacity_pallets == 10
+    assert client.patch(f"/api/v1/storage-zones/{zone.id}", json={"capacity_pallets": 9},
+                        headers=staff).status_code == 200

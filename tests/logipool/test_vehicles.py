@@ -18,6 +18,11 @@ def at(hours: float) -> str:
     return (FUTURE + timedelta(hours=hours)).isoformat()
 
 
+def ago(hours: float) -> str:
+    """``hours`` before now (negative: ahead of now), to the second."""
+    return (datetime.now(UTC).replace(microsecond=0) - timedelta(hours=hours)).isoformat()
+
+
 @pytest.fixture
 def truck(world, session):
     v = make_vehicle(session, world.a.coordination)
@@ -243,24 +248,24 @@ def test_bad_rules(client, world, truck, rule, message):
 
 def test_checkout_return_and_the_usage_charge(client, world, truck, session):
     h = world.a.headers(Role.MANAGER)
-    b = book(client, world, truck.id, at(0), at(4)).get_json()
+    b = book(client, world, truck.id, ago(6), ago(2)).get_json()
     out = client.post(
-        f"/api/v1/vehicle-bookings/{b['id']}/checkout", json={"odometer_km": 15230, "at": at(0)}, headers=h
+        f"/api/v1/vehicle-bookings/{b['id']}/checkout", json={"odometer_km": 15230, "at": ago(6)}, headers=h
     )
     assert out.get_json()["status"] == "checked_out"
     backwards = client.post(
-        f"/api/v1/vehicle-bookings/{b['id']}/return", json={"odometer_km": 15000, "at": at(4)}, headers=h
+        f"/api/v1/vehicle-bookings/{b['id']}/return", json={"odometer_km": 15000, "at": ago(2)}, headers=h
     )
     assert "backwards" in assert_problem(backwards, 422)["errors"]["odometer_km"][0]
     absurd = client.post(
-        f"/api/v1/vehicle-bookings/{b['id']}/return", json={"odometer_km": 25230, "at": at(4)}, headers=h
+        f"/api/v1/vehicle-bookings/{b['id']}/return", json={"odometer_km": 25230, "at": ago(2)}, headers=h
     )
     assert "plausible" in assert_problem(absurd, 422)["errors"]["odometer_km"][0]
     assert session.scalars(select(Charge)).all() == []
     session.rollback()
     back = client.post(
         f"/api/v1/vehicle-bookings/{b['id']}/return",
-        json={"odometer_km": 15268, "at": at(4.2), "notes": "RAS"},
+        json={"odometer_km": 15268, "at": ago(1.8), "notes": "RAS"},
         headers=h,
     ).get_json()
     assert back["status"] == "returned" and back["distance_km"] == 38
@@ -269,17 +274,95 @@ def test_checkout_return_and_the_usage_charge(client, world, truck, session):
     assert charge["amount"] == "66.10" and charge["member_id"] == world.a.member.id
     assert "38 km × 0,45 €" in charge["basis"] and "= 66,10 €" in charge["basis"]
     # the next check-out cannot start below the last return
-    nxt = book(client, world, truck.id, at(10), at(12)).get_json()
+    nxt = book(client, world, truck.id, ago(-1), ago(-3)).get_json()
     low = client.post(f"/api/v1/vehicle-bookings/{nxt['id']}/checkout", json={"odometer_km": 15267}, headers=h)
-    assert_problem(low, 422)
+    assert "backwards" in assert_problem(low, 422)["errors"]["odometer_km"][0]
+
+
+def _driven(client, world, truck, start_h: float, end_h: float, km: int = 15100, left_h: float | None = None):
+    h = world.a.headers(Role.MANAGER)
+    b = book(client, world, truck.id, ago(start_h), ago(end_h)).get_json()
+    out = client.post(f"/api/v1/vehicle-bookings/{b['id']}/checkout",
+                      json={"odometer_km": km, "at": ago(start_h if left_h is None else left_h)}, headers=h)
+    assert out.status_code == 200, out.get_json()
+    return b["id"]
+
+
+@pytest.mark.parametrize(
+    ("role", "when", "message"),
+    [
+        (Role.MEMBER_REP, "2199-01-01T00:00:00Z", "future"),
+        (Role.MANAGER, "2199-01-01T00:00:00Z", "future"),
+        (Role.MEMBER_REP, -30, "more than 24 hours ago"),
+        (Role.MANAGER, -24 * 40, "more than 31 days ago"),
+    ],
+)
+def test_a_return_is_recorded_within_a_bounded_window_around_now(client, world, truck, session, role, when, message):
+    """A return in 2199 (or long ago) is refused: no absurd charge, the odometer is not pinned."""
+    booking = _driven(client, world, truck, 3, 1)
+    at_ = when if isinstance(when, str) else ago(-when)
+    r = client.post(f"/api/v1/vehicle-bookings/{booking}/return",
+                    json={"odometer_km": 15140, "at": at_}, headers=world.a.headers(role))
+    assert message in assert_problem(r, 422)["errors"]["at"][0]
+    session.rollback()
+    assert session.scalars(select(Charge)).all() == []
+    assert session.get(VehicleBooking, booking).status == BookingStatus.CHECKED_OUT
+
+
+def test_staff_record_history_within_limits_and_members_only_recent_readings(client, world, truck, session):
+    # staff record a round driven three days ago
+    booking = _driven(client, world, truck, 72, 68)
+    ok = client.post(f"/api/v1/vehicle-bookings/{booking}/return", json={"odometer_km": 15150, "at": ago(68)},
+                     headers=world.a.headers(Role.MANAGER))
+    assert ok.status_code == 200 and ok.get_json()["distance_km"] == 50
+    # a representative may not check out a booking it did not start to use yesterday
+    b = book(client, world, truck.id, ago(30), ago(26)).get_json()
+    late = client.post(f"/api/v1/vehicle-bookings/{b['id']}/checkout", json={"odometer_km": 15150, "at": ago(30)},
+                       headers=world.a.headers(Role.MEMBER_REP))
+    assert "24 hours" in assert_problem(late, 422)["errors"]["at"][0]
+
+
+def test_check_out_and_return_lie_around_the_booking(client, world, truck):
+    h = world.a.headers(Role.MANAGER)
+    early = book(client, world, truck.id, ago(-20), ago(-22)).get_json()
+    r = client.post(f"/api/v1/vehicle-bookings/{early['id']}/checkout", json={"odometer_km": 15100}, headers=h)
+    assert "before the booking starts" in assert_problem(r, 422)["errors"]["at"][0]
+    over = book(client, world, truck.id, ago(30), ago(28)).get_json()
+    r = client.post(f"/api/v1/vehicle-bookings/{over['id']}/checkout", json={"odometer_km": 15100, "at": ago(27)},
+                    headers=h)
+    assert "its end" in assert_problem(r, 422)["errors"]["at"][0]
+    # a booking that ended nine days ago cannot be returned now
+    stale = _driven(client, world, truck, 24 * 9 + 4, 24 * 9)
+    r = client.post(f"/api/v1/vehicle-bookings/{stale}/return", json={"odometer_km": 15100}, headers=h)
+    assert "7 days after" in assert_problem(r, 422)["errors"]["at"][0]
+
+
+def test_distance_is_plausible_for_the_time_since_check_out_and_never_pins_the_odometer(
+    client, world, truck, session
+):
+    h = world.a.headers(Role.MANAGER)
+    booking = _driven(client, world, truck, 2, 0.5, km=15000)
+    # 2 h at 130 km/h at most (+5 km of rounding): 265 km
+    r = client.post(f"/api/v1/vehicle-bookings/{booking}/return", json={"odometer_km": 1_950_000}, headers=h)
+    assert "130 km/h" in assert_problem(r, 422)["errors"]["odometer_km"][0]
+    r = client.post(f"/api/v1/vehicle-bookings/{booking}/return", json={"odometer_km": 15300}, headers=h)
+    assert "plausible" in assert_problem(r, 422)["errors"]["odometer_km"][0]
+    session.rollback()
+    assert session.get(type(truck), truck.id).odometer_km == 15000
+    r = client.post(f"/api/v1/vehicle-bookings/{booking}/return", json={"odometer_km": 15180}, headers=h)
+    assert r.status_code == 200 and r.get_json()["distance_km"] == 180
+    # the next use starts from the real reading
+    nxt = book(client, world, truck.id, ago(-1), ago(-3)).get_json()
+    r = client.post(f"/api/v1/vehicle-bookings/{nxt['id']}/checkout", json={"odometer_km": 15181}, headers=h)
+    assert r.status_code == 200
 
 
 def test_a_member_lending_its_vehicle_pays_nothing_for_its_own_use(client, world, session):
     lent = make_vehicle(session, world.a.coordination, "Kangoo", owner_member_id=world.a.member.id)
     session.commit()
     h = world.a.headers(Role.MANAGER)
-    b = book(client, world, lent.id, at(0), at(2)).get_json()
-    client.post(f"/api/v1/vehicle-bookings/{b['id']}/checkout", json={"odometer_km": 15100}, headers=h)
+    b = book(client, world, lent.id, ago(3), ago(1)).get_json()
+    client.post(f"/api/v1/vehicle-bookings/{b['id']}/checkout", json={"odometer_km": 15100, "at": ago(3)}, headers=h)
     client.post(f"/api/v1/vehicle-bookings/{b['id']}/return", json={"odometer_km": 15120}, headers=h)
     charge = client.get("/api/v1/charges/?source_type=vehicle_booking", headers=h).get_json()["items"][0]
     assert charge["amount"] == "0.00" and "prêté par ce membre" in charge["basis"]
@@ -409,3 +492,22 @@ def test_no_two_holding_bookings_ever_overlap(client, world, truck, session):
     assert len(holding) > 5
     for a, b in zip(holding, holding[1:], strict=False):
         assert a.block_end <= b.start_at
+
+
+def test_a_raised_buffer_that_would_make_bookings_collide_is_refused_with_the_collisions(
+    client, world, truck, session
+):
+    h = world.a.headers(Role.MANAGER)
+    first = book(client, world, truck.id, at(0), at(2)).get_json()
+    second = book(client, world, truck.id, at(3), at(5)).get_json()  # 1 h after the first ends
+    r = client.patch(f"/api/v1/vehicles/{truck.id}", json={"buffer_minutes": 90}, headers=h)
+    problem = assert_problem(r, 409)
+    assert problem["conflicts"] == [{"booking_id": first["id"], "blocked_until": at(3.5),
+                                     "conflicting_booking_id": second["id"], "blackout_id": None}]
+    session.rollback()
+    assert session.get(type(truck), truck.id).buffer_minutes == 30
+    # a buffer that fits is applied to the bookings still to come
+    ok = client.patch(f"/api/v1/vehicles/{truck.id}", json={"buffer_minutes": 60}, headers=h)
+    assert ok.status_code == 200
+    assert client.get(f"/api/v1/vehicle-bookings/{first['id']}", headers=h).get_json()["blocked_until"] == at(3)
+    assert_problem(book(client, world, truck.id, at(2.5), at(2.9)), 409)  # inside the new buffer
