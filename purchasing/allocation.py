@@ -142,6 +142,8 @@ class Allocation:
     shared_stock: list[ChargeLine]
     key_weights: dict[str, Fraction]
     objectives: dict[str, float] = field(default_factory=dict)
+    #: per stage (min_fill_ratio, coverage, cost): status, gap and what proves it (solver runs only)
+    stages: dict[str, dict] = field(default_factory=dict)
 
     # -- figures ---------------------------------------------------------------------------
     @property
