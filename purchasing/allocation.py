@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cached_property
 
-from .model import QUANTITY_DECIMALS, LeftoverPolicy, Problem
+from .model import QUANTITY_DECIMALS, LeftoverPolicy, PriceTier, Problem
 from .money import apportion, format_cents
 
 _MILLI = 10**QUANTITY_DECIMALS
@@ -309,11 +309,18 @@ def evaluate(
     seconds: float = 0.0,
     objectives: dict[str, float] | None = None,
     fixed_supply: bool = False,
+    tiers: Mapping[str, PriceTier] | None = None,
+    ceiling: Allocation | None = None,
+    exempt: frozenset[str] = frozenset(),
 ) -> Allocation:
     """Cost and explain a plan: ``packs`` per offer, ``received[(need id, offer id)]`` units.
 
     With ``fixed_supply`` (goods already received) ``packs`` gives the units on hand per offer,
-    and no supplier minimum, tier, fee or budget applies.
+    and no supplier minimum, tier, fee or budget applies. ``tiers`` fixes the price tier of
+    some offers (a delivery is paid at the tier the order reached). With ``ceiling`` (the plan
+    a re-split replaces) no part of the cost — a goods line, the shared stock's line, a fee,
+    transport or leftover share — is apportioned above what the ceiling charged it, except for
+    the members in ``exempt`` (they agreed to receive more than their plan).
     """
     p = problem
     key = p.fee_key_weights()
@@ -330,6 +337,7 @@ def evaluate(
     goods_ht: dict[str, int] = defaultdict(int)
     goods_ttc: dict[str, int] = defaultdict(int)
     leftover_ttc = 0
+    before = _ceilings(ceiling, exempt)
     for offer in p.offers:
         if fixed_supply:
             n_packs, units = 0, Decimal(packs.get(offer.id, 0))
@@ -344,7 +352,7 @@ def evaluate(
         if fixed_supply:
             tier_min, price, ht = 1, 0, 0
         else:
-            tier = offer.tier_for(n_packs)
+            tier = tiers[offer.id] if tiers and offer.id in tiers else offer.tier_for(n_packs)
             tier_min, price, ht = (
                 tier.min_packs,
                 tier.pack_price_cents,
@@ -355,8 +363,9 @@ def evaluate(
         weights = [_milli(shares[m]) for m in recipients] + [max(_milli(leftover), 0)]
         if sum(weights) == 0:
             weights = [0] * len(recipients) + [1]
-        ht_parts = apportion(ht, weights)
-        vat_parts = apportion(vat, weights)
+        owners = [*recipients, _LEFTOVER]
+        ht_parts = apportion(ht, weights, before.caps(offer.id, "ht", owners))
+        vat_parts = apportion(vat, weights, before.caps(offer.id, "vat", owners))
         # the parts lists carry one more entry, the leftover's
         quantities = (shares[m] for m in recipients)
         for m, q, h, v in zip(recipients, quantities, ht_parts, vat_parts, strict=False):
@@ -405,10 +414,18 @@ def evaluate(
 
     fees = sum(s.delivery_fee_cents for s in suppliers)
     weights_key = [key[m] for m in key_ids]
-    fee_parts = apportion(fees, weights_key) if key_ids else []
-    transport_parts = apportion(p.transport_cents, weights_key) if key_ids else []
+    fee_parts = apportion(fees, weights_key, before.caps("", "fee", key_ids)) if key_ids else []
+    transport_parts = (
+        apportion(p.transport_cents, weights_key, before.caps("", "transport", key_ids))
+        if key_ids
+        else []
+    )
     split_leftover = p.leftover_policy is LeftoverPolicy.SPLIT and key_ids
-    leftover_parts = apportion(leftover_ttc, weights_key) if split_leftover else [0] * len(key_ids)
+    leftover_parts = (
+        apportion(leftover_ttc, weights_key, before.caps("", "leftover", key_ids))
+        if split_leftover
+        else [0] * len(key_ids)
+    )
     fee_of = dict(zip(key_ids, fee_parts, strict=False))
     transport_of = dict(zip(key_ids, transport_parts, strict=False))
     leftover_of = dict(zip(key_ids, leftover_parts, strict=False))
@@ -461,6 +478,47 @@ def evaluate(
         _explain(alloc, n, fixed_supply, by_id[n.member_id], ordered) for n in need_results
     ]
     return alloc
+
+
+_LEFTOVER = ""  # the owner of an offer's leftover part: the shared stock
+
+
+@dataclass(frozen=True)
+class _Ceilings:
+    """What a previous plan charged each part, as caps for :func:`apportion` (None: no cap)."""
+
+    amounts: dict[tuple[str, str, str], int]  # (offer id or "", component, owner) -> cents
+    exempt: frozenset[str]
+    active: bool
+
+    def caps(self, offer_id: str, component: str, owners: list[str]) -> list[int | None] | None:
+        if not self.active:
+            return None
+        return [
+            None if owner in self.exempt else self.amounts.get((offer_id, component, owner), 0)
+            for owner in owners
+        ]
+
+
+def _ceilings(plan: Allocation | None, exempt: frozenset[str]) -> _Ceilings:
+    amounts: dict[tuple[str, str, str], int] = {}
+    if plan is None:
+        return _Ceilings(amounts, exempt, False)
+    for m in plan.members:
+        for line in m.lines:
+            amounts[(line.offer_id, "ht", m.member_id)] = line.ht_cents
+            amounts[(line.offer_id, "vat", m.member_id)] = line.vat_cents
+        amounts[("", "fee", m.member_id)] = m.fee_share_cents
+        amounts[("", "transport", m.member_id)] = m.transport_share_cents
+        amounts[("", "leftover", m.member_id)] = m.leftover_share_cents
+    for o in plan.offers:  # the leftover part of each offer, whoever pays it
+        amounts[(o.offer_id, "ht", _LEFTOVER)] = o.ht_cents - sum(
+            line.ht_cents for m in plan.members for line in m.lines if line.offer_id == o.offer_id
+        )
+        amounts[(o.offer_id, "vat", _LEFTOVER)] = o.vat_cents - sum(
+            line.vat_cents for m in plan.members for line in m.lines if line.offer_id == o.offer_id
+        )
+    return _Ceilings(amounts, exempt, True)
 
 
 def _explain(

@@ -53,7 +53,7 @@ def _money(value: Any, where: str, *, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
     if isinstance(value, (float, Decimal)):  # a JSON number with a fraction, however parsed
-        raise InvalidInput(f'{where}: give money as a decimal string such as "12.34", not a number')
+        raise InvalidInput(f'{where}: give money as a decimal string such as "12.34", not a float')
     try:
         cents = to_cents(value)
     except MoneyError as exc:
@@ -66,8 +66,7 @@ def _money(value: Any, where: str, *, allow_none: bool = False) -> int | None:
 def _qty(value: Any, where: str) -> Any:
     if isinstance(value, (float, Decimal)):  # a JSON number with a fraction, however parsed
         raise InvalidInput(
-            f'{where}: give quantities as integers or decimal strings such as "2.5", not numbers '
-            "with a fraction"
+            f'{where}: give quantities as integers or decimal strings such as "2.5", not floats'
         )
     return value
 

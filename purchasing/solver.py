@@ -85,11 +85,14 @@ def split_received(
     time_limit: float | None = None,
     solver: str | None = None,
     gap: float = DEFAULT_GAP,
+    caps: Mapping[tuple[str, str], Decimal] | None = None,
 ) -> Allocation:
     """Split goods already on hand (units per offer id, e.g. a collection's haul) by declared need.
 
     Same model and objective as :func:`split_order` with supply fixed: no packs, prices, fees or
     budgets; members' minimums still hold (infeasible if the haul cannot cover them).
+    ``caps[(need id, offer id)]`` bounds what a need may receive of an offer (a re-split after
+    a short delivery never gives a need more of an offer than its plan did).
     """
     supply: dict[str, Decimal] = {}
     for oid, q in received.items():
@@ -104,7 +107,9 @@ def split_received(
     reasons = diagnose(problem, supply)
     if reasons:
         raise InfeasibleProblem("the received goods cannot meet every minimum", reasons)
-    return _Lexicographic(problem, supply, time_limit, solver, gap).run("received, max-min fair")
+    return _Lexicographic(problem, supply, time_limit, solver, gap, caps=caps).run(
+        "received, max-min fair"
+    )
 
 
 # -- diagnosis -------------------------------------------------------------------------------
@@ -235,7 +240,11 @@ class _Model:
     fair_rows: dict[str, str] = field(default_factory=dict)  # member id -> row name
 
 
-def _build(problem: Problem, supply: Mapping[str, Decimal] | None) -> _Model:
+def _build(
+    problem: Problem,
+    supply: Mapping[str, Decimal] | None,
+    caps: Mapping[tuple[str, str], Decimal] | None = None,
+) -> _Model:
     p = problem
     fixed = supply is not None
     lp = pulp.LpProblem("split", pulp.LpMaximize)
@@ -327,7 +336,8 @@ def _build(problem: Problem, supply: Mapping[str, Decimal] | None) -> _Model:
         ys = []
         for o in offers:
             lo = float(n.minimum) if single else 0
-            y = lp.add_variable(f"y_{ni[n.id]}_{oi[o.id]}", lo, float(n.maximum), cat=cat)
+            hi = float(min(n.maximum, caps.get((n.id, o.id), n.maximum))) if caps else float(n.maximum)
+            y = lp.add_variable(f"y_{ni[n.id]}_{oi[o.id]}", min(lo, hi), hi, cat=cat)
             model.y[(n.id, o.id)] = y
             per_offer[o.id].append(y)
             goods_of[n.member_id].addterm(y, float(_ttc_unit(o)))
@@ -389,7 +399,7 @@ def _build(problem: Problem, supply: Mapping[str, Decimal] | None) -> _Model:
 class _Lexicographic:
     """Runs the three stages on one model and turns the last complete plan into an Allocation."""
 
-    def __init__(self, problem, supply, time_limit, solver, gap, leximin=False):
+    def __init__(self, problem, supply, time_limit, solver, gap, leximin=False, caps=None):
         names = available_solvers()
         if solver is None:
             solver = names[0]
@@ -407,6 +417,7 @@ class _Lexicographic:
         if not 0 <= gap < 1:
             raise InvalidInput(f"gap must be in [0, 1), got {gap!r}")
         self.leximin = leximin
+        self.caps = caps
         self.problem, self.supply, self.time_limit, self.solver, self.gap = (
             problem,
             supply,
@@ -430,7 +441,7 @@ class _Lexicographic:
                 gap=0.0,
                 fixed_supply=fixed,
             )
-        model = _build(p, self.supply)
+        model = _build(p, self.supply, self.caps)
         if not model.y:  # no offer any need names can be had: the empty plan is the only one
             return evaluate(
                 p,
@@ -1137,7 +1148,7 @@ class _HighsStages:
             for nid, _ in keys:
                 n = need[nid]
                 cap = float(n.target) if up_to_target else float(n.maximum)
-                r = min(cap, float(n.maximum)) - totals[nid]
+                r = min(min(cap, float(n.maximum)) - totals[nid], m.y[(nid, oid)].upBound - y[(nid, oid)])
                 if n.member_id in slack and price > 0:
                     r = min(r, slack[n.member_id] / price)
                 if whole:
@@ -1221,6 +1232,7 @@ class _HighsStages:
             offer = p.offer_by_id[oid]
             give = min(
                 toward[key] - y[key],
+                m.y[key].upBound - y[key],
                 capacity.get(oid, 0.0) - used[oid],
                 float(n.maximum) - totals[nid],
             )
@@ -1258,7 +1270,11 @@ class _HighsStages:
                 n = need[nid]
                 offer = p.offer_by_id[oid]
                 unit = 1.0 if not offer.divisible else min(1.0, float(n.target) - totals[nid])
-                if totals[nid] + unit > float(n.target) + 1e-9 or unit <= 1e-9:
+                if (
+                    totals[nid] + unit > float(n.target) + 1e-9
+                    or y[key] + unit > m.y[key].upBound + 1e-9
+                    or unit <= 1e-9
+                ):
                     continue
                 price = float(_ttc_unit(offer))
                 if worst in slack and slack[worst] < unit * price:

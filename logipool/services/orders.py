@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, true
 from sqlalchemy.orm import Session
 
 import invoices
@@ -344,6 +344,19 @@ def _check_need(session: Session, cycle: OrderCycle, need: OrderNeed, where: str
                 raise InvalidInput.field(f"{where}{name}", f"{first.product} is counted in whole {first.unit}.")
 
 
+def _one_need_per_offer(session: Session, need: OrderNeed) -> None:
+    """A member declares one need per product: a second need naming the same offer is refused."""
+    others = session.scalars(select(OrderNeed).where(
+        OrderNeed.cycle_id == need.cycle_id, OrderNeed.member_id == need.member_id,
+        OrderNeed.id != need.id if need.id is not None else true())).all()
+    for other in others:
+        for i, oid in enumerate(need.offer_ids):
+            if oid in other.offer_ids:
+                raise InvalidInput.field(
+                    f"offer_ids.{i}",
+                    f"Offer {oid} is already in need {other.id} of this member: change that need instead.")
+
+
 def list_needs(session: Session, principal: Principal, cycle_id: int, args: dict) -> dict:
     CYCLES.get(session, principal, cycle_id)
     return NEEDS.list(session, principal, {**args, "cycle_id": cycle_id})
@@ -358,6 +371,7 @@ def create_need(session: Session, principal: Principal, cycle_id: int, data: dic
     need = OrderNeed(coordination_id=principal.coordination_id, cycle_id=cycle.id,
                      created_by_id=principal.user_id, **data)
     _check_need(session, cycle, need)
+    _one_need_per_offer(session, need)
     session.add(need)
     _invalidate(cycle)
     session.flush()
@@ -381,6 +395,7 @@ def update_need(session: Session, principal: Principal, cycle_id: int, need_id: 
     for k, v in data.items():
         setattr(need, k, v)
     _check_need(session, cycle, need)
+    _one_need_per_offer(session, need)
     _invalidate(cycle)
     session.flush()
     return need
