@@ -1,3 +1,4 @@
+import time
 from decimal import Decimal
 
 import pytest
@@ -273,3 +274,68 @@ def test_leximin_option_keeps_bounds_and_the_floor(milk):
     levelled = split_order(milk, time_limit=LIMIT, leximin=True)
     assert levelled.is_feasible() and levelled.method == "leximin fair"
     assert levelled.min_fill_ratio == pytest.approx(plain.min_fill_ratio)
+
+
+def _nothing_to_be_had() -> Problem:
+    return Problem(
+        [Supplier("farm", minimum_order_cents=0)],
+        [Offer("milk", "farm", "UHT milk", ((1, 600),), pack_size=Decimal(6), packs_available=0)],
+        [Member("a"), Member("b")],
+        [Need("a", "milk", 8), Need("b", "milk", 4)],
+    )
+
+
+@pytest.mark.parametrize("solver", available_solvers())
+def test_nothing_can_be_supplied_gives_the_empty_plan_with_its_reason(solver):
+    a = split_order(_nothing_to_be_had(), time_limit=LIMIT, solver=solver)
+    assert a.offers == [] and a.is_feasible()
+    assert [(n.total, n.reason) for n in a.needs] == [(0, Reason.AVAILABILITY)] * 2
+
+
+def _scarce(units: int) -> Problem:
+    return Problem(
+        [Supplier("s")],
+        [Offer("water", "s", "Water", ((1, 30),), packs_available=units)],
+        [Member("a"), Member("b"), Member("c", weight=Decimal(3))],
+        [Need(m, "water", units) for m in ("a", "b", "c")],
+    )
+
+
+def test_a_scarce_cycle_of_a_billion_units_is_split_fairly_within_its_time_limit():
+    start = time.process_time()
+    a = split_order(_scarce(10**9), time_limit=5)
+    assert time.process_time() - start < 5
+    assert a.is_feasible() and a.min_fill_ratio >= 0.333
+    assert sum(n.total for n in a.needs) >= 10**9 - 1
+
+
+def test_a_plan_the_branch_and_bound_proves_optimal_is_reported_optimal():
+    # 1000 bottles for three needs of 1000: the LP bound is 1/3, the best whole split 333/1000
+    a = split_order(_scarce(1000), time_limit=LIMIT, solver="highs")
+    assert a.min_fill_ratio == 0.333
+    assert a.status == "optimal" and a.gap <= 1e-4
+    assert "branch and bound" in a.stages["min_fill_ratio"]["proof"]
+    assert a.objectives["bound_min_fill_ratio"] == pytest.approx(0.333)
+    published = allocation_to_dict(a)["stages"]["min_fill_ratio"]
+    assert published["status"] == "optimal" and published["gap"] == "0.000000"
+
+
+def test_the_reported_fill_ratio_is_that_of_the_plan_rounded_to_grams():
+    p = Problem(
+        [Supplier("s")],
+        [Offer("apples", "s", "Apples", ((1, 1800),), unit="kg", pack_size=Decimal(10),
+               divisible=True, packs_available=1)],
+        [Member("a"), Member("b"), Member("c")],
+        [Need(m, "apples", Decimal(7)) for m in "abc"],
+    )
+    a = split_order(p, time_limit=LIMIT)
+    assert all(n.total == n.total.quantize(Decimal("0.001")) for n in a.needs)
+    assert a.objectives["min_fill_ratio"] == a.min_fill_ratio
+
+
+def test_the_generator_makes_small_cycles_too():
+    from bench.purchasing_gen import generate
+
+    for offers in (1, 2, 5, 23):
+        p = generate(4, offers, seed=1)
+        assert len(p.offers) == offers
