@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cached_property
 
-from .model import QUANTITY_DECIMALS, LeftoverPolicy, PriceTier, Problem
+from .model import QUANTITY_DECIMALS, LeftoverPolicy, PriceTier, Problem, budget_margin_cents
 from .money import apportion, format_cents
 
 _MILLI = 10**QUANTITY_DECIMALS
@@ -541,8 +541,12 @@ def _explain(
         ):
             return _with_reason(n, Reason.SUPPLIER_MINIMUM)
     if member.budget_cents is not None and not fixed_supply:
-        cheapest = min(p.offer_by_id[o].list_unit_price_ttc for o in n.offer_ids)
-        if member.budget_cents - member.total_cents < cheapest + len(member.lines) + 3:
+        offers = [p.offer_by_id[o] for o in n.offer_ids]
+        step = Fraction(1, _MILLI) if offers[0].divisible else Fraction(1)
+        one_more = step * min(o.list_unit_price_ttc for o in offers)
+        if _budget_room(alloc, member) < one_more or (
+            member.budget_cents - member.total_cents < one_more + len(member.lines) + 3
+        ):
             return _with_reason(n, Reason.BUDGET)
     exhausted = True
     for oid in n.offer_ids:
@@ -559,6 +563,25 @@ def _explain(
         if not capped or spare >= (Decimal("0.001") if offer.divisible else Decimal(1)):
             exhausted = False
     return _with_reason(n, Reason.AVAILABILITY if exhausted else Reason.PACK_ROUNDING)
+
+
+def _budget_room(alloc: Allocation, member: MemberResult) -> Fraction:
+    """Room left in a member's budget as the model counts it: goods at list prices incl. VAT,
+    its key share of the fees, transport and split leftovers, less the rounding margin."""
+    p = alloc.problem
+    spend = sum(
+        (Fraction(line.quantity) * p.offer_by_id[line.offer_id].list_unit_price_ttc for line in member.lines),
+        Fraction(0),
+    )
+    shared = Fraction(alloc.fees_cents + p.transport_cents)
+    if p.leftover_policy is LeftoverPolicy.SPLIT:
+        shared += sum(
+            (Fraction(o.leftover_units) * p.offer_by_id[o.offer_id].list_unit_price_ttc for o in alloc.offers),
+            Fraction(0),
+        )
+    key = alloc.key_weights
+    share = key.get(member.member_id, Fraction(0)) / (sum(key.values(), Fraction(0)) or 1)
+    return member.budget_cents - budget_margin_cents(p, member.member_id) - spend - share * shared
 
 
 def _with_reason(n: NeedResult, reason: str) -> NeedResult:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from .allocation import Allocation, ChargeLine
@@ -248,6 +249,22 @@ def _line(line: ChargeLine) -> dict[str, Any]:
     }
 
 
+def exact_text(value: Fraction) -> str:
+    """A fraction written exactly: a decimal when it has one (``"120"``, ``"1234.5"``), else
+    ``"numerator/denominator"`` (``"1234/3"``); ``Fraction(text)`` reads either back."""
+    d, twos, fives = value.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    if d != 1:
+        return f"{value.numerator}/{value.denominator}"
+    places = max(twos, fives)
+    digits = value.numerator * 10**places // value.denominator
+    text = str(Decimal(digits).scaleb(-places))
+    return text if places == 0 else text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _ratio(value: float) -> str:
     return str(Decimal(repr(value)).quantize(Decimal("0.000001")))
 
@@ -277,10 +294,7 @@ def allocation_to_dict(a: Allocation) -> dict[str, Any]:
         },
         "fee_key": {
             "key": a.problem.fee_key.value,
-            "weights": {
-                k: str(Decimal(v.numerator) / Decimal(v.denominator))
-                for k, v in a.key_weights.items()
-            },
+            "weights": {k: exact_text(v) for k, v in a.key_weights.items()},
         },
         "suppliers": [
             {

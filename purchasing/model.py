@@ -452,6 +452,12 @@ class Problem:
         return weights
 
 
+def budget_margin_cents(problem: Problem, member_id: str) -> int:
+    """Cents kept aside in a budget for rounding: each goods line may round up by a few cents."""
+    lines = {o for n in problem.needs_by_member.get(member_id, ()) for o in n.offer_ids}
+    return 3 * len(lines) + 3
+
+
 def need_value(problem: Problem, need: Need) -> Fraction:
     """Declared value of a need: target at the cheapest list unit price of its offers (cents HT)."""
     return problem.need_values[need.id]

@@ -27,7 +27,7 @@ import pulp
 
 from .allocation import Allocation, evaluate, fill_coefficients
 from .exceptions import InfeasibleProblem, InvalidInput, NoPlanError, SolverTimeout
-from .model import QUANTITY_DECIMALS, LeftoverPolicy, Offer, Problem, quantity
+from .model import QUANTITY_DECIMALS, LeftoverPolicy, Offer, Problem, budget_margin_cents, quantity
 from .money import format_cents
 
 #: Default relative gap at which a stage counts as solved (the benchmark target is 0.5 %).
@@ -119,12 +119,6 @@ def _ttc_unit(offer: Offer) -> Fraction:
     return offer.list_unit_price_ttc
 
 
-def _margin_cents(problem: Problem, member_id: str) -> int:
-    """Cents kept aside in a budget for rounding: each goods line may round up by a few cents."""
-    lines = {o for n in problem.needs_by_member.get(member_id, ()) for o in n.offer_ids}
-    return 3 * len(lines) + 3
-
-
 def _pack_bound(problem: Problem, offer: Offer) -> int:
     """Most packs worth ordering: enough for every maximum, never above availability."""
     demand = sum((n.maximum for n in problem.needs_by_offer.get(offer.id, ())), Decimal(0))
@@ -158,7 +152,7 @@ def diagnose(problem: Problem, supply: Mapping[str, Decimal] | None = None) -> l
                 is None
             }
             fees = sum(p.supplier_by_id[s].delivery_fee_cents for s in sure_fees)
-            cost += Fraction(p.transport_cents + fees) * key[m.id] / key_total + _margin_cents(
+            cost += Fraction(p.transport_cents + fees) * key[m.id] / key_total + budget_margin_cents(
                 p, m.id
             )
             if cost > m.budget_cents:
@@ -382,7 +376,7 @@ def _build(
             if p.leftover_policy is LeftoverPolicy.SPLIT:
                 shared = shared + leftover
             lp += (
-                goods_of[m.id] + share * shared <= m.budget_cents - _margin_cents(p, m.id),
+                goods_of[m.id] + share * shared <= m.budget_cents - budget_margin_cents(p, m.id),
                 f"budget_{mi[m.id]}",
             )
         goods_ttc = pulp.lpSum(float(1 + p.offer_by_id[o].vat_rate) * c for o, c in cost_ht.items())
@@ -519,10 +513,27 @@ class _Lexicographic:
     def no_plan(self, status: str) -> NoPlanError:
         if status == "timeout":
             return SolverTimeout(f"no complete plan found within {self.time_limit} s")
-        return InfeasibleProblem(
-            "no plan satisfies every bound",
-            ["the minimums, budgets, availabilities and supplier minimums cannot all hold"],
+        return InfeasibleProblem("no plan satisfies every bound", [self._joint_cause()])
+
+    def _joint_cause(self) -> str:
+        """Bounds that hold one by one but not together: name who and what they concern."""
+        p = self.problem
+        bound = [n for n in p.needs if n.minimum > 0]
+        members = sorted({n.member_id for n in bound})
+        offers = sorted({o for n in bound for o in n.offer_ids})
+        budgets = sorted(m.id for m in p.members if m.budget_cents is not None and m.id in members)
+        suppliers = sorted(
+            {p.offer_by_id[o].supplier_id for o in offers}
+            & {s.id for s in p.suppliers if s.minimum_order_cents > 0}
         )
+        parts = [f"the minimums of members {', '.join(members)} (offers {', '.join(offers)})"]
+        if budgets:
+            parts.append(f"the budgets of {', '.join(budgets)}")
+        if suppliers:
+            parts.append(f"the minimum orders of suppliers {', '.join(suppliers)}")
+        if self.supply is not None or any(p.offer_by_id[o].packs_available is not None for o in offers):
+            parts.append("the units available")
+        return ", ".join(parts[:-1]) + " and " + parts[-1] + " cannot all hold together"
 
     # CBC: re-solve the PuLP model with the previous stage kept as a constraint and a warm start.
     def _solve_cbc(self, model: _Model, start: float, starts):
@@ -1085,7 +1096,7 @@ class _HighsStages:
                 continue
             share = float(key[mem.id] / key_total)
             slack[mem.id] = (
-                mem.budget_cents - _margin_cents(p, mem.id) - share * shared - spend[mem.id] - 1e-3
+                mem.budget_cents - budget_margin_cents(p, mem.id) - share * shared - spend[mem.id] - 1e-3
             )
         return slack
 

@@ -13,6 +13,7 @@ import io
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select, true
@@ -22,6 +23,7 @@ import invoices
 import purchasing
 from purchasing import format_cents, to_cents
 from purchasing.exceptions import TableError
+from purchasing.jsonio import exact_text
 from purchasing.receipt import split_delivered
 from purchasing.solver import diagnose
 from purchasing.tabular import parse_needs, parse_price_list
@@ -655,7 +657,7 @@ def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list
     start, end = _period(cycle, tz)
     key = final["fee_key"]
     weights = key["weights"]
-    total_weight = sum(Decimal(w) for w in weights.values())
+    total_weight = exact_text(sum((Fraction(w) for w in weights.values()), Fraction(0)))  # exact: "1234/3"
     key_name = {"weight": "personnes accueillies", "value": "valeur commandée", "equal": "parts égales"}[key["key"]]
     drafts = []
     common = dict(source_type=ChargeSource.ORDER_CYCLE, source_id=cycle.id, period_start=start, period_end=end)
@@ -677,7 +679,7 @@ def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list
                 # a VAT-registered coordination charges the net amount and adds VAT on its invoice
                 amount_cents=to_cents(line["ht"] if vat_registered else line["ttc"]), nature=Nature.GOODS,
                 vat_rate=rate.quantize(Decimal("0.01")) if vat_registered else None, **common))
-        share = Decimal(weights[m["id"]]).normalize()
+        share = weights[m["id"]]
         shares = (("fee_share", "Frais de livraison des fournisseurs", final["totals"]["delivery_fees"]),
                   ("transport_share", "Transport", final["totals"]["transport"]),
                   ("leftover_share", "Surplus des colis entiers", None))
@@ -689,7 +691,7 @@ def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list
             drafts.append(ChargeDraft(
                 payer=payer, posting_key=f"{prefix}:m{m['id']}:{field}",
                 label=f"{what} — quote-part ({cycle.name})", allocation_key=key["key"],
-                basis=(f"{what} : {total_txt} × {share} / {total_weight.normalize()} ({key_name}) = {m[field]} € "
+                basis=(f"{what} : {total_txt} × {share} / {total_weight} ({key_name}) = {m[field]} € "
                        "(arrondi au plus fort reste : la somme des parts égale le total)."),
                 amount_cents=cents, nature=Nature.SERVICES if field != "leftover_share" else Nature.GOODS,
                 vat_rate=Decimal("20.00") if vat_registered and field != "leftover_share" else None, **common))

@@ -339,3 +339,55 @@ def test_the_generator_makes_small_cycles_too():
     for offers in (1, 2, 5, 23):
         p = generate(4, offers, seed=1)
         assert len(p.offers) == offers
+
+
+def test_a_need_held_back_by_its_budget_at_list_prices_names_the_budget():
+    # the group reaches the 5.00 tier, but budgets are counted at the 10.00 list price
+    p = Problem(
+        [Supplier("s")],
+        [Offer("oil", "s", "Oil", ((1, 1000), (2, 500)))],
+        [Member("a", budget_cents=5000), Member("b")],
+        [Need("a", "oil", 10), Need("b", "oil", 10)],
+    )
+    a = split_order(p, time_limit=LIMIT)
+    need = next(n for n in a.needs if n.member_id == "a")
+    assert need.total == 4 and need.reason == Reason.BUDGET
+
+
+def test_bounds_that_only_fail_together_are_explained_naming_members_and_offers():
+    p = Problem(
+        [Supplier("s")],
+        [
+            Offer("o1", "s", "Rice", ((1, 600),), pack_size=Decimal(6), packs_available=1),
+            Offer("o2", "s", "Rice", ((1, 600),), pack_size=Decimal(6), packs_available=1),
+        ],
+        [Member("a"), Member("b")],
+        [Need("a", ("o1", "o2"), 10, 10), Need("b", ("o1", "o2"), 10, 10)],
+    )
+    for solver in available_solvers():
+        with pytest.raises(InfeasibleProblem) as err:
+            split_order(p, time_limit=LIMIT, solver=solver)
+        (reason,) = err.value.reasons
+        assert "members a, b" in reason and "o1, o2" in reason
+
+
+def test_fee_key_weights_are_published_exactly_so_shares_can_be_rebuilt_to_the_cent():
+    from fractions import Fraction
+
+    from purchasing import apportion
+
+    # values per unit of 1/3 cent: a weight of 1000/3 has no exact decimal
+    p = Problem(
+        [Supplier("s", 0, None, 1000)],
+        [Offer("eggs", "s", "Eggs", ((1, 100),), pack_size=Decimal(3))],
+        [Member("a"), Member("b"), Member("c")],
+        [Need("a", "eggs", 10), Need("b", "eggs", 1), Need("c", "eggs", 10)],
+        fee_key="value",
+        transport_cents=1001,
+    )
+    d = allocation_to_dict(split_order(p, time_limit=LIMIT))
+    weights = d["fee_key"]["weights"]
+    assert weights["a"] == "1000/3"
+    ids = list(weights)
+    rebuilt = apportion(1001, [Fraction(weights[k]) for k in ids])
+    assert rebuilt == [int(Decimal(m["transport_share"]) * 100) for m in d["members"]]
