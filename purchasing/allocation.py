@@ -474,8 +474,9 @@ def evaluate(
     )
     by_id = {m.member_id: m for m in members}
     ordered = {o.offer_id: o for o in offers}
+    rooms = {} if fixed_supply else _budget_rooms(alloc)
     alloc.needs = [
-        _explain(alloc, n, fixed_supply, by_id[n.member_id], ordered) for n in need_results
+        _explain(alloc, n, fixed_supply, by_id[n.member_id], ordered, rooms) for n in need_results
     ]
     return alloc
 
@@ -527,6 +528,7 @@ def _explain(
     fixed_supply: bool,
     member: MemberResult,
     ordered: dict[str, OfferOrder],
+    rooms: dict[str, Fraction],
 ) -> NeedResult:
     """Name the first constraint that stopped a need short of its target."""
     if n.total >= n.target:
@@ -544,7 +546,7 @@ def _explain(
         offers = [p.offer_by_id[o] for o in n.offer_ids]
         step = Fraction(1, _MILLI) if offers[0].divisible else Fraction(1)
         one_more = step * min(o.list_unit_price_ttc for o in offers)
-        if _budget_room(alloc, member) < one_more or (
+        if rooms[member.member_id] < one_more or (
             member.budget_cents - member.total_cents < one_more + len(member.lines) + 3
         ):
             return _with_reason(n, Reason.BUDGET)
@@ -565,14 +567,10 @@ def _explain(
     return _with_reason(n, Reason.AVAILABILITY if exhausted else Reason.PACK_ROUNDING)
 
 
-def _budget_room(alloc: Allocation, member: MemberResult) -> Fraction:
-    """Room left in a member's budget as the model counts it: goods at list prices incl. VAT,
-    its key share of the fees, transport and split leftovers, less the rounding margin."""
+def _budget_rooms(alloc: Allocation) -> dict[str, Fraction]:
+    """Room left in each capped budget as the model counts it: goods at list prices incl. VAT,
+    the member's key share of the fees, transport and split leftovers, less the rounding margin."""
     p = alloc.problem
-    spend = sum(
-        (Fraction(line.quantity) * p.offer_by_id[line.offer_id].list_unit_price_ttc for line in member.lines),
-        Fraction(0),
-    )
     shared = Fraction(alloc.fees_cents + p.transport_cents)
     if p.leftover_policy is LeftoverPolicy.SPLIT:
         shared += sum(
@@ -580,8 +578,18 @@ def _budget_room(alloc: Allocation, member: MemberResult) -> Fraction:
             Fraction(0),
         )
     key = alloc.key_weights
-    share = key.get(member.member_id, Fraction(0)) / (sum(key.values(), Fraction(0)) or 1)
-    return member.budget_cents - budget_margin_cents(p, member.member_id) - spend - share * shared
+    key_total = sum(key.values(), Fraction(0)) or Fraction(1)
+    rooms = {}
+    for m in alloc.members:
+        if m.budget_cents is None:
+            continue
+        spend = sum(
+            (Fraction(line.quantity) * p.offer_by_id[line.offer_id].list_unit_price_ttc for line in m.lines),
+            Fraction(0),
+        )
+        share = key.get(m.member_id, Fraction(0)) / key_total
+        rooms[m.member_id] = m.budget_cents - budget_margin_cents(p, m.member_id) - spend - share * shared
+    return rooms
 
 
 def _with_reason(n: NeedResult, reason: str) -> NeedResult:

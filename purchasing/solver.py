@@ -791,9 +791,12 @@ class _HighsStages:
                 # the branch and bound's own proof counts: its dual bound is at least the LP's
                 bound = max(bound, mip_bound)
                 stage_gap = _rel_gap(value, bound)
-                proof = "branch and bound, " + self.mip.modelStatusToString(
-                    self.mip.getModelStatus()
-                ).lower()
+                mip_status = self.mip.getModelStatus()
+                proof = (
+                    "time limit reached before branch and bound"
+                    if mip_status == hs.HighsModelStatus.kNotset
+                    else "branch and bound, " + self.mip.modelStatusToString(mip_status).lower()
+                )
             best = x
             gaps.append(stage_gap)
             statuses.append("optimal" if stage_gap <= self.owner.gap else "feasible")
