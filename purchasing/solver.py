@@ -1172,40 +1172,47 @@ class _HighsStages:
             if not room:
                 continue
 
-            def below(nid: str, room=room, whole=whole) -> float:  # units that raise the fill
-                b = min(room[nid], float(need[nid].target) - totals[nid])
-                return max(math.floor(b + 1e-9) if whole else b, 0.0)
-
-            def units_at(level: float, room=room, whole=whole, below=below) -> dict[str, float]:
-                out = {}
-                for nid in room:
-                    want = (level - fill[need[nid].member_id]) / m.coef[nid]
-                    u = min(below(nid), max(want, 0.0))
-                    out[nid] = math.floor(u + 1e-9) if whole else u
-                return out
-
-            if sum(below(nid) for nid in room) <= spare:
-                level_units = {nid: below(nid) for nid in room}
+            np = self.np
+            ids = sorted(room)
+            start = np.array([fill[need[nid].member_id] for nid in ids])
+            coef = np.array([m.coef[nid] for nid in ids])
+            gain = np.maximum(
+                np.minimum(
+                    np.array([room[nid] for nid in ids]),
+                    np.array([float(need[nid].target) - totals[nid] for nid in ids]),
+                ),
+                0.0,
+            )  # units that still raise each fill ratio
+            if whole:
+                gain = np.floor(gain + 1e-9)
+            if gain.sum() <= spare:
+                units = gain
             else:
-                lo = min(fill[need[nid].member_id] for nid in room)
-                hi = max(fill[need[nid].member_id] + below(nid) * m.coef[nid] for nid in room)
+                lo, hi = float(start.min()), float((start + gain * coef).max())
                 for _ in range(100):
                     mid = (lo + hi) / 2
-                    if sum(units_at(mid).values()) <= spare:
+                    want = np.minimum(gain, np.maximum((mid - start) / coef, 0.0))
+                    if (np.floor(want + 1e-9) if whole else want).sum() <= spare:
                         lo = mid
                     else:
                         hi = mid
-                level_units = units_at(lo)
-            for nid in sorted(room):
-                self._give(y, used, totals, fill, slack, nid, oid, level_units[nid], price)
-                room[nid] -= level_units[nid]
-                spare -= level_units[nid]
+                units = np.minimum(gain, np.maximum((lo - start) / coef, 0.0))
+                if whole:
+                    units = np.floor(units + 1e-9)
+            for nid, u in zip(ids, units.tolist(), strict=True):
+                self._give(y, used, totals, fill, slack, nid, oid, u, price)
+                room[nid] -= u
+                spare -= u
+
+            def below(nid: str) -> float:
+                b = min(room[nid], float(need[nid].target) - totals[nid])  # noqa: B023
+                return max(math.floor(b + 1e-9) if whole else b, 0.0)  # noqa: B023
             heap = [(fill[need[nid].member_id], nid) for nid in room if room[nid] > 1e-9]
             heapq.heapify(heap)
             while heap and spare >= step and not self.past_deadline():
                 _, nid = heapq.heappop(heap)
-                gain = below(nid)
-                give = min(1.0 if whole and gain >= 1 else (gain or room[nid]), room[nid], spare)
+                raising = below(nid)
+                give = min(1.0 if whole and raising >= 1 else (raising or room[nid]), room[nid], spare)
                 if whole:
                     give = math.floor(give + 1e-9)
                 if give <= 1e-9:
