@@ -739,6 +739,13 @@ class _HighsStages:
                 sense,
             )
             const = sense * (expr.constant if isinstance(expr, pulp.LpAffineExpression) else 0.0)
+            if best is not None and self.past_deadline():
+                # out of time: the previous stage's plan stands, and nothing is proven here
+                gaps.append(1.0)
+                statuses.append("feasible")
+                self.proofs[name] = "time limit reached before this stage"
+                objectives[name] = sense * (float(c @ best) + const)
+                continue
             self._set_cost(h, c)
             self._limit(h, (0.6, 0.5, 1.0)[k])
             h.setOptionValue("solver", "ipm" if k == 0 else "simplex")

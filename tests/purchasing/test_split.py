@@ -391,3 +391,14 @@ def test_fee_key_weights_are_published_exactly_so_shares_can_be_rebuilt_to_the_c
     ids = list(weights)
     rebuilt = apportion(1001, [Fraction(weights[k]) for k in ids])
     assert rebuilt == [int(Decimal(m["transport_share"]) * 100) for m in d["members"]]
+
+
+def test_under_a_tiny_time_limit_the_plan_is_complete_and_each_stage_names_its_proof():
+    from bench.purchasing_gen import generate
+
+    a = split_order(generate(60, 40, seed=3), time_limit=0.3)
+    assert a.is_feasible()
+    for stage in a.stages.values():
+        assert stage["proof"]
+        if stage["proof"] == "time limit reached before this stage":
+            assert stage["status"] == "feasible" and stage["gap"] == 1.0
