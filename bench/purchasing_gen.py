@@ -68,7 +68,8 @@ def generate(
     made = 0
     while made < n_offers:
         cat, unit, divisible, (lo, hi), sizes, vat, temp = rng.choice(CATEGORIES)
-        count = min(n_offers - made, rng.choice((1, 1, 1, 2, 2, 3)))
+        # interchangeable offers come from different suppliers: never more than there are
+        count = min(n_offers - made, rng.choice((1, 1, 1, 2, 2, 3)), len(suppliers))
         name = f"{cat} #{len(products) + 1}"
         base = rng.randint(lo, hi)
         offers = []

@@ -849,7 +849,7 @@ class SupplierQuery(PageArgs):
 
 
 class TierSchema(Schema):
-    min_packs = Whole(required=True, validate=validate.Range(min=1))
+    min_packs = Whole(required=True, validate=validate.Range(min=1, max=10**9))
     pack_price = Money(attribute="pack_price_cents", data_key="pack_price", required=True,
                        validate=validate.Range(min=0), metadata={"description": "Per pack, excl. VAT."})
 
@@ -869,7 +869,7 @@ class OfferSchema(Schema):
     temperature_class = fields.Enum(TemperatureClass, by_value=True, load_default=TemperatureClass.AMBIENT)
     pack_weight_kg = Quantity(load_default=Decimal(0))
     pack_volume_l = Quantity(load_default=Decimal(0))
-    packs_available = Whole(allow_none=True, validate=validate.Range(min=0),
+    packs_available = Whole(allow_none=True, validate=validate.Range(min=0, max=10**9),
                             metadata={"description": "Null: unlimited."})
     tiers = fields.List(fields.Nested(TierSchema), required=True, validate=validate.Length(min=1, max=20),
                         metadata={"description": "All-units discounts; the first starts at 1 pack."})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from decimal import Decimal
 
 from .exceptions import NoPlanError, PurchasingError
 from .jsonio import allocation_to_dict, problem_from_dict
@@ -24,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         with sys.stdin if args.problem == "-" else open(args.problem, encoding="utf-8") as fh:
-            data = json.load(fh, parse_float=Decimal)
+            data = json.load(fh)  # a number with a fraction is refused: money and quantities are strings
     except (OSError, json.JSONDecodeError) as exc:
         print(json.dumps({"error": "unreadable problem", "detail": str(exc)}), file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cached_property
 
-from .model import QUANTITY_DECIMALS, LeftoverPolicy, Problem
+from .model import QUANTITY_DECIMALS, LeftoverPolicy, PriceTier, Problem, budget_margin_cents
 from .money import apportion, format_cents
 
 _MILLI = 10**QUANTITY_DECIMALS
@@ -142,6 +142,8 @@ class Allocation:
     shared_stock: list[ChargeLine]
     key_weights: dict[str, Fraction]
     objectives: dict[str, float] = field(default_factory=dict)
+    #: per stage (min_fill_ratio, coverage, cost): status, gap and what proves it (solver runs only)
+    stages: dict[str, dict] = field(default_factory=dict)
 
     # -- figures ---------------------------------------------------------------------------
     @property
@@ -307,11 +309,18 @@ def evaluate(
     seconds: float = 0.0,
     objectives: dict[str, float] | None = None,
     fixed_supply: bool = False,
+    tiers: Mapping[str, PriceTier] | None = None,
+    ceiling: Allocation | None = None,
+    exempt: frozenset[str] = frozenset(),
 ) -> Allocation:
     """Cost and explain a plan: ``packs`` per offer, ``received[(need id, offer id)]`` units.
 
     With ``fixed_supply`` (goods already received) ``packs`` gives the units on hand per offer,
-    and no supplier minimum, tier, fee or budget applies.
+    and no supplier minimum, tier, fee or budget applies. ``tiers`` fixes the price tier of
+    some offers (a delivery is paid at the tier the order reached). With ``ceiling`` (the plan
+    a re-split replaces) no part of the cost — a goods line, the shared stock's line, a fee,
+    transport or leftover share — is apportioned above what the ceiling charged it, except for
+    the members in ``exempt`` (they agreed to receive more than their plan).
     """
     p = problem
     key = p.fee_key_weights()
@@ -328,6 +337,7 @@ def evaluate(
     goods_ht: dict[str, int] = defaultdict(int)
     goods_ttc: dict[str, int] = defaultdict(int)
     leftover_ttc = 0
+    before = _ceilings(ceiling, exempt)
     for offer in p.offers:
         if fixed_supply:
             n_packs, units = 0, Decimal(packs.get(offer.id, 0))
@@ -342,7 +352,7 @@ def evaluate(
         if fixed_supply:
             tier_min, price, ht = 1, 0, 0
         else:
-            tier = offer.tier_for(n_packs)
+            tier = tiers[offer.id] if tiers and offer.id in tiers else offer.tier_for(n_packs)
             tier_min, price, ht = (
                 tier.min_packs,
                 tier.pack_price_cents,
@@ -353,8 +363,9 @@ def evaluate(
         weights = [_milli(shares[m]) for m in recipients] + [max(_milli(leftover), 0)]
         if sum(weights) == 0:
             weights = [0] * len(recipients) + [1]
-        ht_parts = apportion(ht, weights)
-        vat_parts = apportion(vat, weights)
+        owners = [*recipients, _LEFTOVER]
+        ht_parts = apportion(ht, weights, before.caps(offer.id, "ht", owners))
+        vat_parts = apportion(vat, weights, before.caps(offer.id, "vat", owners))
         # the parts lists carry one more entry, the leftover's
         quantities = (shares[m] for m in recipients)
         for m, q, h, v in zip(recipients, quantities, ht_parts, vat_parts, strict=False):
@@ -403,10 +414,18 @@ def evaluate(
 
     fees = sum(s.delivery_fee_cents for s in suppliers)
     weights_key = [key[m] for m in key_ids]
-    fee_parts = apportion(fees, weights_key) if key_ids else []
-    transport_parts = apportion(p.transport_cents, weights_key) if key_ids else []
+    fee_parts = apportion(fees, weights_key, before.caps("", "fee", key_ids)) if key_ids else []
+    transport_parts = (
+        apportion(p.transport_cents, weights_key, before.caps("", "transport", key_ids))
+        if key_ids
+        else []
+    )
     split_leftover = p.leftover_policy is LeftoverPolicy.SPLIT and key_ids
-    leftover_parts = apportion(leftover_ttc, weights_key) if split_leftover else [0] * len(key_ids)
+    leftover_parts = (
+        apportion(leftover_ttc, weights_key, before.caps("", "leftover", key_ids))
+        if split_leftover
+        else [0] * len(key_ids)
+    )
     fee_of = dict(zip(key_ids, fee_parts, strict=False))
     transport_of = dict(zip(key_ids, transport_parts, strict=False))
     leftover_of = dict(zip(key_ids, leftover_parts, strict=False))
@@ -455,10 +474,52 @@ def evaluate(
     )
     by_id = {m.member_id: m for m in members}
     ordered = {o.offer_id: o for o in offers}
+    rooms = {} if fixed_supply else _budget_rooms(alloc)
     alloc.needs = [
-        _explain(alloc, n, fixed_supply, by_id[n.member_id], ordered) for n in need_results
+        _explain(alloc, n, fixed_supply, by_id[n.member_id], ordered, rooms) for n in need_results
     ]
     return alloc
+
+
+_LEFTOVER = ""  # the owner of an offer's leftover part: the shared stock
+
+
+@dataclass(frozen=True)
+class _Ceilings:
+    """What a previous plan charged each part, as caps for :func:`apportion` (None: no cap)."""
+
+    amounts: dict[tuple[str, str, str], int]  # (offer id or "", component, owner) -> cents
+    exempt: frozenset[str]
+    active: bool
+
+    def caps(self, offer_id: str, component: str, owners: list[str]) -> list[int | None] | None:
+        if not self.active:
+            return None
+        return [
+            None if owner in self.exempt else self.amounts.get((offer_id, component, owner), 0)
+            for owner in owners
+        ]
+
+
+def _ceilings(plan: Allocation | None, exempt: frozenset[str]) -> _Ceilings:
+    amounts: dict[tuple[str, str, str], int] = {}
+    if plan is None:
+        return _Ceilings(amounts, exempt, False)
+    for m in plan.members:
+        for line in m.lines:
+            amounts[(line.offer_id, "ht", m.member_id)] = line.ht_cents
+            amounts[(line.offer_id, "vat", m.member_id)] = line.vat_cents
+        amounts[("", "fee", m.member_id)] = m.fee_share_cents
+        amounts[("", "transport", m.member_id)] = m.transport_share_cents
+        amounts[("", "leftover", m.member_id)] = m.leftover_share_cents
+    for o in plan.offers:  # the leftover part of each offer, whoever pays it
+        amounts[(o.offer_id, "ht", _LEFTOVER)] = o.ht_cents - sum(
+            line.ht_cents for m in plan.members for line in m.lines if line.offer_id == o.offer_id
+        )
+        amounts[(o.offer_id, "vat", _LEFTOVER)] = o.vat_cents - sum(
+            line.vat_cents for m in plan.members for line in m.lines if line.offer_id == o.offer_id
+        )
+    return _Ceilings(amounts, exempt, True)
 
 
 def _explain(
@@ -467,6 +528,7 @@ def _explain(
     fixed_supply: bool,
     member: MemberResult,
     ordered: dict[str, OfferOrder],
+    rooms: dict[str, Fraction],
 ) -> NeedResult:
     """Name the first constraint that stopped a need short of its target."""
     if n.total >= n.target:
@@ -481,8 +543,12 @@ def _explain(
         ):
             return _with_reason(n, Reason.SUPPLIER_MINIMUM)
     if member.budget_cents is not None and not fixed_supply:
-        cheapest = min(p.offer_by_id[o].list_unit_price_ttc for o in n.offer_ids)
-        if member.budget_cents - member.total_cents < cheapest + len(member.lines) + 3:
+        offers = [p.offer_by_id[o] for o in n.offer_ids]
+        step = Fraction(1, _MILLI) if offers[0].divisible else Fraction(1)
+        one_more = step * min(o.list_unit_price_ttc for o in offers)
+        if rooms[member.member_id] < one_more or (
+            member.budget_cents - member.total_cents < one_more + len(member.lines) + 3
+        ):
             return _with_reason(n, Reason.BUDGET)
     exhausted = True
     for oid in n.offer_ids:
@@ -499,6 +565,31 @@ def _explain(
         if not capped or spare >= (Decimal("0.001") if offer.divisible else Decimal(1)):
             exhausted = False
     return _with_reason(n, Reason.AVAILABILITY if exhausted else Reason.PACK_ROUNDING)
+
+
+def _budget_rooms(alloc: Allocation) -> dict[str, Fraction]:
+    """Room left in each capped budget as the model counts it: goods at list prices incl. VAT,
+    the member's key share of the fees, transport and split leftovers, less the rounding margin."""
+    p = alloc.problem
+    shared = Fraction(alloc.fees_cents + p.transport_cents)
+    if p.leftover_policy is LeftoverPolicy.SPLIT:
+        shared += sum(
+            (Fraction(o.leftover_units) * p.offer_by_id[o.offer_id].list_unit_price_ttc for o in alloc.offers),
+            Fraction(0),
+        )
+    key = alloc.key_weights
+    key_total = sum(key.values(), Fraction(0)) or Fraction(1)
+    rooms = {}
+    for m in alloc.members:
+        if m.budget_cents is None:
+            continue
+        spend = sum(
+            (Fraction(line.quantity) * p.offer_by_id[line.offer_id].list_unit_price_ttc for line in m.lines),
+            Fraction(0),
+        )
+        share = key.get(m.member_id, Fraction(0)) / key_total
+        rooms[m.member_id] = m.budget_cents - budget_margin_cents(p, m.member_id) - spend - share * shared
+    return rooms
 
 
 def _with_reason(n: NeedResult, reason: str) -> NeedResult:

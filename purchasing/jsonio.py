@@ -8,12 +8,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from .allocation import Allocation, ChargeLine
 from .exceptions import InvalidInput, MoneyError
 from .model import Member, Need, Offer, PriceTier, Problem, Supplier
 from .money import format_cents, to_cents
+
+#: The keys each object of the JSON format may hold; any other key is refused (a misspelt
+#: ``maxmum`` must not be silently ignored).
+_KEYS = {
+    "problem": {"fee_key", "leftover_policy", "transport", "suppliers", "offers", "members", "needs"},
+    "supplier": {"id", "name", "minimum_order", "free_delivery", "delivery_fee"},
+    "offer": {
+        "id", "supplier", "product", "category", "unit", "pack_size", "divisible", "vat_rate",
+        "temperature", "pack_weight_kg", "pack_volume_l", "packs_available", "tiers",
+    },
+    "tier": {"min_packs", "pack_price"},
+    "member": {"id", "name", "weight", "budget"},
+    "need": {"id", "member", "offer", "offers", "minimum", "target", "maximum"},
+}
+
+
+def _known_keys(d: Any, kind: str, where: str) -> None:
+    if not isinstance(d, Mapping):
+        raise InvalidInput(f"{where}: must be an object")
+    unknown = sorted(str(k) for k in d if k not in _KEYS[kind])
+    if unknown:
+        allowed = ", ".join(sorted(_KEYS[kind]))
+        raise InvalidInput(f"{where}.{unknown[0]}: unknown field (a {kind} has {allowed})")
 
 
 def _get(d: Mapping[str, Any], key: str, where: str, default: Any = ...) -> Any:
@@ -29,7 +53,7 @@ def _get(d: Mapping[str, Any], key: str, where: str, default: Any = ...) -> Any:
 def _money(value: Any, where: str, *, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, float):
+    if isinstance(value, (float, Decimal)):  # a JSON number with a fraction, however parsed
         raise InvalidInput(f'{where}: give money as a decimal string such as "12.34", not a float')
     try:
         cents = to_cents(value)
@@ -41,8 +65,10 @@ def _money(value: Any, where: str, *, allow_none: bool = False) -> int | None:
 
 
 def _qty(value: Any, where: str) -> Any:
-    if isinstance(value, float):
-        raise InvalidInput(f"{where}: give quantities as integers or decimal strings, not floats")
+    if isinstance(value, (float, Decimal)):  # a JSON number with a fraction, however parsed
+        raise InvalidInput(
+            f'{where}: give quantities as integers or decimal strings such as "2.5", not floats'
+        )
     return value
 
 
@@ -55,11 +81,11 @@ def _list(d: Mapping[str, Any], key: str) -> list:
 
 def problem_from_dict(d: Mapping[str, Any]) -> Problem:
     """Build and validate a Problem from its JSON form; errors name the offending field."""
-    if not isinstance(d, Mapping):
-        raise InvalidInput("problem: must be an object")
+    _known_keys(d, "problem", "problem")
     suppliers = []
     for i, s in enumerate(_list(d, "suppliers")):
         w = f"suppliers[{i}]"
+        _known_keys(s, "supplier", w)
         suppliers.append(
             Supplier(
                 _get(s, "id", w),
@@ -72,12 +98,14 @@ def problem_from_dict(d: Mapping[str, Any]) -> Problem:
     offers = []
     for i, o in enumerate(_list(d, "offers")):
         w = f"offers[{i}]"
+        _known_keys(o, "offer", w)
         tiers = _get(o, "tiers", w)
         if not isinstance(tiers, list):
             raise InvalidInput(f"{w}.tiers: must be a list")
         parsed = []
         for k, t in enumerate(tiers):
             tw = f"{w}.tiers[{k}]"
+            _known_keys(t, "tier", tw)
             parsed.append(
                 PriceTier(
                     _get(t, "min_packs", tw), _money(_get(t, "pack_price", tw), f"{tw}.pack_price")
@@ -103,6 +131,7 @@ def problem_from_dict(d: Mapping[str, Any]) -> Problem:
     members = []
     for i, m in enumerate(_list(d, "members")):
         w = f"members[{i}]"
+        _known_keys(m, "member", w)
         members.append(
             Member(
                 _get(m, "id", w),
@@ -114,6 +143,9 @@ def problem_from_dict(d: Mapping[str, Any]) -> Problem:
     needs = []
     for i, n in enumerate(_list(d, "needs")):
         w = f"needs[{i}]"
+        _known_keys(n, "need", w)
+        if "offer" in n and "offers" in n:
+            raise InvalidInput(f"{w}.offers: give either offer or offers, not both")
         offer_ids = _get(n, "offers", w, None)
         if offer_ids is None:
             offer_ids = [_get(n, "offer", w)]
@@ -217,6 +249,22 @@ def _line(line: ChargeLine) -> dict[str, Any]:
     }
 
 
+def exact_text(value: Fraction) -> str:
+    """A fraction written exactly: a decimal when it has one (``"120"``, ``"1234.5"``), else
+    ``"numerator/denominator"`` (``"1234/3"``); ``Fraction(text)`` reads either back."""
+    d, twos, fives = value.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    if d != 1:
+        return f"{value.numerator}/{value.denominator}"
+    places = max(twos, fives)
+    digits = value.numerator * 10**places // value.denominator
+    text = str(Decimal(digits).scaleb(-places))
+    return text if places == 0 else text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _ratio(value: float) -> str:
     return str(Decimal(repr(value)).quantize(Decimal("0.000001")))
 
@@ -229,6 +277,10 @@ def allocation_to_dict(a: Allocation) -> dict[str, Any]:
         "solver": a.solver,
         "gap": None if a.gap is None else _ratio(a.gap),
         "seconds": round(a.seconds, 3),
+        "stages": {
+            name: {"status": st["status"], "gap": _ratio(st["gap"]), "proof": st["proof"]}
+            for name, st in a.stages.items()
+        },
         "feasible": a.is_feasible(),
         "totals": {
             "min_fill_ratio": _ratio(a.min_fill_ratio),
@@ -242,10 +294,7 @@ def allocation_to_dict(a: Allocation) -> dict[str, Any]:
         },
         "fee_key": {
             "key": a.problem.fee_key.value,
-            "weights": {
-                k: str(Decimal(v.numerator) / Decimal(v.denominator))
-                for k, v in a.key_weights.items()
-            },
+            "weights": {k: exact_text(v) for k, v in a.key_weights.items()},
         },
         "suppliers": [
             {

@@ -18,6 +18,9 @@ from .exceptions import InvalidInput
 #: Goods sold by weight or volume are split to the gram / millilitre.
 QUANTITY_DECIMALS = 3
 _QUANTUM = Decimal(1).scaleb(-QUANTITY_DECIMALS)
+#: Largest quantity (units, weights, pack sizes) and pack count accepted: a billion keeps every
+#: sum of a cycle exact in the solver's floating point and within the decimal context.
+MAX_QUANTITY = 10**9
 
 
 class FeeKey(StrEnum):
@@ -58,12 +61,14 @@ def _cents(value: object, where: str, *, allow_none: bool = False) -> int | None
 def _count(value: object, where: str, *, allow_none: bool = False, minimum: int = 0) -> int | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, Decimal) and value == value.to_integral_value():
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _err(where, f"must be a whole number, got {value!r}")
     if value < minimum:
         raise _err(where, f"must be at least {minimum}, got {value}")
+    if value > MAX_QUANTITY:
+        raise _err(where, f"must be at most {MAX_QUANTITY:,}, got {value}")
     return value
 
 
@@ -85,6 +90,8 @@ def quantity(value: object, where: str) -> Decimal:
         raise _err(where, f"{value!r} is not a quantity")
     if q < 0:
         raise _err(where, f"must not be negative, got {q}")
+    if q > MAX_QUANTITY:  # before quantizing: a huge number would overflow the decimal context
+        raise _err(where, f"must be at most {MAX_QUANTITY:,}, got {q}")
     if q != q.quantize(_QUANTUM, rounding="ROUND_DOWN"):
         raise _err(where, f"{q} has more than {QUANTITY_DECIMALS} decimals")
     return q
@@ -326,6 +333,7 @@ class Problem:
             if offer.supplier_id not in self.supplier_by_id:
                 raise _err(f"offer {offer.id!r}", f"unknown supplier {offer.supplier_id!r}")
         seen_ids: set[str] = set()
+        need_of: dict[tuple[str, str], int] = {}  # (member, offer) -> the need that names it
         needs = []
         for k, need in enumerate(self.needs):
             if not isinstance(need, Need):
@@ -336,6 +344,13 @@ class Problem:
             for oid in need.offer_ids:
                 if oid not in self.offer_by_id:
                     raise _err(f"need {k} of member {need.member_id!r}", f"unknown offer {oid!r}")
+                earlier = need_of.setdefault((need.member_id, oid), k)
+                if earlier != k:
+                    raise _err(
+                        f"need {k} of member {need.member_id!r}",
+                        f"offer {oid!r} is already in need {earlier} of this member: "
+                        "declare one need per product (raise its target instead)",
+                    )
                 offers.append(self.offer_by_id[oid])
             first = offers[0]
             for other in offers[1:]:
@@ -435,6 +450,12 @@ class Problem:
         if weights and sum(weights.values()) == 0:
             weights = {k: Fraction(1) for k in weights}
         return weights
+
+
+def budget_margin_cents(problem: Problem, member_id: str) -> int:
+    """Cents kept aside in a budget for rounding: each goods line may round up by a few cents."""
+    lines = {o for n in problem.needs_by_member.get(member_id, ()) for o in n.offer_ids}
+    return 3 * len(lines) + 3
 
 
 def need_value(problem: Problem, need: Need) -> Fraction:

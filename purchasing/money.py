@@ -41,7 +41,9 @@ def format_cents(cents: int) -> str:
     return str(from_cents(cents))
 
 
-def apportion(total_cents: int, weights: Sequence[Weight]) -> list[int]:
+def apportion(
+    total_cents: int, weights: Sequence[Weight], caps: Sequence[int | None] | None = None
+) -> list[int]:
     """Split ``total_cents`` into integer parts proportional to ``weights`` (largest remainder).
 
     Each part first gets the floor of its exact quota; the cents left over go one each to the
@@ -49,13 +51,21 @@ def apportion(total_cents: int, weights: Sequence[Weight]) -> list[int]:
     always sum to ``total_cents`` exactly, and no part differs from its exact quota by a cent
     or more. A negative total (a credit) is split as its absolute value, then negated.
 
+    ``caps`` (one per part, ``None`` for no cap) bound the parts of a non-negative total: a part
+    at its cap passes its cent to the next largest remainder (used so that a re-split never
+    charges anyone more than before). Raises :class:`ApportionError` if the caps cannot hold.
+
     >>> apportion(100000, [1, 1, 1])
     [33334, 33333, 33333]
+    >>> apportion(100000, [1, 1, 1], caps=[33333, None, None])
+    [33333, 33334, 33333]
     """
     if isinstance(total_cents, bool) or not isinstance(total_cents, int):
         raise ApportionError("the total must be an integer number of cents")
     if not weights:
         raise ApportionError("there must be at least one part to apportion to")
+    if caps is not None:
+        return _apportion_capped(total_cents, weights, caps)
     if all(type(w) is int and w >= 0 for w in weights):
         return _apportion_int(total_cents, list(weights))
     exact: list[Fraction] = []
@@ -104,3 +114,29 @@ def _apportion_int(total_cents: int, weights: list[int]) -> list[int]:
         for i in order[:left]:
             parts[i] += 1
     return [sign * p for p in parts]
+
+
+def _apportion_capped(total_cents: int, weights: Sequence[Weight], caps: Sequence[int | None]) -> list[int]:
+    if len(caps) != len(weights):
+        raise ApportionError("there must be one cap per part")
+    if total_cents < 0:
+        raise ApportionError("caps apply to a non-negative total")
+    if None not in caps and sum(caps) < total_cents:
+        raise ApportionError(f"the caps sum to {sum(caps)} cents, less than the {total_cents} to split")
+    parts = apportion(total_cents, weights)
+    if all(c is None or p <= c for p, c in zip(parts, caps, strict=True)):
+        return parts
+    # the same rule with the caps: floors (never above a cap), then the remainders in order
+    exact = [Fraction(w) for w in weights]
+    total_weight = sum(exact, Fraction(0))
+    quotas = [total_cents * w / total_weight for w in exact]
+    parts = [q.numerator // q.denominator for q in quotas]
+    parts = [p if c is None else min(p, c) for p, c in zip(parts, caps, strict=True)]
+    order = sorted(range(len(quotas)), key=lambda i: (-(quotas[i] - parts[i]), i))
+    left = total_cents - sum(parts)
+    while left:
+        for i in order:
+            if left and (caps[i] is None or parts[i] < caps[i]):
+                parts[i] += 1
+                left -= 1
+    return parts

@@ -27,7 +27,7 @@ import pulp
 
 from .allocation import Allocation, evaluate, fill_coefficients
 from .exceptions import InfeasibleProblem, InvalidInput, NoPlanError, SolverTimeout
-from .model import QUANTITY_DECIMALS, LeftoverPolicy, Offer, Problem, quantity
+from .model import QUANTITY_DECIMALS, LeftoverPolicy, Offer, Problem, budget_margin_cents, quantity
 from .money import format_cents
 
 #: Default relative gap at which a stage counts as solved (the benchmark target is 0.5 %).
@@ -85,11 +85,14 @@ def split_received(
     time_limit: float | None = None,
     solver: str | None = None,
     gap: float = DEFAULT_GAP,
+    caps: Mapping[tuple[str, str], Decimal] | None = None,
 ) -> Allocation:
     """Split goods already on hand (units per offer id, e.g. a collection's haul) by declared need.
 
     Same model and objective as :func:`split_order` with supply fixed: no packs, prices, fees or
     budgets; members' minimums still hold (infeasible if the haul cannot cover them).
+    ``caps[(need id, offer id)]`` bounds what a need may receive of an offer (a re-split after
+    a short delivery never gives a need more of an offer than its plan did).
     """
     supply: dict[str, Decimal] = {}
     for oid, q in received.items():
@@ -104,7 +107,9 @@ def split_received(
     reasons = diagnose(problem, supply)
     if reasons:
         raise InfeasibleProblem("the received goods cannot meet every minimum", reasons)
-    return _Lexicographic(problem, supply, time_limit, solver, gap).run("received, max-min fair")
+    return _Lexicographic(problem, supply, time_limit, solver, gap, caps=caps).run(
+        "received, max-min fair"
+    )
 
 
 # -- diagnosis -------------------------------------------------------------------------------
@@ -112,12 +117,6 @@ def split_received(
 
 def _ttc_unit(offer: Offer) -> Fraction:
     return offer.list_unit_price_ttc
-
-
-def _margin_cents(problem: Problem, member_id: str) -> int:
-    """Cents kept aside in a budget for rounding: each goods line may round up by a few cents."""
-    lines = {o for n in problem.needs_by_member.get(member_id, ()) for o in n.offer_ids}
-    return 3 * len(lines) + 3
 
 
 def _pack_bound(problem: Problem, offer: Offer) -> int:
@@ -153,7 +152,7 @@ def diagnose(problem: Problem, supply: Mapping[str, Decimal] | None = None) -> l
                 is None
             }
             fees = sum(p.supplier_by_id[s].delivery_fee_cents for s in sure_fees)
-            cost += Fraction(p.transport_cents + fees) * key[m.id] / key_total + _margin_cents(
+            cost += Fraction(p.transport_cents + fees) * key[m.id] / key_total + budget_margin_cents(
                 p, m.id
             )
             if cost > m.budget_cents:
@@ -235,7 +234,11 @@ class _Model:
     fair_rows: dict[str, str] = field(default_factory=dict)  # member id -> row name
 
 
-def _build(problem: Problem, supply: Mapping[str, Decimal] | None) -> _Model:
+def _build(
+    problem: Problem,
+    supply: Mapping[str, Decimal] | None,
+    caps: Mapping[tuple[str, str], Decimal] | None = None,
+) -> _Model:
     p = problem
     fixed = supply is not None
     lp = pulp.LpProblem("split", pulp.LpMaximize)
@@ -327,7 +330,8 @@ def _build(problem: Problem, supply: Mapping[str, Decimal] | None) -> _Model:
         ys = []
         for o in offers:
             lo = float(n.minimum) if single else 0
-            y = lp.add_variable(f"y_{ni[n.id]}_{oi[o.id]}", lo, float(n.maximum), cat=cat)
+            hi = float(min(n.maximum, caps.get((n.id, o.id), n.maximum))) if caps else float(n.maximum)
+            y = lp.add_variable(f"y_{ni[n.id]}_{oi[o.id]}", min(lo, hi), hi, cat=cat)
             model.y[(n.id, o.id)] = y
             per_offer[o.id].append(y)
             goods_of[n.member_id].addterm(y, float(_ttc_unit(o)))
@@ -372,7 +376,7 @@ def _build(problem: Problem, supply: Mapping[str, Decimal] | None) -> _Model:
             if p.leftover_policy is LeftoverPolicy.SPLIT:
                 shared = shared + leftover
             lp += (
-                goods_of[m.id] + share * shared <= m.budget_cents - _margin_cents(p, m.id),
+                goods_of[m.id] + share * shared <= m.budget_cents - budget_margin_cents(p, m.id),
                 f"budget_{mi[m.id]}",
             )
         goods_ttc = pulp.lpSum(float(1 + p.offer_by_id[o].vat_rate) * c for o, c in cost_ht.items())
@@ -389,7 +393,7 @@ def _build(problem: Problem, supply: Mapping[str, Decimal] | None) -> _Model:
 class _Lexicographic:
     """Runs the three stages on one model and turns the last complete plan into an Allocation."""
 
-    def __init__(self, problem, supply, time_limit, solver, gap, leximin=False):
+    def __init__(self, problem, supply, time_limit, solver, gap, leximin=False, caps=None):
         names = available_solvers()
         if solver is None:
             solver = names[0]
@@ -407,6 +411,7 @@ class _Lexicographic:
         if not 0 <= gap < 1:
             raise InvalidInput(f"gap must be in [0, 1), got {gap!r}")
         self.leximin = leximin
+        self.caps = caps
         self.problem, self.supply, self.time_limit, self.solver, self.gap = (
             problem,
             supply,
@@ -430,27 +435,53 @@ class _Lexicographic:
                 gap=0.0,
                 fixed_supply=fixed,
             )
-        model = _build(p, self.supply)
+        model = _build(p, self.supply, self.caps)
+        if not model.y:  # no offer any need names can be had: the empty plan is the only one
+            return evaluate(
+                p,
+                self.supply if fixed else {},
+                {},
+                method=method,
+                status="optimal",
+                solver=self.solver,
+                gap=0.0,
+                seconds=time.perf_counter() - start,
+                fixed_supply=fixed,
+            )
         starts = [] if fixed else self._baseline_plans()
         if self.solver == "highs":
-            values, gaps, statuses, objectives = _HighsStages(self, model, start, starts).run()
+            stages = _HighsStages(self, model, start, starts)
+            values, gaps, statuses, objectives = stages.run()
+            proofs = stages.proofs
         else:
-            values, gaps, statuses, objectives = self._solve_cbc(model, start, starts)
+            values, gaps, statuses, objectives, proofs = self._solve_cbc(model, start, starts)
         packs, received = self._plan(model, values)
-        status = "optimal" if all(s == "optimal" for s in statuses) else "feasible"
-        objectives.update({f"gap_{k}": g for k, g in zip(_STAGES, gaps, strict=True)})
         alloc = evaluate(
             p,
             self.supply if fixed else packs,
             received,
             method=method,
-            status=status,
+            status="feasible",  # settled below, once fairness is measured on the published plan
             solver=self.solver,
             gap=max(gaps),
             seconds=time.perf_counter() - start,
             objectives=objectives,
             fixed_supply=fixed,
         )
+        # Fairness is judged on the plan as published (goods sold by weight rounded to grams),
+        # among the members the floor covers, against the best bound a stage proved.
+        floor = [m.fill_ratio for m in alloc.members if m.member_id in model.fair_rows]
+        smallest = min(floor, default=1.0)
+        gaps[0] = _rel_gap(-smallest, -objectives.get("bound_min_fill_ratio", smallest))
+        statuses[0] = "optimal" if gaps[0] <= self.gap else "feasible"
+        alloc.objectives["min_fill_ratio"] = smallest
+        alloc.objectives.update({f"gap_{k}": g for k, g in zip(_STAGES, gaps, strict=True)})
+        alloc.status = "optimal" if all(s == "optimal" for s in statuses) else "feasible"
+        alloc.gap = max(gaps)
+        alloc.stages = {
+            name: {"status": st, "gap": g, "proof": proofs.get(name, "")}
+            for name, st, g in zip(_STAGES, statuses, gaps, strict=True)
+        }
         broken = alloc.violations()
         if broken:
             raise NoPlanError("the solver's plan failed the final checks", broken)
@@ -482,15 +513,32 @@ class _Lexicographic:
     def no_plan(self, status: str) -> NoPlanError:
         if status == "timeout":
             return SolverTimeout(f"no complete plan found within {self.time_limit} s")
-        return InfeasibleProblem(
-            "no plan satisfies every bound",
-            ["the minimums, budgets, availabilities and supplier minimums cannot all hold"],
+        return InfeasibleProblem("no plan satisfies every bound", [self._joint_cause()])
+
+    def _joint_cause(self) -> str:
+        """Bounds that hold one by one but not together: name who and what they concern."""
+        p = self.problem
+        bound = [n for n in p.needs if n.minimum > 0]
+        members = sorted({n.member_id for n in bound})
+        offers = sorted({o for n in bound for o in n.offer_ids})
+        budgets = sorted(m.id for m in p.members if m.budget_cents is not None and m.id in members)
+        suppliers = sorted(
+            {p.offer_by_id[o].supplier_id for o in offers}
+            & {s.id for s in p.suppliers if s.minimum_order_cents > 0}
         )
+        parts = [f"the minimums of members {', '.join(members)} (offers {', '.join(offers)})"]
+        if budgets:
+            parts.append(f"the budgets of {', '.join(budgets)}")
+        if suppliers:
+            parts.append(f"the minimum orders of suppliers {', '.join(suppliers)}")
+        if self.supply is not None or any(p.offer_by_id[o].packs_available is not None for o in offers):
+            parts.append("the units available")
+        return ", ".join(parts[:-1]) + " and " + parts[-1] + " cannot all hold together"
 
     # CBC: re-solve the PuLP model with the previous stage kept as a constraint and a warm start.
     def _solve_cbc(self, model: _Model, start: float, starts):
         lp = model.lp
-        statuses, gaps, objectives = [], [], {}
+        statuses, gaps, objectives, proofs = [], [], {}, {}
         stages = (
             ("min_fill_ratio", model.t, pulp.LpMaximize),
             ("coverage", model.coverage, pulp.LpMaximize),
@@ -516,19 +564,25 @@ class _Lexicographic:
                 for v in lp.variables():  # keep the previous stage's plan
                     v.varValue = values[v.name]
                 statuses.append("feasible")
-                gaps.append(1.0)
+                gaps.append(1.0)  # CBC proved nothing for this stage
+                proofs[name] = f"CBC: {pulp.LpStatus[lp.status].lower()}, previous stage's plan kept"
             else:
                 values = {v.name: v.varValue or 0.0 for v in lp.variables()}
-                statuses.append(
-                    "optimal" if lp.sol_status == pulp.LpSolutionOptimal else "feasible"
+                proven = lp.sol_status == pulp.LpSolutionOptimal
+                statuses.append("optimal" if proven else "feasible")
+                # PuLP does not pass on CBC's bound: optimal means within the gap tolerance
+                gaps.append(0.0 if proven else 1.0)
+                proofs[name] = (
+                    "CBC: optimal within the gap tolerance" if proven else "CBC: stopped, no bound"
                 )
-                gaps.append(0.0 if lp.sol_status == pulp.LpSolutionOptimal else self.gap)
             achieved = pulp.value(expr)
             objectives[name] = achieved
+            if lp.sol_status == pulp.LpSolutionOptimal:
+                objectives[f"bound_{name}"] = achieved
             if k < 2:
                 slack = _EPS if k == 0 else max(_EPS * abs(achieved), 1e-4)
                 lp += (expr >= achieved - slack), f"keep_{name}"
-        return values, gaps, statuses, objectives
+        return values, gaps, statuses, objectives, proofs
 
     def _plan(self, model: _Model, values: Mapping[str, float]):
         p = self.problem
@@ -612,6 +666,10 @@ class _HighsStages:
             for mid, e in model.fill.items()
         }
         self.mip = None
+        self.proofs: dict[str, str] = {}  # per stage, what proves its gap (or why it stopped)
+        self.problem_need = {n.id: n for n in self.problem.needs}
+        left = owner.remaining(start, 1.0)
+        self.stop = None if left is None else time.perf_counter() + left
 
     # -- helpers ---------------------------------------------------------------------------
     def _feasible(self, x) -> bool:
@@ -681,6 +739,13 @@ class _HighsStages:
                 sense,
             )
             const = sense * (expr.constant if isinstance(expr, pulp.LpAffineExpression) else 0.0)
+            if best is not None and self.past_deadline():
+                # out of time: the previous stage's plan stands, and nothing is proven here
+                gaps.append(1.0)
+                statuses.append("feasible")
+                self.proofs[name] = "time limit reached before this stage"
+                objectives[name] = sense * (float(c @ best) + const)
+                continue
             self._set_cost(h, c)
             self._limit(h, (0.6, 0.5, 1.0)[k])
             h.setOptionValue("solver", "ipm" if k == 0 else "simplex")
@@ -697,7 +762,6 @@ class _HighsStages:
                 starts = [self._vector(packs, y) for packs, y in self.starts]
                 starts = [x for x in starts if x is not None and self._feasible(x)]
                 self.baseline_t = max((min(self._fills(x).values()) for x in starts), default=0.0)
-                fairness_bound = bound
                 if lp_ok and self.owner.leximin:
                     self._levels(-bound, 0.35)
                     lp_ok = h.getModelStatus() == hs.HighsModelStatus.kOptimal
@@ -725,16 +789,27 @@ class _HighsStages:
             )
             value = float(c @ x) if x is not None else math.inf
             stage_gap = _rel_gap(value, bound)
+            proof = "LP bound" if lp_ok else h.modelStatusToString(lp_status)
             if x is None or stage_gap > self.owner.gap:
-                x, value, proven = self._mip(c, x, bound, (0.6, 0.5, 1.0)[k])
+                x, value, mip_bound = self._mip(c, x, (0.6, 0.5, 1.0)[k])
                 if x is None:
                     timed_out = self.mip.getModelStatus() == hs.HighsModelStatus.kTimeLimit
                     raise self.owner.no_plan("timeout" if timed_out else "infeasible")
-                stage_gap = min(_rel_gap(value, bound), proven)
+                # the branch and bound's own proof counts: its dual bound is at least the LP's
+                bound = max(bound, mip_bound)
+                stage_gap = _rel_gap(value, bound)
+                mip_status = self.mip.getModelStatus()
+                proof = (
+                    "time limit reached before branch and bound"
+                    if mip_status == hs.HighsModelStatus.kNotset
+                    else "branch and bound, " + self.mip.modelStatusToString(mip_status).lower()
+                )
             best = x
             gaps.append(stage_gap)
             statuses.append("optimal" if stage_gap <= self.owner.gap else "feasible")
+            self.proofs[name] = proof
             objectives[name] = sense * (value + const)
+            objectives[f"bound_{name}"] = sense * (bound + const)
             if k < 2:
                 # Later stages keep this objective within the gap tolerance (fairness never below
                 # a valid baseline's), so that a rounded plan can still be accepted; the gap
@@ -748,10 +823,6 @@ class _HighsStages:
                 self._add_row(-c, -floor, -min(value + slack / 2, floor))
                 if k == 0 and self.owner.leximin:
                     self._hold_fills(best)
-        smallest = min(self._fills(best).values(), default=1.0)
-        gaps[0] = max(gaps[0], _rel_gap(-smallest, fairness_bound))
-        objectives["min_fill_ratio"] = smallest
-        statuses[0] = "optimal" if gaps[0] <= self.owner.gap else "feasible"
         return {v.name: float(best[v.index]) for v in self.variables}, gaps, statuses, objectives
 
     def _fills(self, x) -> dict[str, float]:
@@ -812,14 +883,16 @@ class _HighsStages:
                 c, value * (1 - self.owner.gap) - 1e-9, value * (1 - self.owner.gap / 2) - 1e-9
             )
 
-    def _mip(self, c, start, bound: float, share: float):
-        """Branch and bound from ``start`` (when given) for the time left; best plan and its gap."""
+    def _mip(self, c, start, share: float):
+        """Branch and bound from ``start`` (when given) for the time left: best plan, its value
+        and the dual bound the search proved (``-inf`` when it proved none)."""
         hs, np = self.hs, self.np
         # a fresh instance each time: its time limit then counts from this run
         mip = self.mip = hs.Highs()
         mip.setOptionValue("output_flag", False)
         mip.setOptionValue("random_seed", 0)
         mip.setOptionValue("threads", 1)
+        _small_coefficients(mip)
         lp = self.h.getLp()
         kinds = [hs.HighsVarType.kContinuous] * self.n
         for i in self.integer:
@@ -829,7 +902,7 @@ class _HighsStages:
         mip.setOptionValue("mip_rel_gap", self.owner.gap)
         self._set_cost(mip, c)
         if not self._limit(mip, share) and start is not None:
-            return start, float(c @ start), _rel_gap(float(c @ start), bound)
+            return start, float(c @ start), -math.inf
         if start is not None:
             sol = hs.HighsSolution()
             sol.col_value = list(start)
@@ -846,14 +919,9 @@ class _HighsStages:
         if found is None or (start is not None and float(c @ start) <= float(c @ found)):
             found = start
         if found is None:
-            return None, math.inf, 1.0
-        info = mip.getInfo()
-        proven = (
-            _rel_gap(float(c @ found), info.mip_dual_bound)
-            if math.isfinite(info.mip_dual_bound)
-            else 1.0
-        )
-        return found, float(c @ found), proven
+            return None, math.inf, -math.inf
+        dual = mip.getInfo().mip_dual_bound
+        return found, float(c @ found), dual if math.isfinite(dual) else -math.inf
 
     # -- rounding --------------------------------------------------------------------------
     def _round(self, x, stage: int):
@@ -1038,7 +1106,7 @@ class _HighsStages:
                 continue
             share = float(key[mem.id] / key_total)
             slack[mem.id] = (
-                mem.budget_cents - _margin_cents(p, mem.id) - share * shared - spend[mem.id] - 1e-3
+                mem.budget_cents - budget_margin_cents(p, mem.id) - share * shared - spend[mem.id] - 1e-3
             )
         return slack
 
@@ -1076,7 +1144,12 @@ class _HighsStages:
         return all(v >= 0 for v in slack.values())
 
     def _water_fill(self, y, used, capacity, totals, fill, slack, *, up_to_target: bool) -> None:
-        """Hand spare units out one at a time, least-served member first."""
+        """Hand spare units out least-served member first, in bulk so that huge counts cost nothing.
+
+        Per offer, the units that raise fill ratios first bring the least-served members up to a
+        common level (found by bisection), whole units rounded down; the few units left then go
+        one at a time to the least served, and units beyond targets (tolerances) go last.
+        """
         import heapq
 
         m, p = self.model, self.problem
@@ -1086,39 +1159,92 @@ class _HighsStages:
             by_offer[key[1]].append(key)
         for oid, keys in by_offer.items():
             offer = p.offer_by_id[oid]
-            step = 1.0 if not offer.divisible else None
+            whole = not offer.divisible
+            step = 1.0 if whole else 1e-6
             spare = capacity.get(oid, 0.0) - used[oid]
-            if spare < (step or 1e-6):
+            if spare < step:
                 continue
             price = float(_ttc_unit(offer))
-            heap = [(fill[need[nid].member_id], nid) for nid, _ in keys]
-            heapq.heapify(heap)
-            while heap and spare >= (step or 1e-6):
-                _, nid = heapq.heappop(heap)
+            room: dict[str, float] = {}
+            for nid, _ in keys:
                 n = need[nid]
                 cap = float(n.target) if up_to_target else float(n.maximum)
-                room = min(cap, float(n.maximum)) - totals[nid]
-                give = (
-                    min(room, spare)
-                    if step is None
-                    else (1.0 if room >= 1 - 1e-9 and spare >= 1 else 0.0)
-                )
-                member = n.member_id
-                if member in slack and price > 0:
-                    affordable = slack[member] / price
-                    give = min(give, affordable if step is None else math.floor(affordable + 1e-9))
+                r = min(min(cap, float(n.maximum)) - totals[nid], m.y[(nid, oid)].upBound - y[(nid, oid)])
+                if n.member_id in slack and price > 0:
+                    r = min(r, slack[n.member_id] / price)
+                if whole:
+                    r = math.floor(r + 1e-9)
+                if r > 1e-9:
+                    room[nid] = r
+            if not room:
+                continue
+
+            np = self.np
+            ids = sorted(room)
+            start = np.array([fill[need[nid].member_id] for nid in ids])
+            coef = np.array([m.coef[nid] for nid in ids])
+            gain = np.maximum(
+                np.minimum(
+                    np.array([room[nid] for nid in ids]),
+                    np.array([float(need[nid].target) - totals[nid] for nid in ids]),
+                ),
+                0.0,
+            )  # units that still raise each fill ratio
+            if whole:
+                gain = np.floor(gain + 1e-9)
+            if gain.sum() <= spare:
+                units = gain
+            else:
+                lo, hi = float(start.min()), float((start + gain * coef).max())
+                for _ in range(100):
+                    mid = (lo + hi) / 2
+                    want = np.minimum(gain, np.maximum((mid - start) / coef, 0.0))
+                    if (np.floor(want + 1e-9) if whole else want).sum() <= spare:
+                        lo = mid
+                    else:
+                        hi = mid
+                units = np.minimum(gain, np.maximum((lo - start) / coef, 0.0))
+                if whole:
+                    units = np.floor(units + 1e-9)
+            for nid, u in zip(ids, units.tolist(), strict=True):
+                self._give(y, used, totals, fill, slack, nid, oid, u, price)
+                room[nid] -= u
+                spare -= u
+
+            def below(nid: str) -> float:
+                b = min(room[nid], float(need[nid].target) - totals[nid])  # noqa: B023
+                return max(math.floor(b + 1e-9) if whole else b, 0.0)  # noqa: B023
+            heap = [(fill[need[nid].member_id], nid) for nid in room if room[nid] > 1e-9]
+            heapq.heapify(heap)
+            while heap and spare >= step and not self.past_deadline():
+                _, nid = heapq.heappop(heap)
+                raising = below(nid)
+                give = min(1.0 if whole and raising >= 1 else (raising or room[nid]), room[nid], spare)
+                if whole:
+                    give = math.floor(give + 1e-9)
                 if give <= 1e-9:
                     continue
-                y[(nid, oid)] += give
-                used[oid] += give
+                self._give(y, used, totals, fill, slack, nid, oid, give, price)
+                room[nid] -= give
                 spare -= give
-                before = min(totals[nid], float(n.target))
-                totals[nid] += give
-                fill[member] += m.coef[nid] * (min(totals[nid], float(n.target)) - before)
-                if member in slack:
-                    slack[member] -= give * price
-                if step is not None:
-                    heapq.heappush(heap, (fill[member], nid))
+                if room[nid] > 1e-9:
+                    heapq.heappush(heap, (fill[need[nid].member_id], nid))
+
+    def _give(self, y, used, totals, fill, slack, nid, oid, units, price) -> None:
+        if units <= 0:
+            return
+        n = self.problem_need[nid]
+        y[(nid, oid)] += units
+        used[oid] += units
+        before = min(totals[nid], float(n.target))
+        totals[nid] += units
+        fill[n.member_id] += self.model.coef[nid] * (min(totals[nid], float(n.target)) - before)
+        if n.member_id in slack:
+            slack[n.member_id] -= units * price
+
+    def past_deadline(self) -> bool:
+        """True once the time limit has run out: the rounding then stops improving its plan."""
+        return self.stop is not None and time.perf_counter() > self.stop
 
     def _raise_toward(self, y, toward, used, capacity, totals, fill, slack) -> None:
         """Add units up to ``toward`` where stock, maxima and budgets allow, least served first."""
@@ -1134,6 +1260,7 @@ class _HighsStages:
             offer = p.offer_by_id[oid]
             give = min(
                 toward[key] - y[key],
+                m.y[key].upBound - y[key],
                 capacity.get(oid, 0.0) - used[oid],
                 float(n.maximum) - totals[nid],
             )
@@ -1162,6 +1289,8 @@ class _HighsStages:
             pairs_of_member[need[key[0]].member_id].append(key)
             pairs_of_offer[key[1]].append(key)
         for _ in range(rounds):
+            if self.past_deadline():
+                return
             worst = min(fill, key=lambda k: (fill[k], k))
             moved = False
             for key in pairs_of_member[worst]:
@@ -1169,7 +1298,11 @@ class _HighsStages:
                 n = need[nid]
                 offer = p.offer_by_id[oid]
                 unit = 1.0 if not offer.divisible else min(1.0, float(n.target) - totals[nid])
-                if totals[nid] + unit > float(n.target) + 1e-9 or unit <= 1e-9:
+                if (
+                    totals[nid] + unit > float(n.target) + 1e-9
+                    or y[key] + unit > m.y[key].upBound + 1e-9
+                    or unit <= 1e-9
+                ):
                     continue
                 price = float(_ttc_unit(offer))
                 if worst in slack and slack[worst] < unit * price:
@@ -1274,8 +1407,15 @@ def _to_highs(lp: pulp.LpProblem, variables: list[pulp.LpVariable]):
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
+    _small_coefficients(h)
     h.passModel(model)
     return h
+
+
+def _small_coefficients(h) -> None:
+    """Keep fill coefficients of huge targets: HiGHS drops matrix entries below 1e-9 by default,
+    and one unit of a target of a billion is worth 1e-9 of a fill ratio."""
+    h.setOptionValue("small_matrix_value", 1e-12)
 
 
 def _rel_gap(value: float, bound: float) -> float:

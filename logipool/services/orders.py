@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, true
 from sqlalchemy.orm import Session
 
 import invoices
@@ -21,6 +22,7 @@ import invoices.i18n as fr
 import purchasing
 from purchasing import from_cents, to_cents
 from purchasing.exceptions import TableError
+from purchasing.jsonio import exact_text
 from purchasing.receipt import split_delivered
 from purchasing.solver import diagnose
 from purchasing.tabular import parse_needs, parse_price_list
@@ -351,6 +353,19 @@ def _check_need(session: Session, cycle: OrderCycle, need: OrderNeed, where: str
                 raise InvalidInput.field(f"{where}{name}", f"{first.product} is counted in whole {first.unit}.")
 
 
+def _one_need_per_offer(session: Session, need: OrderNeed) -> None:
+    """A member declares one need per product: a second need naming the same offer is refused."""
+    others = session.scalars(select(OrderNeed).where(
+        OrderNeed.cycle_id == need.cycle_id, OrderNeed.member_id == need.member_id,
+        OrderNeed.id != need.id if need.id is not None else true())).all()
+    for other in others:
+        for i, oid in enumerate(need.offer_ids):
+            if oid in other.offer_ids:
+                raise InvalidInput.field(
+                    f"offer_ids.{i}",
+                    f"Offer {oid} is already in need {other.id} of this member: change that need instead.")
+
+
 def list_needs(session: Session, principal: Principal, cycle_id: int, args: dict) -> dict:
     CYCLES.get(session, principal, cycle_id)
     return NEEDS.list(session, principal, {**args, "cycle_id": cycle_id})
@@ -365,6 +380,7 @@ def create_need(session: Session, principal: Principal, cycle_id: int, data: dic
     need = OrderNeed(coordination_id=principal.coordination_id, cycle_id=cycle.id,
                      created_by_id=principal.user_id, **data)
     _check_need(session, cycle, need)
+    _one_need_per_offer(session, need)
     session.add(need)
     _invalidate(cycle)
     session.flush()
@@ -388,6 +404,7 @@ def update_need(session: Session, principal: Principal, cycle_id: int, need_id: 
     for k, v in data.items():
         setattr(need, k, v)
     _check_need(session, cycle, need)
+    _one_need_per_offer(session, need)
     _invalidate(cycle)
     session.flush()
     return need
@@ -636,6 +653,12 @@ def _period(cycle: OrderCycle, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
+def _exact_fr(text: str) -> str:
+    """An exact weight as published (``"120.5"`` or ``"1000/3"``) in French figures."""
+    parts = [fr.number(Decimal(part).normalize(), "fr") for part in text.split("/")]
+    return "/".join(parts)
+
+
 def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list[ChargeDraft]:
     """Each member's goods (one charge per product, VAT shown) and its shares of fees, transport and
     leftovers; with the shared-stock lines they sum exactly to what the coordination pays out.
@@ -647,7 +670,7 @@ def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list
     start, end = _period(cycle, tz)
     key = final["fee_key"]
     weights = key["weights"]
-    total_weight = sum(Decimal(w) for w in weights.values())
+    total_weight = exact_text(sum((Fraction(w) for w in weights.values()), Fraction(0)))  # exact: "1234/3"
     key_name = {"weight": "personnes accueillies", "value": "valeur commandée", "equal": "parts égales"}[key["key"]]
     drafts = []
     common = dict(source_type=ChargeSource.ORDER_CYCLE, source_id=cycle.id, period_start=start, period_end=end)
@@ -672,7 +695,7 @@ def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list
                 vat_rate=rate.quantize(Decimal("0.01")) if vat_registered else None,
                 measure=({"what": "", "quantity": str(plain(line["quantity"])), "unit": unit_code(line["unit"]),
                           "cents": to_cents(line["ht"] if vat_registered else line["ttc"])},), **common))
-        share = Decimal(weights[m["id"]]).normalize()
+        share = weights[m["id"]]
         shares = (("fee_share", "Frais de livraison des fournisseurs", final["totals"]["delivery_fees"]),
                   ("transport_share", "Transport", final["totals"]["transport"]),
                   ("leftover_share", "Surplus des colis entiers", None))
@@ -684,7 +707,7 @@ def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list
             drafts.append(ChargeDraft(
                 payer=payer, posting_key=f"{prefix}:m{m['id']}:{field}",
                 label=f"{what} — quote-part ({cycle.name})", allocation_key=key["key"],
-                basis=(f"{what} : {total_txt} × {fr.number(share, 'fr')} / {fr.number(total_weight, 'fr')} "
+                basis=(f"{what} : {total_txt} × {_exact_fr(share)} / {_exact_fr(total_weight)} "
                        f"({key_name}) = {fr.euros(m[field])} "
                        "(arrondi au plus fort reste : la somme des parts égale le total)."),
                 amount_cents=cents, nature=Nature.SERVICES if field != "leftover_share" else Nature.GOODS,

@@ -102,6 +102,20 @@ def build_orders(client, session, tenant: Tenant, elsewhere: Tenant) -> dict:
         ),
         201,
     )
+    spare = ok(  # an offer nobody has a need for yet: a member declares one need per offer
+        client.post(
+            "/api/v1/offers/",
+            json={
+                "supplier_id": supplier["id"],
+                "reference": "PATES1",
+                "product": "Pâtes 500 g",
+                "pack_size": "12",
+                "tiers": [{"min_packs": 1, "pack_price": "9.60"}],
+            },
+            headers=h,
+        ),
+        201,
+    )
     body = {"name": "Décembre", "supplier_ids": [supplier["id"]], "delivery_date": "2026-12-10"}
     cid = ok(client.post(C + "/", json=body, headers=h), 201)["id"]
     ok(client.post(f"{C}/{cid}/open", headers=h))
@@ -180,6 +194,7 @@ def build_orders(client, session, tenant: Tenant, elsewhere: Tenant) -> dict:
         "supplier": supplier["id"],
         "supplier_b": b_supplier.id,
         "offer": offer["id"],
+        "offer_spare": spare["id"],
         "draft": draft.id,
         "open": open_id,
         "closed": closed,
@@ -222,7 +237,7 @@ def request_kwargs(case: Case, tenant: Tenant, ids: dict) -> dict:
     elif case.body == "cycle":
         kwargs["json"] = {"name": "Janvier", "supplier_ids": [ids["supplier"]]}
     elif case.body == "need":
-        kwargs["json"] = {"member_id": tenant.member.id, "offer_ids": [ids["offer"]], "target": "5"}
+        kwargs["json"] = {"member_id": tenant.member.id, "offer_ids": [ids["offer_spare"]], "target": "5"}
     elif case.body == "donation":
         kwargs["json"] = {
             "items": [{"product": "Pommes", "quantity": "10"}],

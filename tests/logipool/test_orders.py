@@ -175,6 +175,8 @@ def test_received_more_than_ordered_or_unknown_offer_is_refused(client, world, c
 @pytest.mark.parametrize(("body", "field"), [
     ({"packs_available": -1}, "packs_available"),
     ({"packs_available": 2.5}, "packs_available"),
+    ({"packs_available": 10**12}, "packs_available"),  # pack counts stop at a billion, as in the solver
+    ({"tiers": [{"min_packs": 1, "pack_price": "9.00"}, {"min_packs": 10**12, "pack_price": "8.00"}]}, "tiers"),
     ({"pack_size": "0"}, "pack_size"),
     ({"pack_size": "1.5"}, "pack_size"),  # whole units unless sold by weight
     ({"pack_size": 4.78e73}, "pack_size"),

@@ -115,6 +115,13 @@ def test_result_carries_money_as_decimal_strings():
         (("needs", 0, "minimum"), "19", "minimum 19 is above target 18"),
         (("needs", 1, "offers"), ["lait-x"], "unknown offer 'lait-x'"),
         (("members", 0, "budget"), "80.001", "members\\[0\\].budget"),
+        (("needs", 0, "maxmum"), "20", "needs\\[0\\].maxmum: unknown field"),
+        (("offers", 0, "tiers", 0, "price"), "5.40", "tiers\\[0\\].price: unknown field"),
+        (("suppliers", 0, "minimum"), "5.00", "suppliers\\[0\\].minimum: unknown field"),
+        (("fee", ), "weight", "problem.fee: unknown field"),
+        (("needs", 0, "target"), Decimal("18.5"), "needs\\[0\\].target.*not floats"),
+        (("members", 0, "budget"), Decimal("80.00"), "members\\[0\\].budget.*not a float"),
+        (("needs", 0, "offer"), "lait-g", "needs\\[0\\].offers: give either offer or offers"),
     ],
 )
 def test_bad_json_is_refused_naming_the_field(path, value, words):
@@ -146,6 +153,21 @@ def test_command_line_prints_the_json_result(tmp_path: Path):
     )
     result = json.loads(out.stdout)
     assert result["status"] == "optimal" and result["feasible"]
+
+
+def test_command_line_refuses_json_numbers_with_a_fraction(tmp_path: Path):
+    text = json.dumps(EXAMPLE).replace('"target": "18"', '"target": 18.0', 1)
+    assert '"target": 18.0' in text
+    problem = tmp_path / "problem.json"
+    problem.write_text(text)
+    out = subprocess.run(
+        [sys.executable, "-m", "purchasing", "split", str(problem)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
+    assert out.returncode == 2
+    assert "needs[0].target" in json.loads(out.stderr)["detail"]
 
 
 def test_command_line_reports_infeasible_problems(tmp_path: Path):

@@ -107,8 +107,30 @@ def test_duplicate_ids_and_unknown_keys():
 
 
 def test_needs_get_stable_ids():
-    p = problem([Need("m", "o", 1), Need("m", "o", 2, id="rice-2")])
+    p = Problem(
+        [Supplier("s")], [offer()], [Member("m"), Member("m2")],
+        [Need("m", "o", 1), Need("m2", "o", 2, id="rice-2")],
+    )
     assert [n.id for n in p.needs] == ["n1", "rice-2"]
+
+
+def test_a_member_declares_one_need_per_offer():
+    with pytest.raises(InvalidInput, match="need 1 of member 'm'.*offer 'o' is already in need 0"):
+        problem([Need("m", "o", 1), Need("m", "o", 2)])
+    two = [offer(), offer(id="o2")]
+    with pytest.raises(InvalidInput, match="offer 'o2' is already in need 0"):
+        problem([Need("m", ("o", "o2"), 1), Need("m", ("o2",), 2)], offers=two)
+
+
+def test_quantities_and_pack_counts_above_a_billion_are_refused_by_name():
+    for huge in ("1e25", "4.5e15", "1000000000.001"):
+        with pytest.raises(InvalidInput, match="target: must be at most 1,000,000,000"):
+            Need("m", "o", Decimal(huge))
+    with pytest.raises(InvalidInput, match="pack_size: must be at most"):
+        offer(pack_size=Decimal("1e30"))
+    with pytest.raises(InvalidInput, match="packs_available: must be at most"):
+        offer(packs_available=10**12)
+    assert Need("m", "o", Decimal(10**9)).target == 10**9
 
 
 def test_tier_for_packs_is_all_units():

@@ -1,3 +1,4 @@
+import time
 from decimal import Decimal
 
 import pytest
@@ -273,3 +274,131 @@ def test_leximin_option_keeps_bounds_and_the_floor(milk):
     levelled = split_order(milk, time_limit=LIMIT, leximin=True)
     assert levelled.is_feasible() and levelled.method == "leximin fair"
     assert levelled.min_fill_ratio == pytest.approx(plain.min_fill_ratio)
+
+
+def _nothing_to_be_had() -> Problem:
+    return Problem(
+        [Supplier("farm", minimum_order_cents=0)],
+        [Offer("milk", "farm", "UHT milk", ((1, 600),), pack_size=Decimal(6), packs_available=0)],
+        [Member("a"), Member("b")],
+        [Need("a", "milk", 8), Need("b", "milk", 4)],
+    )
+
+
+@pytest.mark.parametrize("solver", available_solvers())
+def test_nothing_can_be_supplied_gives_the_empty_plan_with_its_reason(solver):
+    a = split_order(_nothing_to_be_had(), time_limit=LIMIT, solver=solver)
+    assert a.offers == [] and a.is_feasible()
+    assert [(n.total, n.reason) for n in a.needs] == [(0, Reason.AVAILABILITY)] * 2
+
+
+def _scarce(units: int) -> Problem:
+    return Problem(
+        [Supplier("s")],
+        [Offer("water", "s", "Water", ((1, 30),), packs_available=units)],
+        [Member("a"), Member("b"), Member("c", weight=Decimal(3))],
+        [Need(m, "water", units) for m in ("a", "b", "c")],
+    )
+
+
+def test_a_scarce_cycle_of_a_billion_units_is_split_fairly_within_its_time_limit():
+    start = time.process_time()
+    a = split_order(_scarce(10**9), time_limit=5)
+    assert time.process_time() - start < 5
+    assert a.is_feasible() and a.min_fill_ratio >= 0.333
+    assert sum(n.total for n in a.needs) >= 10**9 - 1
+
+
+def test_a_plan_the_branch_and_bound_proves_optimal_is_reported_optimal():
+    # 1000 bottles for three needs of 1000: the LP bound is 1/3, the best whole split 333/1000
+    a = split_order(_scarce(1000), time_limit=LIMIT, solver="highs")
+    assert a.min_fill_ratio == 0.333
+    assert a.status == "optimal" and a.gap <= 1e-4
+    assert "branch and bound" in a.stages["min_fill_ratio"]["proof"]
+    assert a.objectives["bound_min_fill_ratio"] == pytest.approx(0.333)
+    published = allocation_to_dict(a)["stages"]["min_fill_ratio"]
+    assert published["status"] == "optimal" and published["gap"] == "0.000000"
+
+
+def test_the_reported_fill_ratio_is_that_of_the_plan_rounded_to_grams():
+    p = Problem(
+        [Supplier("s")],
+        [Offer("apples", "s", "Apples", ((1, 1800),), unit="kg", pack_size=Decimal(10),
+               divisible=True, packs_available=1)],
+        [Member("a"), Member("b"), Member("c")],
+        [Need(m, "apples", Decimal(7)) for m in "abc"],
+    )
+    a = split_order(p, time_limit=LIMIT)
+    assert all(n.total == n.total.quantize(Decimal("0.001")) for n in a.needs)
+    assert a.objectives["min_fill_ratio"] == a.min_fill_ratio
+
+
+def test_the_generator_makes_small_cycles_too():
+    from bench.purchasing_gen import generate
+
+    for offers in (1, 2, 5, 23):
+        p = generate(4, offers, seed=1)
+        assert len(p.offers) == offers
+
+
+def test_a_need_held_back_by_its_budget_at_list_prices_names_the_budget():
+    # the group reaches the 5.00 tier, but budgets are counted at the 10.00 list price
+    p = Problem(
+        [Supplier("s")],
+        [Offer("oil", "s", "Oil", ((1, 1000), (2, 500)))],
+        [Member("a", budget_cents=5000), Member("b")],
+        [Need("a", "oil", 10), Need("b", "oil", 10)],
+    )
+    a = split_order(p, time_limit=LIMIT)
+    need = next(n for n in a.needs if n.member_id == "a")
+    assert need.total == 4 and need.reason == Reason.BUDGET
+
+
+def test_bounds_that_only_fail_together_are_explained_naming_members_and_offers():
+    p = Problem(
+        [Supplier("s")],
+        [
+            Offer("o1", "s", "Rice", ((1, 600),), pack_size=Decimal(6), packs_available=1),
+            Offer("o2", "s", "Rice", ((1, 600),), pack_size=Decimal(6), packs_available=1),
+        ],
+        [Member("a"), Member("b")],
+        [Need("a", ("o1", "o2"), 10, 10), Need("b", ("o1", "o2"), 10, 10)],
+    )
+    for solver in available_solvers():
+        with pytest.raises(InfeasibleProblem) as err:
+            split_order(p, time_limit=LIMIT, solver=solver)
+        (reason,) = err.value.reasons
+        assert "members a, b" in reason and "o1, o2" in reason
+
+
+def test_fee_key_weights_are_published_exactly_so_shares_can_be_rebuilt_to_the_cent():
+    from fractions import Fraction
+
+    from purchasing import apportion
+
+    # values per unit of 1/3 cent: a weight of 1000/3 has no exact decimal
+    p = Problem(
+        [Supplier("s", 0, None, 1000)],
+        [Offer("eggs", "s", "Eggs", ((1, 100),), pack_size=Decimal(3))],
+        [Member("a"), Member("b"), Member("c")],
+        [Need("a", "eggs", 10), Need("b", "eggs", 1), Need("c", "eggs", 10)],
+        fee_key="value",
+        transport_cents=1001,
+    )
+    d = allocation_to_dict(split_order(p, time_limit=LIMIT))
+    weights = d["fee_key"]["weights"]
+    assert weights["a"] == "1000/3"
+    ids = list(weights)
+    rebuilt = apportion(1001, [Fraction(weights[k]) for k in ids])
+    assert rebuilt == [int(Decimal(m["transport_share"]) * 100) for m in d["members"]]
+
+
+def test_under_a_tiny_time_limit_the_plan_is_complete_and_each_stage_names_its_proof():
+    from bench.purchasing_gen import generate
+
+    a = split_order(generate(60, 40, seed=3), time_limit=0.3)
+    assert a.is_feasible()
+    for stage in a.stages.values():
+        assert stage["proof"]
+        if stage["proof"] == "time limit reached before this stage":
+            assert stage["status"] == "feasible" and stage["gap"] == 1.0
