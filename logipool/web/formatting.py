@@ -49,7 +49,7 @@ def number(value) -> str:
 
 
 def percent(value) -> str:
-    return "" if value is None else format_percent(Decimal(str(value)), "#,##0.#%")
+    return "" if value is None else format_percent(Decimal(str(value)))
 
 
 def register(app: Flask) -> None:

@@ -169,6 +169,14 @@ class Person:
                 return
         raise AssertionError(f"no button {text!r} on {self.driver.current_url}")
 
+    def wait_for(self, text: str, element_id: str = "main", timeout: float = 10):
+        """The element once it shows ``text`` (htmx swaps fragments in asynchronously)."""
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(self.driver, timeout).until(
+            lambda d: text in d.find_element("id", element_id).text)
+        return self.driver.find_element("id", element_id)
+
     def follow(self, text: str) -> None:
         from selenium.webdriver.common.by import By
 
