@@ -46,9 +46,7 @@ class ErrorPage:
 
 
 def _locale() -> str:
-    from flask import current_app
-
-    from flask import session
+    from flask import current_app, session
 
     user = getattr(g, "web_user", None)
     if user is not None and user.locale:

@@ -38,8 +38,8 @@ def index():
         since = utcnow() - timedelta(days=RECENT_DAYS)
         delivered = []
         for status in ("received", "settled"):
-            delivered += [c for c in orders_svc.CYCLES.list(ses, p, {"limit": 20, "offset": 0, "status": status})["items"]
-                          if c.received_at and c.received_at >= since]
+            cycles = orders_svc.CYCLES.list(ses, p, {"limit": 20, "offset": 0, "status": status})["items"]
+            delivered += [c for c in cycles if c.received_at and c.received_at >= since]
         context["delivered"] = delivered
     if p.role == Role.TREASURER:
         context["statement"] = invoicing.statement_summary(invoicing.statement(ses, p, None, tz=tz()), p.member_id)

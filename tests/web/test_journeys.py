@@ -165,7 +165,7 @@ def test_a_form_with_a_bad_value_shows_the_message_by_the_field_and_writes_nothi
     before = count()
     person.sign_in("escale.benevole")
     person.follow("Stockage")
-    person.fill("Palettes réservées", "0")
+    person.fill("Palettes réservées", "100001")
     person.press("Demander les emplacements")
     message = person.driver.find_element("id", "pallets-error").text
     assert message  # shown by the field

@@ -7,7 +7,6 @@ Revises: 0004
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0005_web_sign_in'
 down_revision = '0004'
 branch_labels = None
