@@ -1140,5 +1140,10 @@ class NewPasswordSchema(Schema):
             raise ValidationError("The two passwords differ.", "confirm")
 
 
+class InvitationSchema(Schema):
+    url = fields.String(metadata={"description": "The password-setting page; shown this once."})
+    expires_in_days = Whole()
+
+
 class LanguageSchema(Schema):
     locale = fields.String(required=True, validate=validate.OneOf(["fr_FR", "en_GB"]))

@@ -131,3 +131,17 @@ def test_an_unknown_page_is_an_html_page_for_browsers_and_json_for_the_api(clien
 def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = client.get("/treasury/invoices/")
     assert response.status_code == 302 and "/signin" in response.headers["Location"]
+
+
+def test_an_administrator_creates_an_invitation_link_through_the_api_and_others_may_not(client, world):
+    from logipool.models import Role
+
+    target = world.a.user_ids[Role.TREASURER]
+    admin = client.post(f"/api/v1/users/{target}/invitation", headers=world.a.headers(Role.ADMIN))
+    assert admin.status_code == 201, admin.json
+    path = "/invitation/" + admin.json["url"].rsplit("/invitation/", 1)[1]
+    assert path.startswith("/invitation/inv_") and client.get(path).status_code == 200
+    manager = client.post(f"/api/v1/users/{target}/invitation", headers=world.a.headers(Role.MANAGER))
+    assert manager.status_code == 403
+    elsewhere = client.post(f"/api/v1/users/{target}/invitation", headers=world.b.headers(Role.ADMIN))
+    assert elsewhere.status_code == 404
