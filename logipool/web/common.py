@@ -13,7 +13,6 @@ from marshmallow import Schema, ValidationError, fields
 from ..auth import Principal
 from ..db import get_session
 from ..errors import ServiceError, flatten_messages
-from ..models import Role
 from ..services import passwords
 from . import csrf
 
@@ -68,10 +67,6 @@ def start_session(user, grant) -> None:
 
 def principal() -> Principal:
     return g.principal
-
-
-def is_role(*roles: Role) -> bool:
-    return g.principal is not None and g.principal.role in roles
 
 
 def commit() -> None:
