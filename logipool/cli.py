@@ -155,8 +155,9 @@ def users_invite(email) -> None:
     user = passwords.user_by_email(session, email)
     secret = passwords.create_invitation(session, user)
     session.commit()
-    base = str(current_app.config["PUBLIC_URL"]).rstrip("/")
-    click.echo(f"{base}/invitation/{secret}")
+    from .security import external_url
+
+    click.echo(external_url(f"/invitation/{secret}", current_app))
     click.echo(f"# {user.email}: valid {passwords.INVITATION_DAYS} days, once", err=True)
 
 

@@ -45,8 +45,6 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_HOURS": 12,
-    # where people reach the pages: the base of the invitation links the CLI prints
-    "PUBLIC_URL": "http://127.0.0.1:8000",
 }
 
 SUPPORTED_LOCALES = ("fr_FR", "en_GB", "en_US")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 
 from .. import schemas as s
 from ..auth import current
 from ..db import get_session
+from ..security import external_url
 from ..services import accounts as svc
 from ..services import passwords
 from .common import ApiBlueprint, commit
@@ -65,7 +66,7 @@ class UserInvitation(MethodView):
         web pages; any earlier link stops working. Shown this once; logipool sends no mail."""
         secret = passwords.invite_user(get_session(), current(), user_id)
         commit()
-        return {"url": url_for("account.invitation", secret=secret, _external=True),
+        return {"url": external_url(url_for("account.invitation", secret=secret), current_app),
                 "expires_in_days": passwords.INVITATION_DAYS}
 
 

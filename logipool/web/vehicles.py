@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from .. import schemas as s
 from ..db import get_session, utcnow
+from ..security import external_url
 from ..services import calendars
 from ..services import vehicles as svc
 from .common import FORM_ERRORS, PageBlueprint, _, commit, flash_done, form_errors, load_form, page, principal, tz
@@ -119,5 +120,5 @@ def feed():
         get_session().rollback()
         errors, status = form_errors(exc)
         return render_template("vehicles/feed.html", url=None, errors=errors), status
-    url = url_for("calendar.Calendar", token=secret, _external=True)
+    url = external_url(url_for("calendar.Calendar", token=secret), current_app)
     return render_template("vehicles/feed.html", url=url, feed=row, errors={})

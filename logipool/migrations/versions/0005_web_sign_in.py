@@ -1,14 +1,14 @@
 """web sign-in: password hash, failed attempts, language and invitation link on the user
 
 Revision ID: 0005_web_sign_in
-Revises: 0004
+Revises: 0005_token_scope
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_web_sign_in'
-down_revision = '0004'
+down_revision = '0005_token_scope'
 branch_labels = None
 depends_on = None
 
