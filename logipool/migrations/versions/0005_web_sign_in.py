@@ -1,14 +1,14 @@
 """web sign-in: password hash, failed attempts, language and invitation link on the user
 
 Revision ID: 0005_web_sign_in
-Revises: 0005_token_scope
+Revises: 0006_storage_limits
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_web_sign_in'
-down_revision = '0005_token_scope'
+down_revision = '0006_storage_limits'
 branch_labels = None
 depends_on = None
 
