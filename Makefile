@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DEMO_TOKEN_EMAIL := gestion@coordination-aubagne.example
+DEMO_PASSWORD    := logipool-demo
 
 .PHONY: run test bench lint install clean
 
@@ -28,6 +29,9 @@ run: $(VENV)/.installed
 	$(BIN)/logipool demo
 	@echo
 	@echo "logipool is starting on http://$(HOST):$(PORT)"
+	@echo "  Sign in at http://localhost:$(PORT)/signin with password '$(DEMO_PASSWORD)' as any demo user:"
+	@echo "    escale.benevole@ (association representative), escale.tresorerie@, marmite.tresorerie@ (treasurers),"
+	@echo "    gestion@, admin@, audit@  -- all @coordination-aubagne.example"
 	@echo "  API documentation: http://$(HOST):$(PORT)/api/v1/docs"
 	@echo "  A demo token (platform manager), in another terminal:"
 	@echo "    $(BIN)/logipool tokens create --email $(DEMO_TOKEN_EMAIL)"

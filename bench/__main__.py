@@ -18,6 +18,7 @@ RUNS = [
     ("routing", ["routing_bench.py", "--time-limit", "10", "--seed", "0"]),
     ("invoices", ["invoices_bench.py", "--count", "1000", "--workers", "1", "2", "--runs", "50"]),
     ("billing", ["billing_bench.py", "--members", "1000"]),
+    ("pages", ["pages_bench.py", "--runs", "50"]),
 ]
 
 

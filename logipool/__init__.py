@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from . import api, cli, db, errors, ratelimit, requestlog, security
+from . import api, cli, db, errors, ratelimit, requestlog, security, web
 from .config import load_config
 
 
@@ -30,5 +30,6 @@ def create_app(config: dict | None = None, *, instance_path: str | None = None) 
     errors.register(app)
     api.init_app(app)
     security.init_app(app)
+    web.init_app(app)
     cli.register(app)
     return app

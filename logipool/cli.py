@@ -141,6 +141,26 @@ def users_create(email, role, member_ref, slug, name, platform_admin) -> None:
     click.echo(f"{grant.user.email} is {role.value} of {coordination.slug} (user id {grant.user.id}).")
 
 
+@users_group.command("invite")
+@click.option("--email", required=True)
+@with_appcontext
+@_fail_cleanly
+def users_invite(email) -> None:
+    """Print a single-use link (valid 7 days) where the user sets a password for the web pages.
+
+    logipool sends no mail: give the link to the person yourself."""
+    from .services import passwords
+
+    session = get_session()
+    user = passwords.user_by_email(session, email)
+    secret = passwords.create_invitation(session, user)
+    session.commit()
+    from .security import external_url
+
+    click.echo(external_url(f"/invitation/{secret}", current_app))
+    click.echo(f"# {user.email}: valid {passwords.INVITATION_DAYS} days, once", err=True)
+
+
 @click.group("tokens")
 def tokens_group() -> None:
     """API tokens."""

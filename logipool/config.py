@@ -38,6 +38,13 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_TOKEN_CREATION": "10 per hour",  # per user
     "RATELIMIT_AUTH_FAILURES": "20 per minute",  # per client address
+    # the pages' session cookie: sent over HTTPS only (browsers also accept it from
+    # http://localhost), never readable by scripts, not sent on cross-site posts
+    "SESSION_COOKIE_NAME": "logipool_session",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_HOURS": 12,
 }
 
 SUPPORTED_LOCALES = ("fr_FR", "en_GB", "en_US")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, g, has_request_context, json, request
+from flask import Flask, current_app, g, has_request_context, json, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
@@ -105,6 +105,10 @@ def problem(
         body["instance"] = request.path
         if "request_id" in g:
             body["request_id"] = g.request_id
+        # a person's page answers the same problem as an HTML page (logipool.web registers it)
+        error_page = current_app.extensions.get("logipool.error_page")
+        if error_page is not None and error_page.wants_page():
+            return error_page.render(body, headers or {})
     text = json.dumps(body, ensure_ascii=False)
     if text_error(text):  # an echoed field name or value that is not Unicode: keep it escaped
         text = json.dumps(body)

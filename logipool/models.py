@@ -202,6 +202,15 @@ class User(Base):
     # may create coordinations (tenants); everything else goes through a role grant
     platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # sign-in to the web pages: a scrypt hash (None: no password set yet), the failed attempts
+    # since the last success and the lock they lead to, and the page language chosen by the user
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    # the one pending invitation / password-setting link (SHA-256 of its secret), single use
+    invitation_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invitation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     grants: Mapped[list[RoleGrant]] = relationship(back_populates="user")
 

@@ -1120,3 +1120,30 @@ class DeliveryNoteSchema(Schema):
 class LangQuery(Schema):
     lang = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]),
                          metadata={"description": "Language of the printed document (French by default)."})
+
+
+class SignInSchema(Schema):
+    """A person's sign-in to the pages (machines use API tokens)."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+
+
+class NewPasswordSchema(Schema):
+    password = fields.String(required=True, load_only=True,
+                             metadata={"description": "Its length is checked by the sign-in service."})
+    confirm = fields.String(required=True, load_only=True)
+
+    @validates_schema
+    def _same(self, data, **kwargs):
+        if data.get("password") != data.get("confirm"):
+            raise ValidationError("The two passwords differ.", "confirm")
+
+
+class InvitationSchema(Schema):
+    url = fields.String(metadata={"description": "The password-setting page; shown this once."})
+    expires_in_days = Whole()
+
+
+class LanguageSchema(Schema):
+    locale = fields.String(required=True, validate=validate.OneOf(["fr_FR", "en_GB"]))

@@ -17,6 +17,9 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# the web pages (logipool.web): their own stylesheet and scripts only, no inline code, forms to themselves
+PAGES_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 
 
@@ -42,6 +45,8 @@ def init_app(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "no-referrer"
         if request.path == docs_page and response.mimetype == "text/html":
             response.headers["Content-Security-Policy"] = _docs_policy(response.get_data())
+        elif response.mimetype == "text/html":
+            response.headers["Content-Security-Policy"] = PAGES_POLICY
         else:
             response.headers["Content-Security-Policy"] = API_POLICY
         if not request.path.startswith(public) and request.path != docs_page:

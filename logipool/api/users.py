@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from flask import current_app, url_for
 from flask.views import MethodView
 
 from .. import schemas as s
 from ..auth import current
 from ..db import get_session
+from ..security import external_url
 from ..services import accounts as svc
+from ..services import passwords
 from .common import ApiBlueprint, commit
 
 blp = ApiBlueprint("users", "users", "People who use the coordination, with their role here.")
@@ -53,6 +56,18 @@ class UserItem(MethodView):
         """Withdraw the user's role here and revoke its tokens."""
         svc.remove_user(get_session(), current(), user_id)
         commit()
+
+
+@blp.route("/<int:user_id>/invitation")
+class UserInvitation(MethodView):
+    @blp.response(201, s.InvitationSchema)
+    def post(self, user_id):
+        """Administrators: a single-use link (valid 7 days) where the user sets a password for the
+        web pages; any earlier link stops working. Shown this once; logipool sends no mail."""
+        secret = passwords.invite_user(get_session(), current(), user_id)
+        commit()
+        return {"url": external_url(url_for("account.invitation", secret=secret), current_app),
+                "expires_in_days": passwords.INVITATION_DAYS}
 
 
 def blueprints():

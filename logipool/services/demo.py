@@ -47,6 +47,7 @@ from . import vehicles as vehicles_svc
 from .accounts import grant_role
 from .demo_orders import load_orders
 from .ledger import ChargeDraft, Payer, post_charges, split_charge
+from .passwords import set_password
 
 DEMO_SLUG = "pays-aubagne"
 DEMO_DOMAIN = "coordination-aubagne.example"
@@ -240,6 +241,7 @@ FUNDERS = [
     ("Ville d'Aubagne", FunderKind.TOWN, "20005583800011", "Esplanade Charles de Gaulle", "13400", "Aubagne"),
 ]
 
+DEMO_PASSWORD = "logipool-demo"  # every demo user's, printed by `make run`  # noqa: S105
 USERS = [
     ("admin", "Camille Roux", Role.ADMIN, None),
     ("gestion", "Karim Benali", Role.MANAGER, None),
@@ -368,6 +370,7 @@ def load_demo(session: Session) -> DemoReport:
         if exists is None:
             grant = grant_role(session, cid, email, role, members[member_short].id if member_short else None, name)
             grant.user.platform_admin = role == Role.ADMIN
+            set_password(grant.user, DEMO_PASSWORD)
 
     _coordination_fee(session, report, cid, members)
     session.flush()

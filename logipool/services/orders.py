@@ -926,3 +926,35 @@ def split_donation(session: Session, principal: Principal, data: dict) -> dict:
         "leftovers": [{"product": items[int(o.offer_id)]["product"], "quantity": o.leftover_units}
                       for o in result.offers if o.leftover_units > 0],
     }
+
+
+def member_outcome(session: Session, principal: Principal, cycle_id: int, member_id: int) -> dict | None:
+    """What one member receives from a cycle's plan and why, with the others anonymised: its lines
+    with the price tier each offer reached, its needs' fill ratios and reasons, its shares of fees,
+    transport and leftovers with the key, and the spread (min, median, max) of the other members'
+    fill ratios. ``None`` before allocation. After receipt, the final (re-split) plan is shown."""
+    cycle = CYCLES.get(session, principal, cycle_id)
+    _member_scope(principal, member_id)
+    plan = cycle.final_allocation or cycle.allocation
+    if not plan:
+        return None
+    me = next((m for m in plan["members"] if m["id"] == str(member_id)), None)
+    if me is None:
+        return {"cycle": cycle, "member": None, "final": bool(cycle.final_allocation)}
+    offers = {o["id"]: o for o in plan["offers"]}
+    others = sorted(Decimal(m["fill_ratio"]) for m in plan["members"] if m["id"] != str(member_id))
+    lines = [dict(line, tier_min_packs=offers[line["offer"]]["tier_min_packs"],
+                  pack_price=offers[line["offer"]]["pack_price"], packs=offers[line["offer"]]["packs"])
+             for line in me["lines"]]
+    return {
+        "cycle": cycle,
+        "final": bool(cycle.final_allocation),
+        "member": me,
+        "lines": lines,
+        "needs": [n for n in plan["needs"] if n["member"] == str(member_id)],
+        "fee_key": plan["fee_key"]["key"],
+        "weight": plan["fee_key"]["weights"].get(str(member_id)),
+        "others": {"count": len(others), "min": others[0], "median": others[len(others) // 2],
+                   "max": others[-1]} if others else None,
+        "totals": plan["totals"],
+    }

@@ -154,6 +154,9 @@ CASES = [
         body={"name": "Renamed"},
     ),
     Case("remove user of other coordination", "DELETE", "/api/v1/users/{b.user_ids[auditor]}", expect(404, (ADMIN,))),
+    Case("invite user", "POST", "/api/v1/users/{a.user_ids[auditor]}/invitation", expect(201, (ADMIN,))),
+    Case("invite user of other coordination", "POST", "/api/v1/users/{b.user_ids[auditor]}/invitation",
+         expect(404, (ADMIN,))),
     # tokens
     Case("list tokens", "GET", "/api/v1/tokens/", expect(200, ALL)),
     Case("create token", "POST", "/api/v1/tokens/", expect(201, ALL), body={"name": "laptop"}),
@@ -532,7 +535,8 @@ def format_path(case: Case, tenant: Tenant, other: Tenant, ids: dict) -> str:
     path = case.path.format(a=tenant, b=other, **ids).replace("[auditor]", "")
     if "user_ids" in case.path:  # user ids are looked up by role name in the template
         owner = tenant if "{a." in case.path else other
-        return case.path.split("{")[0] + str(owner.user_ids[Role.AUDITOR])
+        head, _, rest = case.path.partition("{")
+        return head + str(owner.user_ids[Role.AUDITOR]) + rest.partition("}")[2]
     return path
 
 

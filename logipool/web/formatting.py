@@ -1,0 +1,58 @@
+"""Numbers, money and dates for pages: Babel, in the user's locale and the coordination's time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent
+
+from purchasing import format_cents
+from purchasing.money import to_cents
+
+
+def money(value) -> str:
+    """Integer cents, or a decimal string in euros as the API writes it ("12.34"), as "1 234,56 €"."""
+    if value is None or value == "":
+        return ""
+    cents = value if isinstance(value, int) else to_cents(str(value))
+    return format_currency(Decimal(cents).scaleb(-2), "EUR")
+
+
+def euros(cents: int | None) -> str:
+    """Cents as the decimal string a money input takes back ("250.00")."""
+    return "" if cents is None else format_cents(cents)
+
+
+def day(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "EEE d MMM y")
+    if isinstance(value, date):
+        return format_date(value, "medium")
+    return str(value)
+
+
+def moment(value: datetime | None) -> str:
+    """A datetime in the coordination's time zone, e.g. "mar. 8 déc. 2026, 09:00"."""
+    return "" if value is None else format_datetime(value, "EEE d MMM y, HH:mm")
+
+
+def clock(value: datetime | None) -> str:
+    return "" if value is None else format_datetime(value, "HH:mm")
+
+
+def number(value) -> str:
+    return "" if value is None else format_decimal(Decimal(str(value)))
+
+
+def percent(value) -> str:
+    return "" if value is None else format_percent(Decimal(str(value)))
+
+
+def register(app: Flask) -> None:
+    for name, fn in (("money", money), ("euros", euros), ("day", day), ("moment", moment), ("clock", clock),
+                     ("number", number), ("percent", percent)):
+        app.jinja_env.filters[name] = fn

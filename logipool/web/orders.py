@@ -1,0 +1,93 @@
+"""Joint orders for the association: the open cycle's catalogue with tier prices, its needs and
+budget, and after allocation what it receives and why."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import Response, redirect, render_template, url_for
+
+import invoices
+
+from .. import schemas as s
+from ..db import get_session
+from ..models import CycleStatus
+from ..services import orders as svc
+from ..services.parties import logo_of
+from .common import FORM_ERRORS, PageBlueprint, _, commit, flash_done, form_errors, load_form, page_lang, principal, tz
+
+bp = PageBlueprint("orders", "/orders")
+
+
+@bp.get("/")
+def index():
+    cycles = svc.CYCLES.list(get_session(), principal(), {"limit": 50, "offset": 0})["items"]
+    return render_template("orders/index.html", cycles=cycles)
+
+
+def _cycle_page(cycle_id: int, errors: dict | None = None, status: int = 200):
+    ses, p = get_session(), principal()
+    cycle = svc.CYCLES.get(ses, p, cycle_id)
+    offers = []
+    for supplier_id in cycle.supplier_ids:
+        offers += svc.OFFERS.list(ses, p, {"limit": 200, "offset": 0, "supplier_id": supplier_id,
+                                           "active": True})["items"]
+    offers.sort(key=lambda o: (o.category, o.product, o.id))
+    catalogue = [(category, list(rows)) for category, rows in groupby(offers, key=lambda o: o.category)]
+    needs = svc.list_needs(ses, p, cycle.id, {"limit": 200, "offset": 0, "member_id": p.member_id})["items"]
+    budgets = {b.member_id: b for b in svc.list_budgets(ses, p, cycle.id)}
+    outcome = svc.member_outcome(ses, p, cycle.id, p.member_id) if p.member_id else None
+    return render_template("orders/cycle.html", cycle=cycle, catalogue=catalogue,
+                           needs={tuple(n.offer_ids): n for n in needs}, budget=budgets.get(p.member_id),
+                           outcome=outcome, open=cycle.status == CycleStatus.OPEN, errors=errors or {},
+                           offer_names={o.id: o.product for o in offers}), status
+
+
+@bp.get("/<int:cycle_id>")
+def cycle(cycle_id):
+    return _cycle_page(cycle_id)
+
+
+@bp.post("/<int:cycle_id>/needs")
+def declare(cycle_id):
+    """Declare (or change) the association's need for one product."""
+    ses, p = get_session(), principal()
+    try:
+        data = load_form(s.NeedSchema(), extra={"member_id": p.member_id})
+        existing = svc.list_needs(ses, p, cycle_id, {"limit": 200, "offset": 0, "member_id": p.member_id})["items"]
+        same = next((n for n in existing if n.offer_ids == data["offer_ids"]), None)
+        if same is None:
+            svc.create_need(ses, p, cycle_id, data)
+        else:
+            data.pop("member_id")
+            svc.update_need(ses, p, cycle_id, same.id, data)
+        commit()
+    except FORM_ERRORS as exc:
+        ses.rollback()
+        errors, status = form_errors(exc)
+        return _cycle_page(cycle_id, errors, status)
+    flash_done(_("Your need is recorded."))
+    return redirect(url_for("orders.cycle", cycle_id=cycle_id))
+
+
+@bp.post("/<int:cycle_id>/budget")
+def budget(cycle_id):
+    ses, p = get_session(), principal()
+    try:
+        svc.set_terms(ses, p, cycle_id, p.member_id, load_form(s.BudgetSchema(), only=("budget",)))
+        commit()
+    except FORM_ERRORS as exc:
+        ses.rollback()
+        errors, status = form_errors(exc)
+        return _cycle_page(cycle_id, errors, status)
+    flash_done(_("Your budget is recorded."))
+    return redirect(url_for("orders.cycle", cycle_id=cycle_id))
+
+
+@bp.get("/<int:cycle_id>/delivery-note.pdf")
+def delivery_note(cycle_id):
+    p = principal()
+    note = svc.delivery_note(get_session(), p, cycle_id, p.member_id, tz())
+    pdf = invoices.render_delivery_note(note, lang=page_lang(), logo=logo_of(get_session(), p.coordination_id))
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{note.number}.pdf"'})

@@ -1,0 +1,203 @@
+"""Journeys through the pages in a real browser (Chromium) against a real server process, as the
+association's representative and treasurers do them; each page's accessibility is checked by
+axe-core and its screenshot saved at desktop and phone width."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from logipool.db import get_session
+from logipool.models import Invoice, Member, OrderCycle, StorageBooking, User, VehicleBooking
+from logipool.services import orders as orders_svc
+from logipool.services import vehicles as vehicles_svc
+from logipool.services.demo import _manager
+
+pytestmark = pytest.mark.browser
+
+
+def _staff(app):
+    session = get_session()
+    return session, _manager(session, session.scalar(select(Member.coordination_id).limit(1)))
+
+
+def _by_text(person, tag, text):
+    from selenium.webdriver.common.by import By
+
+    return next(e for e in person.driver.find_elements(By.TAG_NAME, tag) if text in e.text)
+
+
+def _download(person, path) -> tuple[int, bytes]:
+    """Fetch a download with the browser's session cookie, as the browser's download would."""
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in person.driver.get_cookies())
+    try:
+        with urlopen(Request(person.base + path, headers={"Cookie": cookie})) as response:
+            return response.status, response.read()
+    except HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _far_day() -> date:
+    """A Wednesday three weeks ahead: the demo's recurring rounds take the chilled van on
+    Tuesdays and Fridays."""
+    day = date.today() + timedelta(days=21)
+    return day + timedelta(days=(2 - day.weekday()) % 7)
+
+
+def test_representative_finds_a_free_chilled_van_requests_it_and_sees_it_pending(person, _app):
+    person.sign_in("escale.benevole")
+    assert "Sophie Martin" in person.text and "Réservations de la semaine" in person.text
+    person.screenshot("home-representative")
+    person.follow("Véhicules")
+    day = _far_day()
+    person.fill("Du", f"{day}T08:00")
+    person.fill("Au", f"{day}T12:00")
+    person.field("Réfrigéré").click()
+    person.press("Rechercher")
+    results = person.wait_for("Master frigo", "results")
+    assert "Master frigo" in results.text and "Jumper" not in results.text
+    person.screenshot("vehicles-search")
+    card = _by_text(person, "li", "Master frigo")
+    card.find_element("css selector", "input[name=purpose]").send_keys("Collecte Banque alimentaire")
+    person.press("Demander Master frigo", within=card)
+    person.wait_for("Votre demande pour Master frigo est enregistrée")
+    row = _by_text(person, "tr", "Collecte Banque alimentaire")
+    assert "demandée" in row.text
+    person.screenshot("vehicles-bookings")
+    person.follow("Calendrier de la semaine")
+    assert "Master frigo" in person.text
+    person.screenshot("vehicles-calendar")
+
+
+def test_a_managers_confirmation_shows_as_confirmed(person, _app):
+    with _app.app_context():
+        session, staff = _staff(_app)
+        booking = session.scalars(select(VehicleBooking).where(
+            VehicleBooking.purpose == "Collecte Banque alimentaire")).one()
+        vehicles_svc.confirm_booking(session, staff, booking.id)
+        session.commit()
+    person.sign_in("escale.benevole")
+    person.open("/vehicles/bookings")
+    assert "confirmée" in _by_text(person, "tr", "Collecte Banque alimentaire").text
+    person.press("Créer une adresse d'abonnement")
+    assert person.field("Adresse de l'abonnement").get_attribute("value").endswith(".ics")
+    person.screenshot("vehicles-feed")
+
+
+def test_representative_declares_needs_and_after_allocation_sees_its_lines_and_why(person, _app):
+    with _app.app_context():
+        session = get_session()
+        cycle_id = session.scalar(select(OrderCycle.id).where(OrderCycle.status == "open"))
+    person.sign_in("escale.benevole")
+    person.open(f"/orders/{cycle_id}")
+    form = person.driver.find_elements("css selector", "form.need")[0]
+    product = form.find_element("tag name", "legend").text
+    target = form.find_element("css selector", "input[name=target]")
+    target.clear()
+    target.send_keys("12")
+    person.press("Enregistrer", within=form)
+    assert "Votre besoin est enregistré." in person.text
+    person.screenshot("orders-cycle-open")
+    with _app.app_context():
+        session, staff = _staff(_app)
+        orders_svc.move(session, staff, cycle_id, "close")
+        orders_svc.allocate(session, staff, cycle_id, time_limit_s=5)
+        session.commit()
+    person.open(f"/orders/{cycle_id}")
+    outcome = person.driver.find_element("id", "outcome").find_element("xpath", "..")
+    assert "Ce que l'association reçoit" in outcome.text
+    assert re.search(r"\d+\s?%", person.driver.find_element("id", "fill-ratio").text)
+    assert "autres associations" in outcome.text and "palier" in outcome.text
+    assert product.split("(")[0].replace("Notre besoin en", "").strip() in outcome.text
+    person.screenshot("orders-cycle-allocated")
+
+
+def test_treasurer_downloads_its_invoice_pdf_and_opens_why_this_amount(person):
+    person.sign_in("escale.tresorerie")
+    person.screenshot("home-treasurer")
+    person.follow("Factures")
+    person.screenshot("treasury-invoices")
+    link = person.driver.find_element("css selector", "tbody tr td a")
+    number = link.text
+    link.click()
+    total = person.driver.find_element("id", "invoice-total").text
+    summary = person.driver.find_elements("tag name", "summary")[0]
+    summary.click()
+    assert "Calcul" in person.text and "Clé de répartition" in person.text
+    person.screenshot("treasury-invoice")
+    status, pdf = _download(person, person.driver.current_url.removeprefix(person.base) + ".pdf")
+    assert status == 200 and pdf.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert number in text
+    amount = total.replace("\u202f", " ").replace("\xa0", " ").replace(" €", "").strip()
+    assert amount in text.replace("\u202f", " ").replace("\xa0", " ")
+    person.follow("Charges à venir")
+    person.screenshot("treasury-charges")
+    person.follow("Relevé")
+    person.screenshot("treasury-statement")
+
+
+def test_treasurer_of_another_association_gets_404_on_the_first_ones_invoice(person, _app):
+    with _app.app_context():
+        session = get_session()
+        escale = session.scalar(select(Member.id).where(Member.short_name.ilike("%escale%")))
+        invoice_id = session.scalar(select(Invoice.id).where(Invoice.member_id == escale))
+    person.sign_in("marmite.tresorerie")
+    person.open(f"/treasury/invoices/{invoice_id}")
+    assert "Cette page n'existe pas ici" in person.text
+    assert _download(person, f"/treasury/invoices/{invoice_id}.pdf")[0] == 404
+    assert _download(person, f"/treasury/invoices/{invoice_id}.xml")[0] == 404
+    person.screenshot("error-404")
+
+
+def test_a_form_with_a_bad_value_shows_the_message_by_the_field_and_writes_nothing(person, _app):
+    def count():
+        with _app.app_context():
+            return get_session().scalar(select(func.count()).select_from(StorageBooking))
+
+    before = count()
+    person.sign_in("escale.benevole")
+    person.follow("Stockage")
+    person.fill("Palettes réservées", "100001")
+    person.press("Demander les emplacements")
+    message = person.driver.find_element("id", "pallets-error").text
+    assert message  # shown by the field
+    assert "Palettes réservées" in person.driver.find_element("id", "form-errors").text
+    assert person.field("Palettes réservées").get_attribute("aria-invalid") == "true"
+    person.screenshot("storage-refused")
+    assert count() == before
+
+
+def test_posts_without_the_csrf_token_are_refused(person, _app):
+    def bookings():
+        with _app.app_context():
+            return get_session().scalar(select(func.count()).select_from(VehicleBooking))
+
+    before = bookings()
+    person.sign_in("escale.benevole")
+    person.open("/vehicles/")
+    day = _far_day() + timedelta(days=1)
+    status = person.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const body = new URLSearchParams({vehicle_id: '1', start: arguments[0], end: arguments[1]});"
+        "fetch('/vehicles/bookings', {method: 'POST', body}).then(r => done(r.status));",
+        f"{day}T08:00", f"{day}T10:00")
+    assert status == 400
+    assert bookings() == before
+
+
+def test_sign_in_page_and_wrong_password(person, _app):
+    person.open("/signin")
+    person.screenshot("sign-in")
+    person.sign_in("escale.benevole", "not-the-password")
+    assert "ne correspondent à aucun compte" in person.text
+    with _app.app_context():
+        user = get_session().scalar(select(User).where(User.email.like("escale.benevole@%")))
+        assert user.failed_sign_ins == 1
