@@ -1,14 +1,14 @@
 """invoice lines with their real quantities and the computation behind them; public funders' B2G details
 
-Revision ID: 0005_invoice_line_detail
-Revises: 0005_token_scope
+Revision ID: 0007_invoice_line_detail
+Revises: 0006_token_scope
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_invoice_line_detail'
-down_revision = '0005_token_scope'
+revision = '0007_invoice_line_detail'
+down_revision = '0006_token_scope'
 branch_labels = None
 depends_on = None
 

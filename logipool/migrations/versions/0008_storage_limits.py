@@ -1,14 +1,14 @@
 """storage zones: booking length, horizon and a per-member share
 
-Revision ID: 0006_storage_limits
-Revises: 0005_invoice_line_detail
+Revision ID: 0008_storage_limits
+Revises: 0007_invoice_line_detail
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006_storage_limits'
-down_revision = '0005_invoice_line_detail'
+revision = '0008_storage_limits'
+down_revision = '0007_invoice_line_detail'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """web sign-in: password hash, failed attempts, language and invitation link on the user
 
-Revision ID: 0005_web_sign_in
-Revises: 0006_storage_limits
+Revision ID: 0009_web_sign_in
+Revises: 0008_storage_limits
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_web_sign_in'
-down_revision = '0006_storage_limits'
+revision = '0009_web_sign_in'
+down_revision = '0008_storage_limits'
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """token scope: platform administration as an explicit scope, child tokens tied to their parent
 
-Revision ID: 0005_token_scope
+Revision ID: 0006_token_scope
 Revises: 0005_route_rounds
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_token_scope'
+revision = '0006_token_scope'
 down_revision = '0005_route_rounds'
 branch_labels = None
 depends_on = None
