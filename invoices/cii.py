@@ -21,7 +21,7 @@ from purchasing import format_cents
 
 from .exceptions import FacturXError
 from .i18n import LABELS, money, percent
-from .model import RECOVERY_INDEMNITY_CENTS, Invoice, Party, VatRegime
+from .model import RECOVERY_INDEMNITY_CENTS, Invoice, Party
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -78,7 +78,7 @@ def electronic_address(party: Party, field: str) -> tuple[str, str]:
     raise FacturXError(f"{field}: a Factur-X invoice needs a SIREN or an e-mail address")
 
 
-def _party(parent, tag: str, party: Party, *, field: str, regime: VatRegime, seller: bool):
+def _party(parent, tag: str, party: Party, *, field: str, categories: set[str], seller: bool):
     el = _sub(parent, tag)
     if party.siret:
         _sub(el, "ram:GlobalID", party.siret, schemeID="0009")
@@ -98,11 +98,12 @@ def _party(parent, tag: str, party: Party, *, field: str, regime: VatRegime, sel
     comm = _sub(el, "ram:URIUniversalCommunication")
     _sub(comm, "ram:URIID", uri, schemeID=scheme)
     # EN 16931 BR-O-02: no VAT identifier at all on an invoice outside the scope of VAT.
-    if regime is not VatRegime.OUTSIDE_SCOPE:
+    exempt = "E" in categories
+    if "O" not in categories:
         if party.vat_number:
             reg = _sub(el, "ram:SpecifiedTaxRegistration")
             _sub(reg, "ram:ID", party.vat_number, schemeID="VA")
-        elif seller and regime.category_code == "E":
+        elif seller and exempt:
             # BR-E-02: an exempt seller without a VAT number identifies itself for tax
             # purposes; a French association's tax identifier is its SIREN.
             reg = _sub(el, "ram:SpecifiedTaxRegistration")
@@ -116,9 +117,10 @@ def _notes(doc, invoice: Invoice) -> None:
     texts = []
     if invoice.note:
         texts.append((invoice.note, "AAI"))
-    mention = regime.mention("fr")
-    if mention:
-        texts.append((mention, "REG"))
+    del regime
+    mentions = [t.mention("fr") for t in invoice.mentions]
+    if mentions:
+        texts.append((" ; ".join(m for m in mentions if m), "REG"))
     texts.append(
         (
             f"Pénalités de retard au taux annuel de {percent(invoice.late_penalty_rate, 'fr')}, "
@@ -155,8 +157,7 @@ def _tax(parent, tag: str, category: str, rate: Decimal | None):
 
 def build_cii(invoice: Invoice) -> etree._Element:
     """The invoice as an EN 16931 CII element tree (see :func:`facturx_xml`)."""
-    regime = invoice.vat_regime
-    category = regime.category_code
+    categories = {t.category_code for t in invoice.treatments}
     totals = invoice.totals
     root = etree.Element(_RSM + "CrossIndustryInvoice", nsmap=NS)
 
@@ -196,7 +197,8 @@ def build_cii(invoice: Invoice) -> etree._Element:
             unitCode=line.unit,
         )
         lset = _sub(item, "ram:SpecifiedLineTradeSettlement")
-        _tax(lset, "ram:ApplicableTradeTax", category, line.vat_rate)
+        _tax(lset, "ram:ApplicableTradeTax", invoice.line_treatment(line).category_code,
+             line.vat_rate)
         _sub(
             _sub(lset, "ram:SpecifiedTradeSettlementLineMonetarySummation"),
             "ram:LineTotalAmount",
@@ -211,7 +213,7 @@ def build_cii(invoice: Invoice) -> etree._Element:
         "ram:SellerTradeParty",
         invoice.issuer,
         field="issuer",
-        regime=regime,
+        categories=categories,
         seller=True,
     )
     _party(
@@ -219,7 +221,7 @@ def build_cii(invoice: Invoice) -> etree._Element:
         "ram:BuyerTradeParty",
         invoice.customer,
         field="customer",
-        regime=regime,
+        categories=categories,
         seller=False,
     )
     if invoice.order_reference:
@@ -278,12 +280,12 @@ def build_cii(invoice: Invoice) -> etree._Element:
         _date(period, "ram:StartDateTime", invoice.period_start)
         _date(period, "ram:EndDateTime", invoice.period_end)
     for ded, parts in zip(invoice.deductions, totals.deduction_split, strict=True):
-        for rate, cents in parts:
+        for (part_category, rate), cents in parts:
             allowance = _sub(settlement, "ram:SpecifiedTradeAllowanceCharge")
             _sub(_sub(allowance, "ram:ChargeIndicator"), "udt:Indicator", "false")
             _sub(allowance, "ram:ActualAmount", _amount(cents))
             _sub(allowance, "ram:Reason", f"{ded.label} ({ded.funder})")
-            _tax(allowance, "ram:CategoryTradeTax", category, rate)
+            _tax(allowance, "ram:CategoryTradeTax", part_category, rate)
     terms = _sub(settlement, "ram:SpecifiedTradePaymentTerms")
     _sub(terms, "ram:Description", invoice.payment_terms)
     if invoice.due_date is not None:

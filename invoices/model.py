@@ -62,6 +62,9 @@ class VatRegime(Enum):
     FRANCHISE_293B = "franchise_293b"
     COST_SHARING_261B = "cost_sharing_261b"
     VAT_REGISTERED = "vat_registered"
+    #: disbursements at cost ("débours"), excluded from the taxable base (art. 267 II 2° CGI);
+    #: a treatment of lines, not a regime of an issuer
+    DISBURSEMENT = "disbursement"
 
     @property
     def category_code(self) -> str:
@@ -75,6 +78,8 @@ class VatRegime(Enum):
             "outside_scope": "VATEX-EU-O",
             "franchise_293b": "VATEX-FR-FRANCHISE",
             "cost_sharing_261b": "VATEX-FR-CGI261B",
+            # art. 79 c) of directive 2006/112/EC, transposed by art. 267 II 2° CGI
+            "disbursement": "VATEX-EU-79-C",
         }.get(self.value)
 
     def mention(self, lang: str = "fr") -> str | None:
@@ -91,6 +96,12 @@ class VatRegime(Enum):
             "cost_sharing_261b": (
                 "Exonération de TVA, art. 261 B du CGI",
                 "Exempt from VAT, art. 261 B of the French Tax Code (CGI)",
+            ),
+            "disbursement": (
+                "Débours refacturés à l'identique, exclus de la base d'imposition, "
+                "art. 267 II 2° du CGI",
+                "Disbursements recharged at cost, excluded from the taxable base, "
+                "art. 267 II 2° of the French Tax Code (CGI)",
             ),
         }
         pair = texts.get(self.value)
@@ -231,6 +242,10 @@ class Party:
             check_email(self.email, "email")
         if self.vat_regime is not None and not isinstance(self.vat_regime, VatRegime):
             raise DocumentError("vat_regime: expected a VatRegime")
+        if self.vat_regime is VatRegime.DISBURSEMENT:
+            raise DocumentError(
+                "vat_regime: disbursements are a treatment of lines, not the regime of a party"
+            )
         if self.vat_regime is VatRegime.VAT_REGISTERED and not self.vat_number:
             raise DocumentError("vat_number: a VAT-registered issuer must give its VAT number")
         if self.iban is not None:
@@ -280,8 +295,13 @@ class InvoiceLine:
     unit_label: str = ""
     #: how the amount was computed (key, quantities, rate, funders' parts): "Détail du calcul"
     basis: str = ""
+    #: the line's VAT treatment when it differs from the issuer's regime (a coordination may
+    #: treat services, goods resold and disbursements differently); None: the issuer's regime
+    vat_treatment: VatRegime | None = None
 
     def __post_init__(self) -> None:
+        if self.vat_treatment is not None and not isinstance(self.vat_treatment, VatRegime):
+            raise DocumentError("vat_treatment: expected a VatRegime")
         _text(self.description, "description", max_len=300)
         _text(self.unit_label, "unit_label", max_len=40, required=False)
         _text(self.basis, "basis", max_len=2000, required=False)
@@ -318,8 +338,13 @@ class Deduction:
     amount_cents: int
     vat_rate: Decimal | None = None
     source: str = ""
+    #: the treatment of the lines it reduces (with no rate: exempt or outside-scope lines);
+    #: None with no rate: spread over every category and rate pro rata of their lines
+    vat_treatment: VatRegime | None = None
 
     def __post_init__(self) -> None:
+        if self.vat_treatment is not None and not isinstance(self.vat_treatment, VatRegime):
+            raise DocumentError("vat_treatment: expected a VatRegime")
         _text(self.label, "label", max_len=200)
         _text(self.funder, "funder", max_len=200)
         if _cents(self.amount_cents, "amount_cents") <= 0:
@@ -341,6 +366,8 @@ class VatBreakdown:
     vat_cents: int
     exemption_code: str | None
     exemption_reason: str | None
+    #: the treatments of the lines in this breakdown (several exempt ones share category E)
+    treatments: tuple[VatRegime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -354,8 +381,9 @@ class InvoiceTotals:
     total_cents: int
     due_cents: int
     breakdown: tuple[VatBreakdown, ...]
-    #: each deduction's cents per VAT rate, in the order of ``Invoice.deductions``
-    deduction_split: tuple[tuple[tuple[Decimal | None, int], ...], ...]
+    #: each deduction's cents per VAT category and rate, ``((category, rate), cents)``, in the
+    #: order of ``Invoice.deductions``
+    deduction_split: tuple[tuple[tuple[tuple[str, Decimal | None], int], ...], ...]
 
     def is_consistent(self) -> bool:
         """The totals add up: per rate and overall (what an auditor checks first)."""
@@ -448,20 +476,50 @@ class Invoice:
         self.totals  # noqa: B018 - computing the totals validates the deductions
 
     def _check_vat_rates(self) -> None:
-        regime = self.issuer.vat_regime
+        issuer = self.issuer
         for i, line in enumerate(self.lines):
             if not isinstance(line, InvoiceLine):
                 raise DocumentError(f"lines[{i}]: expected an InvoiceLine")
-            self._check_rate(line.vat_rate, f"lines[{i}].vat_rate", regime)
+            treatment = self.line_treatment(line)
+            if treatment is VatRegime.VAT_REGISTERED and not issuer.vat_number:
+                raise DocumentError(
+                    f"lines[{i}].vat_treatment: VAT is charged on this line, the issuer needs "
+                    "a VAT number"
+                )
+            self._check_rate(line.vat_rate, f"lines[{i}].vat_rate", treatment)
+        categories = {self.line_treatment(line).category_code for line in self.lines}
+        if "O" in categories and len(categories) > 1:
+            # EN 16931 BR-O-11: an invoice outside the scope of VAT has no other category
+            raise DocumentError(
+                "lines.vat_treatment: lines outside the scope of VAT cannot be invoiced with "
+                "exempt or taxed lines on the same document"
+            )
         for i, ded in enumerate(self.deductions):
             if not isinstance(ded, Deduction):
                 raise DocumentError(f"deductions[{i}]: expected a Deduction")
             if ded.vat_rate is not None:
-                self._check_rate(ded.vat_rate, f"deductions[{i}].vat_rate", regime)
                 if ded.vat_rate not in {line.vat_rate for line in self.lines}:
                     raise DocumentError(
                         f"deductions[{i}].vat_rate: no line is charged at {ded.vat_rate} %"
                     )
+
+    def line_treatment(self, line: InvoiceLine) -> VatRegime:
+        """The VAT treatment of one line: its own, else the issuer's regime."""
+        return line.vat_treatment or self.vat_regime
+
+    @property
+    def treatments(self) -> tuple[VatRegime, ...]:
+        """The VAT treatments of the lines, in the order they first appear."""
+        return tuple(dict.fromkeys(self.line_treatment(line) for line in self.lines))
+
+    @property
+    def charges_vat(self) -> bool:
+        return VatRegime.VAT_REGISTERED in self.treatments
+
+    @property
+    def mentions(self) -> tuple[VatRegime, ...]:
+        """The treatments whose legal mention the document prints (those charging no VAT)."""
+        return tuple(t for t in self.treatments if t is not VatRegime.VAT_REGISTERED)
 
     @staticmethod
     def _check_rate(rate: Decimal | None, field_name: str, regime: VatRegime) -> None:
@@ -473,7 +531,7 @@ class Invoice:
                 )
         elif rate is not None:
             raise DocumentError(
-                f"{field_name}: leave it empty, the issuer's regime ({regime.value}) "
+                f"{field_name}: leave it empty, the line's VAT treatment ({regime.value}) "
                 f"charges no VAT; got {rate} %"
             )
 
@@ -531,48 +589,71 @@ class Invoice:
 
     @cached_property
     def totals(self) -> InvoiceTotals:
-        """Exact totals: VAT per rate is taxable base × rate, rounded half up once per rate."""
-        regime = self.vat_regime
-        rates = sorted({line.vat_rate for line in self.lines}, key=lambda r: r or Decimal(0))
-        lines_by_rate = {r: 0 for r in rates}
+        """Exact totals, one breakdown per VAT category and rate (EN 16931 BG-23): VAT is the
+        taxable base × rate, rounded half up once per rate."""
+
+        def key(line: InvoiceLine) -> tuple[str, Decimal | None]:
+            return (self.line_treatment(line).category_code, line.vat_rate)
+
+        keys = sorted({key(line) for line in self.lines}, key=lambda k: (k[1] or Decimal(0), k[0]))
+        lines_by_rate = {k: 0 for k in keys}
+        treatments: dict[tuple[str, Decimal | None], list[VatRegime]] = {k: [] for k in keys}
         for line in self.lines:
-            lines_by_rate[line.vat_rate] += line.amount_cents
-        deductions_by_rate = {r: 0 for r in rates}
-        split: list[tuple[tuple[Decimal | None, int], ...]] = []
+            lines_by_rate[key(line)] += line.amount_cents
+            if self.line_treatment(line) not in treatments[key(line)]:
+                treatments[key(line)].append(self.line_treatment(line))
+        deductions_by_rate = {k: 0 for k in keys}
+        split: list[tuple[tuple[tuple[str, Decimal | None], int], ...]] = []
         for ded in self.deductions:
-            if ded.vat_rate is not None or len(rates) == 1:
-                parts = (
-                    (ded.vat_rate if ded.vat_rate is not None else rates[0], ded.amount_cents),
+            if ded.vat_rate is not None:
+                parts: tuple[tuple[tuple[str, Decimal | None], int], ...] = (
+                    (("S", ded.vat_rate), ded.amount_cents),
                 )
+            elif len(keys) == 1:
+                parts = ((keys[0], ded.amount_cents),)
+            elif ded.vat_treatment is not None:
+                target = (ded.vat_treatment.category_code, None)
+                if target not in lines_by_rate:
+                    raise DocumentError(
+                        f"deductions: no line is treated as {ded.vat_treatment.value} for VAT"
+                    )
+                parts = ((target, ded.amount_cents),)
             else:
-                shares = apportion(ded.amount_cents, [lines_by_rate[r] for r in rates])
-                parts = tuple((r, c) for r, c in zip(rates, shares, strict=True) if c)
-            for r, c in parts:
-                deductions_by_rate[r] += c
+                shares = apportion(ded.amount_cents, [lines_by_rate[k] for k in keys])
+                parts = tuple((k, c) for k, c in zip(keys, shares, strict=True) if c)
+            for k, c in parts:
+                deductions_by_rate[k] += c
             split.append(parts)
         breakdown = []
-        for r in rates:
-            taxable = lines_by_rate[r] - deductions_by_rate[r]
+        for k in keys:
+            category, r = k
+            taxable = lines_by_rate[k] - deductions_by_rate[k]
             if taxable < 0:
                 raise DocumentError(
-                    f"deductions: {deductions_by_rate[r]} cents exceed the "
-                    f"{lines_by_rate[r]} cents of lines{f' at {r} %' if r is not None else ''}"
+                    f"deductions: {deductions_by_rate[k]} cents exceed the "
+                    f"{lines_by_rate[k]} cents of lines{f' at {r} %' if r is not None else ''}"
                 )
-            if regime is VatRegime.VAT_REGISTERED:
-                assert r is not None
-                vat = round_cents(Decimal(taxable) * r / 100)
+            vat = round_cents(Decimal(taxable) * r / 100) if category == "S" and r else 0
+            ts = tuple(treatments[k])
+            if category == "S":
+                code, reason = None, None
+            elif len(ts) == 1:
+                code, reason = ts[0].exemption_code, ts[0].mention("fr")
             else:
-                vat = 0
+                # one breakdown per category (BR-E-08): its reason names every ground, and no
+                # single code fits them all
+                code, reason = None, " ; ".join(t.mention("fr") or "" for t in ts)
             breakdown.append(
                 VatBreakdown(
-                    category=regime.category_code,
-                    rate=r if regime is VatRegime.VAT_REGISTERED else None,
-                    lines_cents=lines_by_rate[r],
-                    deductions_cents=deductions_by_rate[r],
+                    category=category,
+                    rate=r if category == "S" else None,
+                    lines_cents=lines_by_rate[k],
+                    deductions_cents=deductions_by_rate[k],
                     taxable_cents=taxable,
                     vat_cents=vat,
-                    exemption_code=regime.exemption_code,
-                    exemption_reason=regime.mention("fr"),
+                    exemption_code=code,
+                    exemption_reason=reason,
+                    treatments=ts,
                 )
             )
         lines_total = sum(lines_by_rate.values())

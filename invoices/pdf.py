@@ -487,8 +487,9 @@ def _build(story: list, footer: _Footer, *, pdfa: bool) -> bytes:
 
 def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
     lab = LABELS[lang]
-    regime = inv.vat_regime
-    vat = regime is VatRegime.VAT_REGISTERED
+    vat = inv.charges_vat
+    # a column for each line's VAT when VAT is charged or the lines' treatments differ
+    per_line = vat or len(inv.treatments) > 1
     totals = inv.totals
     title = lab["credit_note"] if inv.is_credit_note else lab["invoice"]
     meta = [(lab["number"], inv.number), (lab["issue_date"], long_date(inv.issue_date, lang))]
@@ -554,13 +555,13 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
         story.append(_p(_esc(inv.note), "muted"))
     story.append(Spacer(1, 4 * mm))
 
-    if vat:
+    if per_line:
         widths = [78 * mm, 15 * mm, 16 * mm, 22 * mm, 12 * mm]
     else:
         widths = [90 * mm, 16 * mm, 18 * mm, 25 * mm]
     widths.append(CONTENT_W - sum(widths))
     head = [lab["description"], lab["quantity"], lab["unit"], lab["unit_price"]]
-    if vat:
+    if per_line:
         head.append(lab["vat_rate"])
     head.append(lab["amount"])
     rows: list[list] = [head]
@@ -572,12 +573,16 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
             line.unit_text(lang),
             unit_price(line.unit_price, lang),
         ]
-        if vat:
-            assert line.vat_rate is not None
-            row.append(percent(line.vat_rate, lang))
+        if per_line:
+            treatment = inv.line_treatment(line)
+            if treatment is VatRegime.VAT_REGISTERED:
+                assert line.vat_rate is not None
+                row.append(percent(line.vat_rate, lang))
+            else:
+                row.append(lab["vat_short_" + treatment.value])
         row.append(money(line.amount_cents, lang))
         rows.append(row)
-    right = (1, 3, 4, 5) if vat else (1, 3, 4)
+    right = (1, 3, 4, 5) if per_line else (1, 3, 4)
     story.append(_grid(rows, widths, right_cols=right))
     if any(line.basis for line in inv.lines):
         story += [Spacer(1, 1.5 * mm), _p(_esc(lab["calc_see_annex"]), "muted")]
@@ -600,6 +605,8 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
     if vat:
         trows.append([lab["taxable_total"], money(totals.taxable_cents, lang)])
         for part in totals.breakdown:
+            if part.category != "S":
+                continue
             assert part.rate is not None
             trows.append(
                 [
@@ -636,22 +643,29 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
     if vat:
         vrows = [[lab["vat_rate"], lab["vat_base"], lab["vat_amount"]]]
         for part in totals.breakdown:
-            assert part.rate is not None
+            if part.category == "S":
+                assert part.rate is not None
+                label = percent(part.rate, lang)
+            else:
+                label = " / ".join(lab["vat_short_" + t.value] for t in part.treatments)
             vrows.append(
                 [
-                    percent(part.rate, lang),
+                    label,
                     money(part.taxable_cents, lang),
                     money(part.vat_cents, lang),
                 ]
             )
         left = [
             _p(lab["vat_breakdown"], "section"),
-            _grid(vrows, [16 * mm, 28 * mm, 26 * mm], right_cols=(1, 2), zebra=False),
+            _grid(vrows, [22 * mm, 26 * mm, 22 * mm], right_cols=(1, 2), zebra=False),
         ]
     else:
-        mention = regime.mention(lang)
+        left = [Spacer(1, 2 * mm)]
+    # the legal mention of every treatment charging no VAT, under the totals
+    for treatment in inv.mentions:
+        mention = treatment.mention(lang)
         assert mention is not None
-        left = [Spacer(1, 2 * mm), _Cell(mention, bold=True, size=8.6, leading=11)]
+        left.append(_Cell(mention, bold=True, size=8.6, leading=11))
     summary = Table([[left, totals_table]], colWidths=[CONTENT_W - 84 * mm, 84 * mm])
     summary.setStyle(
         TableStyle(
@@ -667,8 +681,8 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
 
     colon = " :" if lang == "fr" else ":"
     legal: list[Flowable] = []
-    if not vat:
-        legal.append(_Cell(regime.mention(lang) or "", bold=True, size=7.6))
+    for treatment in inv.mentions:
+        legal.append(_Cell(treatment.mention(lang) or "", bold=True, size=7.6))
     if not inv.is_credit_note:  # a credit note is not paid: no terms, penalties or discount
         terms = inv.payment_terms
         if inv.due_date is not None:

@@ -34,6 +34,16 @@ class VatRegime(enum.StrEnum):
     VAT_REGISTERED = "vat_registered"  # charges VAT; a VAT number is required
 
 
+class VatTreatment(enum.StrEnum):
+    """How one nature of charge is treated for VAT (the coordination's choice per nature)."""
+
+    OUTSIDE_VAT = "outside_vat"
+    FRANCHISE_293B = "franchise_293b"
+    COST_SHARING_261B = "cost_sharing_261b"  # services of a cost-sharing grouping, art. 261 B CGI
+    VAT_REGISTERED = "vat_registered"  # VAT charged at the charge's rate
+    DISBURSEMENT = "disbursement"  # débours: excluded from the taxable base, art. 267 II 2° CGI
+
+
 class MemberKind(enum.StrEnum):
     SOCIAL_GROCERY = "social_grocery"  # épicerie sociale et solidaire
     PARCEL_DISTRIBUTION = "parcel_distribution"
@@ -82,8 +92,9 @@ class ChargeSource(enum.StrEnum):
 
 
 class Nature(enum.StrEnum):
-    GOODS = "goods"
-    SERVICES = "services"
+    GOODS = "goods"  # goods bought and resold (joint orders)
+    SERVICES = "services"  # services to members (vehicles, storage, routes, fees)
+    DISBURSEMENT = "disbursement"  # paid in the member's name and on its behalf, at cost
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
@@ -125,7 +136,15 @@ class Coordination(AddressMixin, Base):
     bic: Mapped[str | None] = mapped_column(String(11))
     invoice_note: Mapped[str] = mapped_column(String(500), default="")
     logo: Mapped[bytes | None] = mapped_column(LargeBinary)  # PNG or JPEG, printed on documents
+    # VAT treatment per charge nature, {"goods": "vat_registered", ...}; a nature not listed
+    # follows vat_regime (see vat_treatment)
+    vat_treatments: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def vat_treatment(self, nature: Nature | str) -> VatTreatment:
+        """The VAT treatment of charges of this nature: the configured one, else the regime's."""
+        chosen = (self.vat_treatments or {}).get(Nature(nature).value)
+        return VatTreatment(chosen or VatRegime(self.vat_regime).value)
 
 
 class Member(AddressMixin, Base):
@@ -817,6 +836,9 @@ class InvoiceLine(Base):
     charge_id: Mapped[int | None] = mapped_column(ForeignKey("charge.id"), index=True)
     unit_label: Mapped[str] = mapped_column(String(40), default="", server_default="")  # "palette-jour"
     basis: Mapped[str] = mapped_column(Text, default="", server_default="")  # the charge's computation
+    # the line's VAT treatment, fixed when the draft is filled; None: the coordination's regime
+    vat_treatment: Mapped[VatTreatment | None] = mapped_column(
+        enum_column(VatTreatment, "vat_treatment"), nullable=True)
 
 
 class InvoiceDeduction(Base):
@@ -831,6 +853,9 @@ class InvoiceDeduction(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     source: Mapped[str] = mapped_column(String(120), default="")
+    # the VAT treatment of the charge it comes from; None: the coordination's regime
+    vat_treatment: Mapped[VatTreatment | None] = mapped_column(
+        enum_column(VatTreatment, "vat_treatment"), nullable=True)
 
 
 class Payment(Base):

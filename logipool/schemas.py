@@ -10,11 +10,11 @@ import re
 from datetime import UTC, date
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from purchasing import MoneyError, format_cents, to_cents
 
-from .models import ChargeSource, FunderKind, MemberKind, Nature, Role, SiteKind, VatRegime
+from .models import ChargeSource, Coordination, FunderKind, MemberKind, Nature, Role, SiteKind, VatRegime, VatTreatment
 from .validators import opening_hours_errors, siren_error, siret_error
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,30}", re.ASCII)
@@ -167,6 +167,20 @@ class AddressFields(Schema):
     country = fields.String(validate=validate.Regexp(r"^[A-Z]{2}$"), metadata={"description": "ISO 3166-1 alpha-2"})
 
 
+class VatTreatmentsSchema(Schema):
+    """The VAT treatment of each nature of charge; a nature left out (or null) follows vat_regime."""
+
+    services = fields.Enum(VatTreatment, by_value=True, allow_none=True, metadata={
+        "description": "Services to members (vehicles, storage, routes, fees): usually cost_sharing_261b "
+                       "(art. 261 B CGI) for a grouping whose members' activity is exempt or outside VAT."})
+    goods = fields.Enum(VatTreatment, by_value=True, allow_none=True, metadata={
+        "description": "Goods bought and resold in joint orders: 261 B covers services only; vat_registered "
+                       "(charge's rate) unless the coordination is outside VAT or under the franchise."})
+    disbursement = fields.Enum(VatTreatment, by_value=True, allow_none=True, metadata={
+        "description": "Disbursements at cost, paid in the member's name and on its behalf: disbursement "
+                       "(débours, excluded from the taxable base, art. 267 II 2° CGI)."})
+
+
 class CoordinationSchema(AddressFields):
     id = Whole(dump_only=True)
     slug = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,59}$"))
@@ -190,7 +204,16 @@ class CoordinationSchema(AddressFields):
     iban = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"))
     bic = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$"))
     invoice_note = fields.String(validate=validate.Length(max=500))
+    vat_treatments = fields.Nested(VatTreatmentsSchema, metadata={
+        "description": "VAT treatment per nature of charge (docs/invoices.md, legal references); read back "
+                       "with every nature, those not chosen following vat_regime. An update merges."})
     created_at = UtcDateTime(dump_only=True)
+
+    @post_dump(pass_original=True)
+    def _effective_treatments(self, data: dict, original, **kwargs) -> dict:
+        if isinstance(original, Coordination):
+            data["vat_treatments"] = {n.value: original.vat_treatment(n).value for n in Nature}
+        return data
 
 
 class CoordinationUpdateSchema(CoordinationSchema):

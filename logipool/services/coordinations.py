@@ -9,13 +9,62 @@ from sqlalchemy.orm import Session
 
 from ..auth import READERS, Principal, require
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..models import ApiToken, Coordination, Funder, Member, Role, RoleGrant, Site
+from ..models import (
+    ApiToken,
+    Coordination,
+    Funder,
+    Member,
+    Nature,
+    Role,
+    RoleGrant,
+    Site,
+    VatRegime,
+    VatTreatment,
+)
 from .crud import paginate, refers
 from .directory import _check_vat
 
 
+def _set_treatments(coordination: Coordination, data: dict) -> None:
+    """Merge the VAT treatments given per nature into the coordination's (null: follow the
+    regime again)."""
+    chosen = data.pop("vat_treatments", None)
+    if chosen is None:
+        return
+    merged = dict(coordination.vat_treatments or {})
+    for nature, treatment in chosen.items():
+        if treatment is None:
+            merged.pop(nature, None)
+        else:
+            merged[nature] = VatTreatment(treatment).value
+    coordination.vat_treatments = merged
+
+
+def _check_treatments(coordination: Coordination) -> None:
+    """The treatments per nature must fit together on one invoice and with the regime."""
+    treatments = {n: coordination.vat_treatment(n) for n in Nature}
+    for nature, treatment in treatments.items():
+        field = f"vat_treatments.{nature.value}"
+        if treatment == VatTreatment.DISBURSEMENT and nature != Nature.DISBURSEMENT:
+            raise InvalidInput.field(field, "Only disbursements at cost (débours, art. 267 II 2° CGI) "
+                                            "are excluded from the taxable base as such.")
+        if treatment == VatTreatment.VAT_REGISTERED and not coordination.vat_number:
+            raise InvalidInput.field(field, "Charging VAT needs the coordination's VAT number (vat_number).")
+        if treatment == VatTreatment.VAT_REGISTERED and coordination.vat_regime == VatRegime.FRANCHISE_293B:
+            raise InvalidInput.field(field, "A coordination under the franchise (art. 293 B CGI) charges no VAT.")
+        others = {t for t in treatments.values() if t != treatment}
+        if treatment == VatTreatment.OUTSIDE_VAT and others:
+            raise InvalidInput.field(field, "Charges outside the scope of VAT cannot be invoiced with exempt or "
+                                            "taxed charges (EN 16931 BR-O-11): give every nature the same "
+                                            "treatment.")
+
+
 def _check(coordination: Coordination) -> None:
-    _check_vat(coordination)
+    taxed = any(coordination.vat_treatment(n) == VatTreatment.VAT_REGISTERED for n in Nature)
+    if not (taxed and coordination.vat_number and coordination.vat_regime != VatRegime.VAT_REGISTERED):
+        # a VAT number is also held by a coordination charging VAT on some natures only
+        _check_vat(coordination)
+    _check_treatments(coordination)
     if coordination.siret and coordination.siren and coordination.siret[:9] != coordination.siren:
         raise InvalidInput.field("siret", "The SIRET must start with the coordination's SIREN.")
 
@@ -41,7 +90,8 @@ def create_coordination(session: Session, principal: Principal, data: dict) -> C
         raise Forbidden("Only a platform administrator creates coordinations.")
     if session.scalar(select(Coordination.id).where(Coordination.slug == data["slug"])):
         raise Conflict(f"A coordination with slug {data['slug']!r} exists already.")
-    row = Coordination(**data)
+    row = Coordination(**{k: v for k, v in data.items() if k != "vat_treatments"}, vat_treatments={})
+    _set_treatments(row, data)
     _check(row)
     session.add(row)
     session.flush()
@@ -55,6 +105,8 @@ def update_coordination(session: Session, principal: Principal, coordination_id:
     row = get_coordination(session, principal, coordination_id)
     if not (principal.platform_admin or principal.role == Role.ADMIN):
         raise Forbidden("Only the coordination's admin changes its settings.")
+    data = dict(data)
+    _set_treatments(row, data)
     for key, value in data.items():
         setattr(row, key, value)
     _check(row)

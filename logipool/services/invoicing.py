@@ -25,7 +25,7 @@ import io
 import multiprocessing
 import os
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -62,6 +62,7 @@ from ..models import (
     OrderCycle,
     Payment,
     VatRegime,
+    VatTreatment,
 )
 from .crud import Resource, own_member_only
 from .parties import (
@@ -71,6 +72,7 @@ from .parties import (
     goods_handover_site,
     member_party,
     site_address,
+    vat_regime,
 )
 
 #: A charge with no measured quantity is a lump sum: quantity 1 of UN/ECE Rec. 20 "LS" (forfait).
@@ -189,6 +191,7 @@ class PricedLine:
     charge: Charge
     amount_cents: int  # excl. VAT, before deductions
     vat_rate: Decimal | None
+    vat_treatment: VatTreatment | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,7 @@ class PricedDeduction:
     funder: str
     amount_cents: int  # excl. VAT
     vat_rate: Decimal | None
+    vat_treatment: VatTreatment | None = None
 
 
 @dataclass(frozen=True)
@@ -213,12 +217,13 @@ def _gross(charge: Charge) -> int:
     return charge.amount_cents + sum(int(s["cents"]) for s in charge.subsidies or ())
 
 
-def _charge_rate(charge: Charge, regime: VatRegime) -> Decimal | None:
-    if regime != VatRegime.VAT_REGISTERED:
+def _charge_rate(charge: Charge, treatment: VatTreatment) -> Decimal | None:
+    if treatment != VatTreatment.VAT_REGISTERED:
         return None
     if charge.vat_rate is None:
         raise InvalidInput(
-            f"vat_rate: charge {charge.id} ({charge.label}) has no VAT rate, and the coordination charges VAT.",
+            f"vat_rate: charge {charge.id} ({charge.label}) has no VAT rate, and the coordination charges VAT "
+            f"on its {charge.nature.value}.",
             errors={"vat_rate": [f"Charge {charge.id} needs a VAT rate."]}, extra={"charge_id": charge.id})
     rate = Decimal(charge.vat_rate).quantize(CENT)
     if rate not in lib.FRENCH_VAT_RATES:
@@ -229,16 +234,26 @@ def _charge_rate(charge: Charge, regime: VatRegime) -> Decimal | None:
     return rate
 
 
-def price_charges(charges: Sequence[Charge], regime: VatRegime) -> Pricing:
+def _treatments(how: Coordination | VatRegime) -> Callable[[Nature], VatTreatment]:
+    """Each nature's VAT treatment: the coordination's choices, or one regime for all."""
+    if isinstance(how, Coordination):
+        return how.vat_treatment
+    return lambda nature: VatTreatment(VatRegime(how).value)
+
+
+def price_charges(charges: Sequence[Charge], how: Coordination | VatRegime) -> Pricing:
     """Lines and deductions excluding VAT, and the VAT per rate.
 
     A charge is what the payer owes excluding VAT: when the coordination charges VAT, each
     rate's VAT is computed once on the sum of its lines (EN 16931), so the invoice's total
     excluding VAT equals the sum of its charges exactly, and without VAT so does its total.
     Each line shows the charge's gross amount (what it is worth before funders' parts); each
-    funder's part is a deduction at the same rate.
+    funder's part is a deduction at the same rate and treatment. ``how`` is the coordination
+    (its VAT treatment per nature of charge) or one regime for every charge.
     """
-    rates = [_charge_rate(c, regime) for c in charges]
+    treatment_of = _treatments(how)
+    treatments = [treatment_of(c.nature) for c in charges]
+    rates = [_charge_rate(c, t) for c, t in zip(charges, treatments, strict=True)]
     groups: dict[Decimal | None, list[Charge]] = {}
     for charge, rate in zip(charges, rates, strict=True):
         groups.setdefault(rate, []).append(charge)
@@ -249,11 +264,12 @@ def price_charges(charges: Sequence[Charge], regime: VatRegime) -> Pricing:
         for c in members:
             for s in c.subsidies or ():
                 if int(s["cents"]) > 0:
-                    deductions.append(PricedDeduction(c, s["funder"], int(s["cents"]), rate))
+                    deductions.append(PricedDeduction(c, s["funder"], int(s["cents"]), rate,
+                                                      treatment_of(c.nature)))
                     deductions_total += int(s["cents"])
         lines_total += sum(_gross(c) for c in members)
         vat_total += 0 if rate is None else round_cents(Decimal(taxable) * rate / 100)
-    lines = [PricedLine(c, _gross(c), r) for c, r in zip(charges, rates, strict=True)]
+    lines = [PricedLine(c, _gross(c), r, t) for c, r, t in zip(charges, rates, treatments, strict=True)]
     return Pricing(lines, deductions, lines_total, deductions_total, vat_total,
                    lines_total - deductions_total + vat_total)
 
@@ -335,11 +351,13 @@ def line_measures(charge: Charge, gross_cents: int) -> list[LineMeasure]:
     return lines
 
 
-def _fill(session: Session, invoice: Invoice, charges: Sequence[Charge], regime: VatRegime, tz: ZoneInfo) -> None:
+def _fill(session: Session, invoice: Invoice, charges: Sequence[Charge], coordination: Coordination,
+          tz: ZoneInfo) -> None:
     """(Re)build a draft's lines, deductions, period and totals from its charges: each charge
-    gives its measured lines, the first carrying the charge's computation (its basis)."""
+    gives its measured lines, the first carrying the charge's computation (its basis), each
+    line the VAT treatment of its charge's nature."""
     charges = _ordered(charges)
-    pricing = price_charges(charges, regime)
+    pricing = price_charges(charges, coordination)
     invoice.lines.clear()
     invoice.deductions.clear()
     session.flush()
@@ -353,11 +371,11 @@ def _fill(session: Session, invoice: Invoice, charges: Sequence[Charge], regime:
                 position=position, description=m.description, quantity=m.quantity, unit=m.unit,
                 unit_label=m.unit_label, unit_price=m.unit_price, amount_cents=m.amount_cents,
                 vat_rate=line.vat_rate, nature=c.nature, source=_source(c, tz), charge_id=c.id,
-                basis=c.basis if k == 0 else ""))
+                basis=c.basis if k == 0 else "", vat_treatment=line.vat_treatment))
     for d in pricing.deductions:
         invoice.deductions.append(InvoiceDeduction(
             label=f"Part prise en charge par {d.funder}"[:300], funder=d.funder, amount_cents=d.amount_cents,
-            vat_rate=d.vat_rate, source=_source(d.charge, tz)))
+            vat_rate=d.vat_rate, source=_source(d.charge, tz), vat_treatment=d.vat_treatment))
     invoice.lines_cents = pricing.lines_cents
     invoice.deductions_cents = pricing.deductions_cents
     invoice.vat_cents = pricing.vat_cents
@@ -425,7 +443,7 @@ def create_draft(session: Session, principal: Principal, data: dict, *, tz: Zone
         created_by_id=principal.user_id)
     session.add(invoice)
     session.flush()
-    _fill(session, invoice, charges, coordination.vat_regime, tz)
+    _fill(session, invoice, charges, coordination, tz)
     return invoice
 
 
@@ -503,9 +521,15 @@ def payment_terms(c: Coordination, issue_date: date | None = None, due_date: dat
 
 
 def _nature(natures: set[Nature]) -> lib.Nature:
+    # disbursements are services bought for the member (billing frame S1)
+    natures = {Nature.SERVICES if n == Nature.DISBURSEMENT else n for n in natures}
     if natures == {Nature.GOODS}:
         return lib.Nature.GOODS
     return lib.Nature.SERVICES if natures <= {Nature.SERVICES} else lib.Nature.MIXED
+
+
+def _treatment(value: VatTreatment | None) -> lib.VatRegime | None:
+    return None if value is None else vat_regime(value)
 
 
 def _rate(value: Decimal | None) -> Decimal | None:
@@ -556,11 +580,13 @@ def _document(invoice: Invoice, coordination: Coordination, number: str,
             lines=tuple(lib.InvoiceLine(
                 description=line.description, quantity=line.quantity, unit=line.unit, unit_price=line.unit_price,
                 amount_cents=line.amount_cents, source=line.source, vat_rate=_rate(line.vat_rate),
-                unit_label=line.unit_label or "", basis=line.basis or "")
+                unit_label=line.unit_label or "", basis=line.basis or "",
+                vat_treatment=_treatment(line.vat_treatment))
                 for line in invoice.lines),
             deductions=tuple(lib.Deduction(
                 label=d.label[:200], funder=d.funder, amount_cents=d.amount_cents, source=d.source[:100],
-                vat_rate=_rate(d.vat_rate)) for d in invoice.deductions),
+                vat_rate=_rate(d.vat_rate), vat_treatment=_treatment(d.vat_treatment))
+                for d in invoice.deductions),
             late_penalty_rate=Decimal(coordination.late_penalty_rate),
             payment_terms=payment_terms(coordination, invoice.issue_date, invoice.due_date),
             due_date=invoice.due_date,
@@ -737,8 +763,10 @@ def _rate_totals(invoice: Invoice) -> dict[Decimal | None, tuple[int, int]]:
         bases[rate] = bases.get(rate, 0) + line.amount_cents
     rates = sorted(bases, key=lambda r: r or Decimal(0))
     for d in invoice.deductions:
-        if d.vat_rate is not None or len(rates) == 1:
-            bases[_rate(d.vat_rate) if d.vat_rate is not None else rates[0]] -= d.amount_cents
+        if d.vat_rate is not None or len(rates) == 1 or d.vat_treatment is not None:
+            # a deduction without rate but with a treatment reduces the lines charging no VAT
+            bases[_rate(d.vat_rate) if d.vat_rate is not None else (None if len(rates) > 1 else rates[0])] \
+                -= d.amount_cents
         else:
             for rate, part in zip(rates, apportion(d.amount_cents, [bases[r] for r in rates]), strict=True):
                 bases[rate] -= part
@@ -764,6 +792,19 @@ def _credit_bases(original: Invoice, amount: int) -> dict[Decimal | None, int]:
     return {r: taxable_for(targets[r], r) for r in rates}
 
 
+def _credit_treatments(original: Invoice, rate: Decimal | None, base: int) -> list[tuple[VatTreatment | None, int]]:
+    """A credit's base at one rate, per VAT treatment of the original's lines at that rate
+    (pro rata of their amounts, largest remainder), so each keeps its category and mention."""
+    amounts: dict[VatTreatment | None, int] = {}
+    for line in original.lines:
+        if _rate(line.vat_rate) == rate:
+            amounts[line.vat_treatment] = amounts.get(line.vat_treatment, 0) + line.amount_cents
+    if len(amounts) <= 1:
+        return [(next(iter(amounts), None), base)]
+    parts = apportion(base, list(amounts.values()))
+    return [(t, c) for t, c in zip(amounts, parts, strict=True) if c]
+
+
 def create_credit_note(session: Session, principal: Principal, invoice_id: int, data: dict, *,
                        tz: ZoneInfo) -> Invoice:
     """Issue at once a credit note citing the invoice (``reason``; ``amount`` cents, default all
@@ -787,12 +828,15 @@ def create_credit_note(session: Session, principal: Principal, invoice_id: int, 
         reason=reason, period_start=original.period_start, period_end=original.period_end,
         created_by_id=principal.user_id)
     nature = Nature.GOODS if {line.nature for line in original.lines} == {Nature.GOODS} else Nature.SERVICES
-    for position, (rate, base) in enumerate(bases.items(), start=1):
+    position = 0
+    for rate, base in bases.items():
         rate_text = f" (TVA {percent(rate, 'fr')})" if rate is not None else ""
-        note.lines.append(InvoiceLine(
-            position=position, description=f"Avoir sur la facture {original.number}{rate_text} : {reason}"[:300],
-            quantity=Decimal(1), unit=LUMP_SUM_UNIT, unit_price=Decimal(base) / 100, amount_cents=base,
-            vat_rate=rate, nature=nature, source=f"Facture n° {original.number}"))
+        for treatment, part in _credit_treatments(original, rate, base):
+            position += 1
+            note.lines.append(InvoiceLine(
+                position=position, description=f"Avoir sur la facture {original.number}{rate_text} : {reason}"[:300],
+                quantity=Decimal(1), unit=LUMP_SUM_UNIT, unit_price=Decimal(part) / 100, amount_cents=part,
+                vat_rate=rate, nature=nature, source=f"Facture n° {original.number}", vat_treatment=treatment))
     session.add(note)
     session.flush()
     _seal(session, note, _coordination(session, principal), today_in(tz))
@@ -839,7 +883,7 @@ def create_billing_run(session: Session, principal: Principal, data: dict, *, tz
                           created_by_id=principal.user_id, billing_run_id=run.id)
         session.add(invoice)
         session.flush()
-        _fill(session, invoice, list(rows), coordination.vat_regime, tz)
+        _fill(session, invoice, list(rows), coordination, tz)
     return run
 
 

@@ -32,6 +32,7 @@ _REGIMES = {
     "franchise_293b": invoices.VatRegime.FRANCHISE_293B,
     "cost_sharing_261b": invoices.VatRegime.COST_SHARING_261B,
     "vat_registered": invoices.VatRegime.VAT_REGISTERED,
+    "disbursement": invoices.VatRegime.DISBURSEMENT,
 }
 
 

@@ -11,10 +11,10 @@ from facturx import get_facturx_xml_from_pdf, xml_check_xsd
 from lxml import etree
 from pypdf import PdfReader
 
-from invoices import FacturXError, Nature, Party, VatRegime, facturx_xml, render_facturx
+from invoices import Deduction, DocumentError, FacturXError, Nature, Party, VatRegime, facturx_xml, render_facturx
 from invoices.cii import NS
 
-from .conftest import line, make_credit_note, make_invoice
+from .conftest import coordination, line, make_credit_note, make_invoice
 from .pdftext import pdf_text
 
 SAXON_JAR = Path("/usr/share/java/Saxon-HE.jar")
@@ -29,8 +29,9 @@ KNOWN_WARNINGS: set[str] = set()
 
 
 def documents():
-    docs = {f"invoice-{r.value}": make_invoice(r) for r in VatRegime}
-    docs.update({f"credit-note-{r.value}": make_credit_note(r) for r in VatRegime})
+    regimes = [r for r in VatRegime if r is not VatRegime.DISBURSEMENT]
+    docs = {f"invoice-{r.value}": make_invoice(r) for r in regimes}
+    docs.update({f"credit-note-{r.value}": make_credit_note(r) for r in regimes})
     # logipool's lines: measured quantities with compound units and their computation, lump
     # sums only where a charge has no quantity, on a services-only invoice without address
     docs["invoice-measured-services"] = make_invoice(
@@ -49,10 +50,42 @@ def documents():
                  "Réservation de véhicule n° 11 — 9 novembre 2026", "20"),
         ),
     )
+    docs["invoice-vat-by-nature"] = make_mixed_treatment_invoice()
+    docs["invoice-exempt-and-disbursement"] = make_invoice(
+        VatRegime.COST_SHARING_261B,
+        lines=(
+            line("Stockage entrepôt — novembre", "12", "DAY", "6.40", "Stockage 2026-11"),
+            line("Frais de contrôle vétérinaire avancés", "1", "LS", "48.20", "Facture DDPP 2026-88",
+                 vat_treatment=VatRegime.DISBURSEMENT),
+        ),
+    )
     from .test_reading import make_b2g_invoice
 
     docs["invoice-b2g"] = make_b2g_invoice()
     return docs
+
+
+def make_mixed_treatment_invoice(**changes):
+    """A 261 B grouping with a VAT number: services exempt (art. 261 B CGI), goods resold
+    with VAT at 5.5 %, a disbursement at cost outside the taxable base, and a funder's part
+    of the exempt services."""
+    fields = dict(
+        issuer=replace(coordination(VatRegime.COST_SHARING_261B), vat_number="FR40775678907"),
+        lines=(
+            line("Camion frigorifique — réservation journée", "2", "DAY", "85.00",
+                 "Réservation de véhicule n° 12"),
+            line("Pommes bio — commande groupée", "120", "KGM", "1.35", "Commande groupée n° 3",
+                 "5.5", vat_treatment=VatRegime.VAT_REGISTERED),
+            line("Analyse bactériologique payée pour le compte du membre", "1", "LS", "37.45",
+                 "Facture du laboratoire n° L-2026-118", vat_treatment=VatRegime.DISBURSEMENT),
+        ),
+        deductions=(
+            Deduction(label="Part du fonds de dotation", funder="Fondation Solidarité Alimentaire",
+                      amount_cents=2501, vat_treatment=VatRegime.COST_SHARING_261B),
+        ),
+    )
+    fields.update(changes)
+    return make_invoice(VatRegime.COST_SHARING_261B, **fields)
 
 
 def xpath(xml: bytes, path: str) -> list:
@@ -222,3 +255,64 @@ def test_schematron_finds_no_failed_assertion(schematron_reports, schematron, na
         if not (f.get("flag") == "warning" and f.get("id") in KNOWN_WARNINGS)
     ]
     assert unexpected == []
+
+
+def test_each_line_carries_the_vat_treatment_of_its_nature_in_the_xml_and_the_pdf():
+    """Services exempt under art. 261 B, goods resold with VAT and a disbursement at cost on
+    one invoice: per-line categories, one breakdown per category and rate with the exemption
+    reason of the exempt lines, every mention printed, totals exact to the cent."""
+    inv = make_mixed_treatment_invoice()
+    pdf = render_facturx(inv)
+    _, xml = get_facturx_xml_from_pdf(BytesIO(pdf), check_xsd=False)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    line_cats = xpath(xml, "//ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode/text()")
+    assert line_cats == ["E", "S", "E"]
+    tax = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
+    assert xpath(xml, f"{tax}/ram:CategoryCode/text()") == ["E", "S"]
+    assert xpath(xml, f"{tax}/ram:RateApplicablePercent/text()") == ["0.00", "5.50"]
+    # services 170.00 + disbursement 37.45 - the funder's 25.01 = 182.44 exempt; goods 162.00
+    assert xpath(xml, f"{tax}/ram:BasisAmount/text()") == ["182.44", "162.00"]
+    assert xpath(xml, f"{tax}/ram:CalculatedAmount/text()") == ["0.00", "8.91"]
+    (reason,) = xpath(xml, f"{tax}[ram:CategoryCode='E']/ram:ExemptionReason/text()")
+    assert "art. 261 B du CGI" in reason and "art. 267 II 2° du CGI" in reason
+    allowance = "//ram:SpecifiedTradeAllowanceCharge/ram:CategoryTradeTax/ram:CategoryCode/text()"
+    assert xpath(xml, allowance) == ["E"]
+    assert xpath(xml, "//ram:TaxBasisTotalAmount/text()") == ["344.44"]
+    assert xpath(xml, "//ram:GrandTotalAmount/text()") == ["353.35"]
+    assert xpath(xml, "//ram:DuePayableAmount/text()") == ["353.35"]
+    seller_vat = xpath(xml, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID/text()")
+    assert seller_vat == ["FR40775678907"]  # BR-S-02: a taxed line needs the seller's VAT number
+    reg = xpath(xml, "//rsm:ExchangedDocument/ram:IncludedNote[ram:SubjectCode='REG']/ram:Content/text()")
+    assert len(reg) == 1 and "261 B" in reg[0] and "267 II 2°" in reg[0]
+
+    text = " ".join(pdf_text(pdf).split())
+    assert "Exonération de TVA, art. 261 B du CGI" in text
+    assert "exclus de la base d'imposition, art. 267 II 2° du CGI" in text
+    assert "TVA 5,5 % 8,91 €" in text
+    assert "Net à payer 353,35 €" in text
+    for short in ("Exonéré", "Débours", "5,5 %"):
+        assert short in text
+
+
+def test_a_single_exempt_treatment_keeps_its_exemption_code():
+    xml = facturx_xml(documents()["invoice-exempt-and-disbursement"])
+    tax = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
+    assert xpath(xml, f"{tax}/ram:CategoryCode/text()") == ["E"]
+    assert xpath(xml, f"{tax}/ram:ExemptionReasonCode/text()") == []  # two grounds, no single code
+    only_disbursement = make_invoice(
+        VatRegime.COST_SHARING_261B, deductions=(),
+        lines=(line("Frais avancés", "1", "LS", "10.00", "Facture X", vat_treatment=VatRegime.DISBURSEMENT),))
+    xml = facturx_xml(only_disbursement)
+    assert xpath(xml, f"{tax}/ram:ExemptionReasonCode/text()") == ["VATEX-EU-79-C"]
+
+
+def test_outside_scope_lines_cannot_share_an_invoice_with_other_treatments():
+    with pytest.raises(DocumentError, match="lines.vat_treatment"):
+        make_invoice(VatRegime.OUTSIDE_SCOPE, deductions=(), lines=(
+            line("Stockage", "1", "LS", "10.00", "S"),
+            line("Frais avancés", "1", "LS", "10.00", "X", vat_treatment=VatRegime.DISBURSEMENT),
+        ))
+    with pytest.raises(DocumentError, match="vat_treatment"):
+        make_invoice(VatRegime.COST_SHARING_261B, deductions=(), lines=(
+            line("Pommes", "1", "LS", "10.00", "S", "5.5", vat_treatment=VatRegime.VAT_REGISTERED),
+        ))
