@@ -13,6 +13,7 @@ from purchasing import format_cents
 from .models import InvoiceKind, InvoiceStatus
 from .schemas import Day, Money, PageArgs, UtcDateTime, Whole, page_of
 from .services import invoicing
+from .services.parties import vat_regime
 
 MONEY_NOTE = "Decimal string in euros, e.g. \"12.34\"."
 
@@ -57,6 +58,16 @@ class InvoiceLineSchema(Schema):
     amount = Money(attribute="amount_cents", metadata={"description": "Excluding VAT."})
     vat_rate = fields.Decimal(as_string=True, allow_none=True, places=2)
     nature = fields.String(attribute="nature.value")
+    vat_treatment = fields.Function(
+        lambda line: line.vat_treatment.value if line.vat_treatment else None, allow_none=True,
+        metadata={"description": "The VAT treatment of the charge's nature when the line was filled "
+                                 "(outside_vat, franchise_293b, cost_sharing_261b, vat_registered, disbursement); "
+                                 "null: the coordination's vat_regime."})
+    vat_category = fields.Function(
+        lambda line: vat_regime(line.vat_treatment).category_code if line.vat_treatment else None,
+        allow_none=True, metadata={"description": "EN 16931 VAT category of the line: S (VAT charged), "
+                                                  "E (exempt, or disbursement excluded from the base), "
+                                                  "O (outside the scope); null with vat_treatment null."})
     source = fields.String(metadata={"description": "What the charge comes from, in words, e.g. "
                                                     "« Commande groupée n° 1 — novembre 2026 »."})
     charge_id = Whole(allow_none=True)

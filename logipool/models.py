@@ -146,6 +146,11 @@ class Coordination(AddressMixin, Base):
         chosen = (self.vat_treatments or {}).get(Nature(nature).value)
         return VatTreatment(chosen or VatRegime(self.vat_regime).value)
 
+    @property
+    def vat_treatment_by_nature(self) -> dict[str, VatTreatment]:
+        """Every nature's effective VAT treatment (what the settings read back)."""
+        return {n.value: self.vat_treatment(n) for n in Nature}
+
 
 class Member(AddressMixin, Base):
     __tablename__ = "member"

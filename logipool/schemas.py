@@ -10,11 +10,11 @@ import re
 from datetime import UTC, date
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from purchasing import MoneyError, format_cents, to_cents
 
-from .models import ChargeSource, Coordination, FunderKind, MemberKind, Nature, Role, SiteKind, VatRegime, VatTreatment
+from .models import ChargeSource, FunderKind, MemberKind, Nature, Role, SiteKind, VatRegime, VatTreatment
 from .validators import opening_hours_errors, siren_error, siret_error
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,30}", re.ASCII)
@@ -204,16 +204,10 @@ class CoordinationSchema(AddressFields):
     iban = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"))
     bic = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$"))
     invoice_note = fields.String(validate=validate.Length(max=500))
-    vat_treatments = fields.Nested(VatTreatmentsSchema, metadata={
+    vat_treatments = fields.Nested(VatTreatmentsSchema, attribute="vat_treatment_by_nature", metadata={
         "description": "VAT treatment per nature of charge (docs/invoices.md, legal references); read back "
                        "with every nature, those not chosen following vat_regime. An update merges."})
     created_at = UtcDateTime(dump_only=True)
-
-    @post_dump(pass_original=True)
-    def _effective_treatments(self, data: dict, original, **kwargs) -> dict:
-        if isinstance(original, Coordination):
-            data["vat_treatments"] = {n.value: original.vat_treatment(n).value for n in Nature}
-        return data
 
 
 class CoordinationUpdateSchema(CoordinationSchema):

@@ -28,7 +28,7 @@ from .directory import _check_vat
 def _set_treatments(coordination: Coordination, data: dict) -> None:
     """Merge the VAT treatments given per nature into the coordination's (null: follow the
     regime again)."""
-    chosen = data.pop("vat_treatments", None)
+    chosen = data.pop("vat_treatment_by_nature", None)
     if chosen is None:
         return
     merged = dict(coordination.vat_treatments or {})
@@ -90,7 +90,7 @@ def create_coordination(session: Session, principal: Principal, data: dict) -> C
         raise Forbidden("Only a platform administrator creates coordinations.")
     if session.scalar(select(Coordination.id).where(Coordination.slug == data["slug"])):
         raise Conflict(f"A coordination with slug {data['slug']!r} exists already.")
-    row = Coordination(**{k: v for k, v in data.items() if k != "vat_treatments"}, vat_treatments={})
+    row = Coordination(**{k: v for k, v in data.items() if k != "vat_treatment_by_nature"}, vat_treatments={})
     _set_treatments(row, data)
     _check(row)
     session.add(row)
