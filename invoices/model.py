@@ -2,7 +2,8 @@
 
 Every amount is integer cents; quantities, unit prices and VAT rates are ``Decimal``. The VAT
 regime is configuration of the issuer and is never defaulted: it decides the VAT category of
-every line (EN 16931 codes S, E, O) and the legal mention printed on the document.
+every line (EN 16931 codes S, E, O) and the legal mention printed on the document, unless the
+line carries its own treatment (services exempt, goods taxed, disbursements at cost).
 """
 
 from __future__ import annotations

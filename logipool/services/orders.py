@@ -45,7 +45,7 @@ from ..models import (
     Site,
     Supplier,
     TemperatureClass,
-    VatRegime,
+    VatTreatment,
 )
 from .crud import Resource, own_member_only, refers
 from .directory import member_in_coordination
@@ -666,7 +666,9 @@ def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list
     adds VAT on its invoices): its charges carry the rate."""
     final = cycle.final_allocation
     coordination = session.get(Coordination, cycle.coordination_id)
-    vat_registered = coordination.vat_regime == VatRegime.VAT_REGISTERED
+    # VAT follows each nature's treatment: goods resold may be taxed while services are exempt
+    vat_registered = coordination.vat_treatment(Nature.GOODS) == VatTreatment.VAT_REGISTERED
+    services_taxed = coordination.vat_treatment(Nature.SERVICES) == VatTreatment.VAT_REGISTERED
     start, end = _period(cycle, tz)
     key = final["fee_key"]
     weights = key["weights"]
@@ -711,7 +713,7 @@ def settlement_drafts(session: Session, cycle: OrderCycle, tz: ZoneInfo) -> list
                        f"({key_name}) = {fr.euros(m[field])} "
                        "(arrondi au plus fort reste : la somme des parts égale le total)."),
                 amount_cents=cents, nature=Nature.SERVICES if field != "leftover_share" else Nature.GOODS,
-                vat_rate=Decimal("20.00") if vat_registered and field != "leftover_share" else None, **common))
+                vat_rate=Decimal("20.00") if services_taxed and field != "leftover_share" else None, **common))
     return drafts
 
 

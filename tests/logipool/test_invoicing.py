@@ -267,6 +267,7 @@ class _Doc:
     """Just what ``Invoice.totals`` reads, to compare without building parties."""
 
     vat_regime = lib.VatRegime.VAT_REGISTERED
+    line_treatment = lib.Invoice.line_treatment
 
     def __init__(self, lines, deductions):
         self.lines, self.deductions = lines, deductions
