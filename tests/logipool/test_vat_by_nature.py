@@ -73,7 +73,8 @@ def test_mixed_invoice_exempts_services_taxes_goods_and_keeps_disbursements_out_
 
     detail = client.get(f"/api/v1/invoices/{invoice.id}", headers=staff).get_json()
     by_nature = {line["nature"]: line for line in detail["lines"]}
-    assert by_nature["services"]["vat_treatment"] == "cost_sharing_261b" and by_nature["services"]["vat_category"] == "E"
+    services = by_nature["services"]
+    assert services["vat_treatment"] == "cost_sharing_261b" and services["vat_category"] == "E"
     assert by_nature["goods"]["vat_category"] == "S" and by_nature["goods"]["vat_rate"] == "5.50"
     assert by_nature["disbursement"]["vat_treatment"] == "disbursement"
     assert by_nature["disbursement"]["vat_rate"] is None and detail["total"] == "353.35"
