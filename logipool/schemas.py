@@ -354,7 +354,9 @@ class ChargeSchema(Schema):
         metadata={"description": "How the amount was computed, for people to read."},
     )
     amount = Money(attribute="amount_cents", data_key="amount", required=True)
-    nature = fields.Enum(Nature, by_value=True, required=True)
+    nature = fields.Enum(Nature, by_value=True, required=True, metadata={
+        "description": "services, goods (bought and resold) or disbursement (paid in the member's name, at cost: "
+                       "débours); its VAT treatment is the coordination's vat_treatments."})
     vat_rate = fields.Decimal(
         allow_none=True,
         as_string=True,
