@@ -94,20 +94,21 @@ def measure(app, runs: int) -> list[tuple[str, float, float, float, float]]:
         rep = accounts.grant_for_cli(session, f"escale.benevole@{DOMAIN}", None)
         treasurer = accounts.grant_for_cli(session, f"escale.tresorerie@{DOMAIN}", None)
         tokens = {g.user.email: accounts.issue_token(session, g, days=1, name="bench")[1] for g in (rep, treasurer)}
+        rep, treasurer = rep.user.email, treasurer.user.email  # plain values: the session closes with the context
         session.commit()
         monday = week_start(datetime.now(UTC))
         vehicle_ids = [v for (v,) in session.execute(text("select id from vehicle"))]
     results = []
-    for grant, page, api in (
+    for email, page, api in (
         (rep, "/", f"/api/v1/vehicle-bookings/?start={_q(monday)}&end={_q(monday + timedelta(days=14))}&limit=200"),
         (rep, "/vehicles/calendar", None),
         (treasurer, "/treasury/invoices/", "/api/v1/invoices/?limit=200"),
     ):
         client = app.test_client()
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text).group(1)
-        client.post("/signin", data={"email": grant.user.email, "password": PASSWORD, "csrf_token": token})
+        client.post("/signin", data={"email": email, "password": PASSWORD, "csrf_token": token})
         p50, p95 = _time(client, page, runs)
-        headers = {"Authorization": f"Bearer {tokens[grant.user.email]}"}
+        headers = {"Authorization": f"Bearer {tokens[email]}"}
         if api is None:  # the calendar: one free/busy call per vehicle
             week = f"start={_q(monday)}&end={_q(monday + timedelta(days=7))}"
             samples = []
