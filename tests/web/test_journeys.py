@@ -142,6 +142,24 @@ def test_treasurer_downloads_its_invoice_pdf_and_opens_why_this_amount(person):
     person.screenshot("treasury-charges")
     person.follow("Relevé")
     person.screenshot("treasury-statement")
+    # the statement of last month: the balance before it opens it, the balance after closes it
+    first = date.today().replace(day=1)
+    start, end = (first - timedelta(days=1)).replace(day=1), first - timedelta(days=1)
+    person.fill("Du", start.isoformat())
+    person.fill("Au", end.isoformat())
+    person.press("Afficher")
+    figures = {dt.text: dd.text for dt, dd in zip(person.driver.find_elements("css selector", ".figures dt"),
+                                                  person.driver.find_elements("css selector", ".figures dd"),
+                                                  strict=True)}
+    assert "Solde d'ouverture" in figures and "Solde de clôture" in figures
+    rows = person.driver.find_elements("css selector", "tbody tr")
+    assert rows[0].find_element("tag name", "time").get_attribute("datetime") == start.isoformat()
+    assert "Solde d'ouverture" in rows[0].text
+    assert rows[-1].text.endswith(figures["Solde de clôture"])  # the running balance ends on the closing one
+    href = person.driver.find_element("partial link text", "PDF").get_attribute("href")
+    status, pdf = _download(person, href.removeprefix(person.base))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert status == 200 and "Solde d'ouverture" in text and f"{end:%Y}" in text
 
 
 def test_treasurer_of_another_association_gets_404_on_the_first_ones_invoice(person, _app):
