@@ -36,6 +36,27 @@ def _p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[18] if len(samples) >= 20 else max(samples)
 
 
+def _queries(app, client, path: str) -> int:
+    """SQL statements one request of ``path`` sends (an N+1 shows as a count growing with the data)."""
+    from sqlalchemy import event
+
+    from logipool.db import database
+
+    engine = database(app).engine
+    count = 0
+
+    def seen(*args):
+        nonlocal count
+        count += 1
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return count
+
+
 def _time(client, path: str, runs: int, headers=None) -> tuple[float, float]:
     client.get(path, headers=headers)  # warm
     samples = []
@@ -84,7 +105,7 @@ def grow(session, members: int, bookings: int) -> None:
     session.flush()
 
 
-def measure(app, runs: int) -> list[tuple[str, float, float, float, float]]:
+def measure(app, runs: int) -> list[tuple[str, int, float, float, float, float]]:
     from logipool.db import get_session
     from logipool.services import accounts
     from logipool.web.home import week_start
@@ -94,20 +115,22 @@ def measure(app, runs: int) -> list[tuple[str, float, float, float, float]]:
         rep = accounts.grant_for_cli(session, f"escale.benevole@{DOMAIN}", None)
         treasurer = accounts.grant_for_cli(session, f"escale.tresorerie@{DOMAIN}", None)
         tokens = {g.user.email: accounts.issue_token(session, g, days=1, name="bench")[1] for g in (rep, treasurer)}
+        rep, treasurer = rep.user.email, treasurer.user.email  # plain values: the session closes with the context
         session.commit()
         monday = week_start(datetime.now(UTC))
         vehicle_ids = [v for (v,) in session.execute(text("select id from vehicle"))]
     results = []
-    for grant, page, api in (
+    for email, page, api in (
         (rep, "/", f"/api/v1/vehicle-bookings/?start={_q(monday)}&end={_q(monday + timedelta(days=14))}&limit=200"),
         (rep, "/vehicles/calendar", None),
         (treasurer, "/treasury/invoices/", "/api/v1/invoices/?limit=200"),
     ):
         client = app.test_client()
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text).group(1)
-        client.post("/signin", data={"email": grant.user.email, "password": PASSWORD, "csrf_token": token})
+        client.post("/signin", data={"email": email, "password": PASSWORD, "csrf_token": token})
         p50, p95 = _time(client, page, runs)
-        headers = {"Authorization": f"Bearer {tokens[grant.user.email]}"}
+        queries = _queries(app, client, page)
+        headers = {"Authorization": f"Bearer {tokens[email]}"}
         if api is None:  # the calendar: one free/busy call per vehicle
             week = f"start={_q(monday)}&end={_q(monday + timedelta(days=7))}"
             samples = []
@@ -119,7 +142,7 @@ def measure(app, runs: int) -> list[tuple[str, float, float, float, float]]:
             a50, a95 = statistics.median(samples), _p95(samples)
         else:
             a50, a95 = _time(client, api, runs, headers)
-        results.append((page, p50, p95, a50, a95))
+        results.append((page, queries, p50, p95, a50, a95))
     return results
 
 
@@ -163,10 +186,10 @@ def main() -> None:
                 session = get_session()
                 grow(session, 300, 20000)
                 session.commit()
-        print(f"\n{label}\n| page | page p50 | page p95 | API p50 | API p95 | page / API (p95) |")
-        print("|---|---|---|---|---|---|")
-        for page, p50, p95, a50, a95 in measure(app, args.runs):
-            print(f"| `{page}` | {p50:.1f} | {p95:.1f} | {a50:.1f} | {a95:.1f} | {p95 / a95:.2f} |")
+        print(f"\n{label}\n| page | SQL statements | page p50 | page p95 | API p50 | API p95 | page / API (p95) |")
+        print("|---|---|---|---|---|---|---|")
+        for page, queries, p50, p95, a50, a95 in measure(app, args.runs):
+            print(f"| `{page}` | {queries} | {p50:.1f} | {p95:.1f} | {a50:.1f} | {a95:.1f} | {p95 / a95:.2f} |")
 
 
 if __name__ == "__main__":

@@ -1127,14 +1127,17 @@ def render_purchase_order(po: PurchaseOrder, *, lang: str = "fr", logo: Logo = N
 def _statement_story(st: Statement, lang: str, logo: Logo) -> list:
     lab = LABELS[lang]
     summary = st.summary()
-    meta = [(lab["as_of"].format(date=long_date(st.as_of, lang)), "")]
+    meta = [lab["as_of"].format(date=long_date(st.as_of, lang))]
+    if st.period_start is not None:
+        period = lab["statement_period"].format(start=long_date(st.period_start, lang), end=long_date(st.as_of, lang))
+        meta.insert(0, period)
     story: list = [
         _header(
             _issuer_block(st.issuer, lang, logo),
             [
                 _p(_esc(lab["statement"].upper()), "title"),
                 Spacer(1, 1.5 * mm),
-                _p(_esc(meta[0][0]), "meta"),
+                *[_p(_esc(line), "meta") for line in meta],
             ],
         ),
         Spacer(1, 6 * mm),
@@ -1195,7 +1198,10 @@ def _statement_story(st: Statement, lang: str, logo: Logo) -> list:
         EntryKind.CREDIT_NOTE: lab["entry_credit_note"],
         EntryKind.PAYMENT: lab["entry_payment"],
     }
-    for entry, balance in zip(st.entries, st.running_balances(), strict=True):
+    if st.period_start is not None:
+        opening = lab["opening_balance"].format(date=short_date(st.period_start, lang))
+        rows.append(["", "", _Cell(opening, ""), "", "", "", money(summary.opening_balance_cents, lang)])
+    for entry, balance in st.period_entries():
         note = f"{kind_label[entry.kind]}"
         if entry.invoice_reference:
             note += f" · {entry.invoice_reference}"

@@ -72,21 +72,32 @@ class StatementSummary:
     overdue_cents: int
     unallocated_cents: int
     open_items: tuple[OpenItem, ...]
+    opening_balance_cents: int = 0
 
 
 @dataclass(frozen=True)
 class Statement:
-    """A member's account with the coordination on a given date."""
+    """A member's account with the coordination on a given date.
+
+    ``entries`` are every movement up to ``as_of``. With ``period_start`` the statement covers
+    ``[period_start, as_of]``: what came before is the opening balance, the totals are the period's
+    movements, and the balance is the closing balance (opening + invoiced - credited - paid).
+    """
 
     issuer: Party
     member: Party
     as_of: date
     entries: tuple[StatementEntry, ...]
+    period_start: date | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.issuer, Party) or not isinstance(self.member, Party):
             raise DocumentError("issuer, member: expected Party objects")
         _date(self.as_of, "as_of")
+        if self.period_start is not None:
+            _date(self.period_start, "period_start")
+            if self.period_start > self.as_of:
+                raise DocumentError("period_start: after the statement date")
         # same day: the invoice before what settles it
         order = {EntryKind.INVOICE: 0, EntryKind.CREDIT_NOTE: 1, EntryKind.PAYMENT: 2}
         entries = tuple(sorted(self.entries, key=lambda e: (e.entry_date, order[e.kind])))
@@ -110,6 +121,18 @@ class Statement:
             balance += e.signed_cents
             out.append(balance)
         return out
+
+    def _in_period(self, e: StatementEntry) -> bool:
+        return self.period_start is None or e.entry_date >= self.period_start
+
+    @property
+    def opening_balance_cents(self) -> int:
+        """What the member owed when the period began (0 without a period)."""
+        return sum(e.signed_cents for e in self.entries if not self._in_period(e))
+
+    def period_entries(self) -> list[tuple[StatementEntry, int]]:
+        """The period's movements, each with the running balance after it (from the opening balance)."""
+        return [(e, b) for e, b in zip(self.entries, self.running_balances(), strict=True) if self._in_period(e)]
 
     def summary(self) -> StatementSummary:
         remaining: dict[str, int] = {}
@@ -162,7 +185,8 @@ class Statement:
             for ref, left in remaining.items()
             if left
         )
-        total = {k: sum(e.amount_cents for e in self.entries if e.kind is k) for k in EntryKind}
+        total = {k: sum(e.amount_cents for e in self.entries if e.kind is k and self._in_period(e))
+                 for k in EntryKind}
         return StatementSummary(
             invoiced_cents=total[EntryKind.INVOICE],
             credited_cents=total[EntryKind.CREDIT_NOTE],
@@ -171,4 +195,5 @@ class Statement:
             overdue_cents=sum(o.remaining_cents for o in open_items if o.overdue),
             unallocated_cents=unallocated,
             open_items=open_items,
+            opening_balance_cents=self.opening_balance_cents,
         )

@@ -178,6 +178,15 @@ class BillingRunSchema(Schema):
 
 class StatementQuery(Schema):
     member_id = Whole(metadata={"description": "Required for staff and auditors; yours otherwise."})
+    start = Day(metadata={"description": "First day of the period (inclusive); the balance before it opens the "
+                                         "statement. Without it: from the first document."})
+    end = Day(metadata={"description": "Last day of the period (inclusive); today by default, and a later day "
+                                       "counts as today."})
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError("The period ends before it starts.", "end")
 
 
 class StatementPdfQuery(StatementQuery):
@@ -206,11 +215,16 @@ class StatementEntrySchema(Schema):
 
 class StatementSchema(Schema):
     member_id = Whole()
-    as_of = Day()
+    start = Day(allow_none=True, metadata={"description": "First day of the period (null: from the first document)."})
+    as_of = Day(metadata={"description": "Last day of the period."})
+    opening_balance = Money(attribute="opening_balance_cents",
+                            metadata={"description": "What the member owed before `start` (0 without it)."})
     invoiced = Money(attribute="invoiced_cents")
     credited = Money(attribute="credited_cents")
     paid = Money(attribute="paid_cents")
-    balance = Money(attribute="balance_cents", metadata={"description": "What the member owes (negative: credit)."})
+    balance = Money(attribute="balance_cents", metadata={
+        "description": "What the member owes at the end of the period (negative: credit): the opening balance "
+                       "plus invoiced, less credited and paid in the period."})
     overdue = Money(attribute="overdue_cents")
     open_items = fields.List(fields.Nested(OpenItemSchema))
     entries = fields.List(fields.Nested(StatementEntrySchema))

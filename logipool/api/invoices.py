@@ -219,7 +219,8 @@ class StatementView(MethodView):
     def get(self, args):
         """Representatives and treasurers: their member's; staff and auditors: give member_id."""
         principal = current()
-        st = svc.statement(get_session(), principal, args.get("member_id"), tz=_tz())
+        st = svc.statement(get_session(), principal, args.get("member_id"), tz=_tz(), start=args.get("start"),
+                           end=args.get("end"))
         member_id = args.get("member_id") if principal.sees_all_members else principal.member_id
         return svc.statement_summary(st, member_id)
 
@@ -229,7 +230,8 @@ class StatementPdf(MethodView):
     @statements.arguments(s.StatementPdfQuery, location="query")
     @statements.response(200, content_type="application/pdf")
     def get(self, args):
-        st = svc.statement(get_session(), current(), args.get("member_id"), tz=_tz())
+        st = svc.statement(get_session(), current(), args.get("member_id"), tz=_tz(), start=args.get("start"),
+                           end=args.get("end"))
         pdf = lib.render_statement(st, lang=args["lang"], logo=logo_of(get_session(), current().coordination_id))
         return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="releve-{st.as_of}.pdf"'})

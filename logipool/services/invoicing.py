@@ -1053,11 +1053,18 @@ def _statement_member(session: Session, principal: Principal, member_id: int | N
     return member
 
 
-def statement(session: Session, principal: Principal, member_id: int | None, *, tz: ZoneInfo) -> lib.Statement:
-    """A member's account today: its issued invoices, credit notes and payments."""
+def statement(session: Session, principal: Principal, member_id: int | None, *, tz: ZoneInfo,
+              start: date | None = None, end: date | None = None) -> lib.Statement:
+    """A member's account: its issued invoices, credit notes and payments up to ``end`` (today by
+    default; a later day counts as today). With ``start``, the statement of the period
+    ``[start, end]``: the balance before ``start`` opens it."""
     member = _statement_member(session, principal, member_id)
+    as_of = today_in(tz) if end is None else min(end, today_in(tz))
+    if start is not None and start > as_of:
+        raise InvalidInput.field("start", "The period starts after it ends (or after today).")
     documents = session.scalars(
-        select(Invoice).where(Invoice.member_id == member.id, Invoice.status != InvoiceStatus.DRAFT)
+        select(Invoice).where(Invoice.member_id == member.id, Invoice.status != InvoiceStatus.DRAFT,
+                              Invoice.issue_date <= as_of)
         .order_by(Invoice.issue_date, Invoice.id)).all()
     entries = []
     for doc in documents:
@@ -1075,23 +1082,24 @@ def statement(session: Session, principal: Principal, member_id: int | None, *, 
     numbers = {d.id: d.number for d in documents}
     payments = session.scalars(
         select(Payment).join(Invoice, Payment.invoice_id == Invoice.id)
-        .where(Invoice.member_id == member.id).order_by(Payment.paid_on, Payment.id)).all()
+        .where(Invoice.member_id == member.id, Payment.paid_on <= as_of).order_by(Payment.paid_on, Payment.id)).all()
     for p in payments:
         label = {"transfer": "Virement", "cheque": "Chèque", "cash": "Espèces", "direct_debit": "Prélèvement",
                  "card": "Carte"}.get(p.method, p.method)
+        # an advance on an invoice issued after the statement's end stands as a credit on the account
         entries.append(lib.StatementEntry(lib.EntryKind.PAYMENT, p.paid_on, (p.reference.strip() or f"P-{p.id}")[:35],
-                                          f"{label} reçu", p.amount_cents, invoice_reference=numbers[p.invoice_id]))
+                                          f"{label} reçu", p.amount_cents, invoice_reference=numbers.get(p.invoice_id)))
     issuer = issuer_party(_coordination(session, principal))
     customer = member_party(member)
     return document_part("statement", lambda: lib.Statement(
-        issuer=issuer, member=customer, as_of=today_in(tz), entries=tuple(entries)))
+        issuer=issuer, member=customer, as_of=as_of, entries=tuple(entries), period_start=start))
 
 
 def statement_summary(st: lib.Statement, member_id: int) -> dict:
     summary = st.summary()
-    balances = st.running_balances()
     return {
-        "member_id": member_id, "as_of": st.as_of,
+        "member_id": member_id, "start": st.period_start, "as_of": st.as_of,
+        "opening_balance_cents": summary.opening_balance_cents,
         "invoiced_cents": summary.invoiced_cents, "credited_cents": summary.credited_cents,
         "paid_cents": summary.paid_cents, "balance_cents": summary.balance_cents,
         "overdue_cents": summary.overdue_cents,
@@ -1100,7 +1108,7 @@ def statement_summary(st: lib.Statement, member_id: int) -> dict:
                        for o in summary.open_items],
         "entries": [{"date": e.entry_date, "kind": e.kind.value, "reference": e.reference, "label": e.label,
                      "amount_cents": e.amount_cents, "invoice_reference": e.invoice_reference,
-                     "balance_cents": balance} for e, balance in zip(st.entries, balances, strict=True)],
+                     "balance_cents": balance} for e, balance in st.period_entries()],
     }
 
 

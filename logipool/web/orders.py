@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from flask import Response, redirect, render_template, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 
 import invoices
+from purchasing.exceptions import TableError
 
 from .. import schemas as s
 from ..db import get_session
+from ..errors import InvalidInput
 from ..models import CycleStatus
 from ..services import orders as svc
 from ..services.parties import logo_of
@@ -25,7 +27,7 @@ def index():
     return render_template("orders/index.html", cycles=cycles)
 
 
-def _cycle_page(cycle_id: int, errors: dict | None = None, status: int = 200):
+def _cycle_page(cycle_id: int, errors: dict | None = None, status: int = 200, import_rows: list | None = None):
     ses, p = get_session(), principal()
     cycle = svc.CYCLES.get(ses, p, cycle_id)
     offers = []
@@ -40,7 +42,7 @@ def _cycle_page(cycle_id: int, errors: dict | None = None, status: int = 200):
     return render_template("orders/cycle.html", cycle=cycle, catalogue=catalogue,
                            needs={tuple(n.offer_ids): n for n in needs}, budget=budgets.get(p.member_id),
                            outcome=outcome, open=cycle.status == CycleStatus.OPEN, errors=errors or {},
-                           offer_names={o.id: o.product for o in offers}), status
+                           offer_names={o.id: o.product for o in offers}, import_rows=import_rows or []), status
 
 
 @bp.get("/<int:cycle_id>")
@@ -67,6 +69,32 @@ def declare(cycle_id):
         errors, status = form_errors(exc)
         return _cycle_page(cycle_id, errors, status)
     flash_done(_("Your need is recorded."))
+    return redirect(url_for("orders.cycle", cycle_id=cycle_id))
+
+
+@bp.post("/<int:cycle_id>/needs/import")
+def import_needs(cycle_id):
+    """Upload the association's needs as CSV or XLSX (the API's import): all rows or none, each
+    refused row shown by the upload."""
+    ses, p = get_session(), principal()
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise InvalidInput.field("file", "Choose a CSV or XLSX file.")
+        data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+        if not data:
+            raise InvalidInput.field("file", "The file is empty.")
+        result = svc.import_needs(ses, p, cycle_id, data, upload.filename)
+        commit()
+    except TableError as exc:
+        ses.rollback()
+        message = _("Nothing was imported: %(n)s problems in the file, listed below.", n=len(exc.errors))
+        return _cycle_page(cycle_id, {"file": [message]}, 422, import_rows=exc.errors)
+    except FORM_ERRORS as exc:
+        ses.rollback()
+        errors, status = form_errors(exc)
+        return _cycle_page(cycle_id, errors, status)
+    flash_done(_("%(n)s needs imported; they replace the association's previous needs.", n=result["needs"]))
     return redirect(url_for("orders.cycle", cycle_id=cycle_id))
 
 

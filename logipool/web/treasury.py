@@ -3,16 +3,17 @@ yet invoiced, the statement; PDF and Factur-X XML downloads."""
 
 from __future__ import annotations
 
-from flask import Response, render_template, url_for
+from flask import Response, render_template, request, url_for
 
 import invoices as lib
 
 from ..db import get_session
+from ..invoice_schemas import StatementQuery
 from ..models import ChargeSource
 from ..services import invoicing as svc
 from ..services import ledger
 from ..services.parties import logo_of
-from .common import PageBlueprint, page_lang, principal, tz
+from .common import FORM_ERRORS, PageBlueprint, form_errors, load_form, page_lang, principal, tz
 
 bp = PageBlueprint("treasury", "/treasury")
 
@@ -66,21 +67,33 @@ def uninvoiced():
                            source_link=source_link)
 
 
-def _statement():
-    p = principal()
-    return svc.statement(get_session(), p, None, tz=tz())
+def _period() -> dict:
+    """The period asked in the query string (``start``, ``end``), read with the API's schema."""
+    return load_form(StatementQuery(), only=("start", "end"), source=request.args)
+
+
+def _statement(period: dict):
+    return svc.statement(get_session(), principal(), None, tz=tz(), start=period.get("start"), end=period.get("end"))
 
 
 @bp.get("/statement")
 def statement():
+    """The account for a period (from the first document to today by default)."""
     p = principal()
-    summary = svc.statement_summary(_statement(), p.member_id)
-    return render_template("treasury/statement.html", statement=summary)
+    try:
+        period = _period()
+        summary = svc.statement_summary(_statement(period), p.member_id)
+    except FORM_ERRORS as exc:
+        errors, status = form_errors(exc)
+        return render_template("treasury/statement.html", statement=None, errors=errors, form=request.args,
+                               period={}), status
+    return render_template("treasury/statement.html", statement=summary, errors={}, form=request.args,
+                           period={k: v.isoformat() for k, v in period.items()})
 
 
 @bp.get("/statement.pdf")
 def statement_pdf():
-    st = _statement()
+    st = _statement(_period())
     pdf = lib.render_statement(st, lang=page_lang(), logo=logo_of(get_session(), principal().coordination_id))
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="releve-{st.as_of}.pdf"'})
+    name = f"releve-{st.period_start}-{st.as_of}.pdf" if st.period_start else f"releve-{st.as_of}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -96,8 +96,9 @@ def calendar():
     vehicles = svc.VEHICLES.list(ses, p, {"limit": 200, "offset": 0, "active": True})["items"]
     days = [start + timedelta(days=i) for i in range(7)]
     grid = []
+    free_busy = svc.free_busy_of(ses, p, vehicles, {"start": start, "end": end})
     for vehicle in vehicles:
-        fb = svc.free_busy(ses, p, vehicle.id, {"start": start, "end": end})
+        fb = free_busy[vehicle.id]
         cells = []
         for d in days:
             d_end = d + timedelta(days=1)

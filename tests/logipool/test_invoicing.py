@@ -27,6 +27,7 @@ from logipool.models import (
     ChargeSource,
     Invoice,
     InvoiceCounter,
+    InvoiceKind,
     InvoiceLine,
     Nature,
     Payment,
@@ -478,6 +479,50 @@ def test_statement_and_export(client, world, session, staff):
     own = client.get(f"/api/v1/invoices/export.csv?start=2026-01-01&end={date.today().year}-12-31",
                      headers=treasurer).get_data(as_text=True)
     assert len(own.strip().splitlines()) == 3 and a.other_member.legal_name not in own
+
+
+def test_statement_for_a_period_opens_with_the_balance_before_it_and_closes_with_the_one_after(
+        client, world, session, staff):
+    """A period statement: the balance before ``start`` opens it, only the period's movements are
+    listed and totalled, and the closing balance is opening + invoiced - credited - paid."""
+    a = world.a
+    make_billable(session, a)
+    charge(session, a, 10000)
+    session.commit()
+    run = run_and_issue(client, staff)
+    mine = next(i for i in run["invoices"] if i["member_id"] == a.member.id)
+    today = date.today().isoformat()
+    assert client.post(f"/api/v1/invoices/{mine['invoice_id']}/payments", headers=staff, json={
+        "amount": "40.00", "paid_on": today, "method": "cheque", "reference": "CHQ-78"}).status_code == 201
+    assert client.post(f"/api/v1/invoices/{mine['invoice_id']}/credit-notes", headers=staff,
+                       json={"reason": "Remise", "amount": "10.00"}).status_code == 201
+    fresh(session)
+    # the invoice of 5 October, paid in part on the 20th, credited on 10 November
+    session.get(Invoice, mine["invoice_id"]).issue_date = date(2026, 10, 5)
+    session.scalars(select(Payment).where(Payment.invoice_id == mine["invoice_id"])).one().paid_on = date(2026, 10, 20)
+    credit = session.scalars(select(Invoice).where(Invoice.kind == InvoiceKind.CREDIT_NOTE)).one()
+    credit.issue_date = date(2026, 11, 10)
+    session.commit()
+
+    treasurer = a.headers(Role.TREASURER)
+    november = client.get("/api/v1/statement?start=2026-11-01&end=2026-11-30", headers=treasurer).get_json()
+    assert (november["start"], november["as_of"]) == ("2026-11-01", "2026-11-30")
+    assert (november["opening_balance"], november["invoiced"], november["credited"], november["paid"],
+            november["balance"]) == ("60.00", "0.00", "10.00", "0.00", "50.00")
+    assert [(e["kind"], e["balance"]) for e in november["entries"]] == [("credit_note", "50.00")]
+    october = client.get("/api/v1/statement?start=2026-10-01&end=2026-10-31", headers=treasurer).get_json()
+    assert (october["opening_balance"], october["invoiced"], october["paid"], october["credited"],
+            october["balance"]) == ("0.00", "100.00", "40.00", "0.00", "60.00")
+    assert [(e["kind"], e["balance"]) for e in october["entries"]] == [("invoice", "100.00"), ("payment", "60.00")]
+    whole = client.get("/api/v1/statement", headers=treasurer).get_json()
+    assert whole["start"] is None and whole["opening_balance"] == "0.00" and whole["balance"] == "50.00"
+    assert len(whole["entries"]) == 3
+    body = assert_problem(client.get("/api/v1/statement?start=2026-11-30&end=2026-11-01", headers=treasurer), 422)
+    assert "end" in body["errors"]
+    pdf = client.get("/api/v1/statement.pdf?start=2026-11-01&end=2026-11-30", headers=treasurer)
+    text = pdf_text(pdf.data)
+    assert pdf.mimetype == "application/pdf" and "Solde d'ouverture" in text and "60,00" in text
+    assert "CHQ-78" not in text  # October's payment is in the opening balance, not listed
 
 
 def test_accounting_export_keeps_member_names_inert_and_credit_notes_numeric(client, world, session, staff):

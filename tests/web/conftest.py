@@ -152,8 +152,8 @@ class Person:
 
     def fill(self, label: str, value: str) -> None:
         element = self.field(label)
-        if element.get_attribute("type") == "datetime-local":
-            # typing into datetime-local depends on the locale: set the value as the form submits it
+        if element.get_attribute("type") in ("datetime-local", "date"):
+            # typing into date inputs depends on the locale: set the value as the form submits it
             self.driver.execute_script("arguments[0].value = arguments[1]", element, value)
         else:
             element.clear()

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from logipool.db import get_session
-from logipool.models import Invoice, Member, OrderCycle, StorageBooking, User, VehicleBooking
+from logipool.models import Invoice, Member, Offer, OrderCycle, OrderNeed, StorageBooking, User, VehicleBooking
 from logipool.services import orders as orders_svc
 from logipool.services import vehicles as vehicles_svc
 from logipool.services.demo import _manager
@@ -91,6 +91,59 @@ def test_a_managers_confirmation_shows_as_confirmed(person, _app):
     person.screenshot("vehicles-feed")
 
 
+def test_representative_uploads_its_needs_file_row_errors_shown_by_the_upload_and_nothing_written(
+        person, _app, tmp_path):
+    """The needs CSV from the joint-order page: a wrong row shows by the upload and writes nothing;
+    a right file replaces the association's needs; an upload without the CSRF token is refused."""
+    with _app.app_context():
+        session = get_session()
+        cycle = session.scalars(select(OrderCycle).where(OrderCycle.status == "open")).one()
+        member = session.scalars(select(Member).where(Member.short_name.ilike("%escale%"))).one()
+        offers = session.scalars(select(Offer).where(Offer.supplier_id.in_(cycle.supplier_ids), Offer.active)
+                                 .order_by(Offer.id)).all()
+        references = list(dict.fromkeys(o.reference for o in offers))[:2]
+        cycle_id, short, member_id = cycle.id, member.short_name, member.id
+        by_reference = {o.id: o.reference for o in offers}
+
+    def needs():
+        with _app.app_context():
+            return sorted(get_session().execute(select(OrderNeed.offer_ids, OrderNeed.target).where(
+                OrderNeed.cycle_id == cycle_id, OrderNeed.member_id == member_id)).all(), key=str)
+
+    before = needs()
+    bad = tmp_path / "besoins-faux.csv"
+    bad.write_text(f"member,reference,minimum,target,maximum\n{short},{references[0]},1,4,6\n"
+                   f"{short},NO-SUCH-REF,1,2,3\n", encoding="utf-8")
+    person.sign_in("escale.benevole")
+    person.open(f"/orders/{cycle_id}")
+    person.field("Fichier des besoins (CSV ou XLSX)").send_keys(str(bad))
+    person.press("Envoyer le fichier")
+    rows = person.driver.find_element("id", "import-errors").text
+    assert "Ligne 3" in rows and "NO-SUCH-REF" in rows  # the refused row, by the upload
+    assert "Fichier des besoins" in person.driver.find_element("id", "form-errors").text
+    assert person.field("Fichier des besoins (CSV ou XLSX)").get_attribute("aria-invalid") == "true"
+    person.screenshot("orders-import-refused")
+    assert needs() == before
+
+    status = person.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "const body = new FormData(); body.append('file', new Blob([arguments[0]]), 'b.csv');"
+        "fetch(arguments[1], {method: 'POST', body}).then(r => done(r.status));",
+        f"member,reference,target\n{short},{references[0]},9\n", f"/orders/{cycle_id}/needs/import")
+    assert status == 400
+    assert needs() == before
+
+    good = tmp_path / "besoins.csv"
+    good.write_text("member,reference,minimum,target,maximum\n"
+                    + "".join(f"{short},{ref},1,{5 + i},{8 + i}\n" for i, ref in enumerate(references)),
+                    encoding="utf-8")
+    person.field("Fichier des besoins (CSV ou XLSX)").send_keys(str(good))
+    person.press("Envoyer le fichier")
+    assert f"{len(references)} besoins importés" in person.text
+    assert sorted((by_reference[ids[0]], int(target)) for ids, target in needs()) == sorted(
+        (ref, 5 + i) for i, ref in enumerate(references))
+
+
 def test_representative_declares_needs_and_after_allocation_sees_its_lines_and_why(person, _app):
     with _app.app_context():
         session = get_session()
@@ -142,6 +195,24 @@ def test_treasurer_downloads_its_invoice_pdf_and_opens_why_this_amount(person):
     person.screenshot("treasury-charges")
     person.follow("Relevé")
     person.screenshot("treasury-statement")
+    # the statement of last month: the balance before it opens it, the balance after closes it
+    first = date.today().replace(day=1)
+    start, end = (first - timedelta(days=1)).replace(day=1), first - timedelta(days=1)
+    person.fill("Du", start.isoformat())
+    person.fill("Au", end.isoformat())
+    person.press("Afficher")
+    figures = {dt.text: dd.text for dt, dd in zip(person.driver.find_elements("css selector", ".figures dt"),
+                                                  person.driver.find_elements("css selector", ".figures dd"),
+                                                  strict=True)}
+    assert "Solde d'ouverture" in figures and "Solde de clôture" in figures
+    rows = person.driver.find_elements("css selector", "tbody tr")
+    assert rows[0].find_element("tag name", "time").get_attribute("datetime") == start.isoformat()
+    assert "Solde d'ouverture" in rows[0].text
+    assert rows[-1].text.endswith(figures["Solde de clôture"])  # the running balance ends on the closing one
+    href = person.driver.find_element("partial link text", "PDF").get_attribute("href")
+    status, pdf = _download(person, href.removeprefix(person.base))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert status == 200 and "Solde d'ouverture" in text and f"{end:%Y}" in text
 
 
 def test_treasurer_of_another_association_gets_404_on_the_first_ones_invoice(person, _app):
