@@ -137,8 +137,15 @@ class Person:
 
     @property
     def text(self) -> str:
+        """The page's visible text, read again if the page was replaced while reading it."""
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.common.by import By
 
+        for _ in range(20):
+            try:
+                return self.driver.find_element(By.TAG_NAME, "body").text
+            except StaleElementReferenceException:
+                continue
         return self.driver.find_element(By.TAG_NAME, "body").text
 
     def field(self, label: str):
@@ -166,8 +173,21 @@ class Person:
         for button in scope.find_elements(By.TAG_NAME, "button"):
             if button.text.strip() == text or button.text.strip().startswith(text):
                 button.click()
+                self._settle(button)
                 return
         raise AssertionError(f"no button {text!r} on {self.driver.current_url}")
+
+    def _settle(self, element, timeout: float = 3) -> None:
+        """Wait until what was clicked is replaced (a new page, or an htmx swap of its part);
+        a control that stays in place (nothing to replace) is waited for at most ``timeout``."""
+        from selenium.common.exceptions import TimeoutException
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        try:
+            WebDriverWait(self.driver, timeout).until(expected_conditions.staleness_of(element))
+        except TimeoutException:
+            pass
 
     def wait_for(self, text: str, element_id: str = "main", timeout: float = 10):
         """The element once it shows ``text`` (htmx swaps fragments in asynchronously)."""

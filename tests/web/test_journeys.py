@@ -12,6 +12,8 @@ from urllib.request import Request, urlopen
 
 import pytest
 from pypdf import PdfReader
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
 from logipool.db import get_session
@@ -201,9 +203,22 @@ def test_treasurer_downloads_its_invoice_pdf_and_opens_why_this_amount(person):
     person.fill("Du", start.isoformat())
     person.fill("Au", end.isoformat())
     person.press("Afficher")
-    figures = {dt.text: dd.text for dt, dd in zip(person.driver.find_elements("css selector", ".figures dt"),
-                                                  person.driver.find_elements("css selector", ".figures dd"),
-                                                  strict=True)}
+
+    def period_figures(driver):
+        """The figures once the period's statement has replaced the page (None while it loads)."""
+        try:
+            first_day = driver.find_elements("css selector", "tbody tr time")
+            if not first_day or first_day[0].get_attribute("datetime") != start.isoformat():
+                return None
+            terms = driver.find_elements("css selector", ".figures dt")
+            values = driver.find_elements("css selector", ".figures dd")
+            if len(terms) != len(values):
+                return None
+            return {dt.text: dd.text for dt, dd in zip(terms, values, strict=True)}
+        except StaleElementReferenceException:
+            return None
+
+    figures = WebDriverWait(person.driver, 15).until(period_figures)
     assert "Solde d'ouverture" in figures and "Solde de clôture" in figures
     rows = person.driver.find_elements("css selector", "tbody tr")
     assert rows[0].find_element("tag name", "time").get_attribute("datetime") == start.isoformat()
