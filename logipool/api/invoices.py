@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 import invoices as lib
 
-from .. import invoice_schemas as s
+from .. import schemas as s
 from ..auth import current
 from ..db import get_session
 from ..services import invoicing as svc

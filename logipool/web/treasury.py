@@ -8,8 +8,8 @@ from flask import Response, render_template, request, url_for
 import invoices as lib
 
 from ..db import get_session
-from ..invoice_schemas import StatementQuery
 from ..models import ChargeSource
+from ..schemas import StatementQuery
 from ..services import invoicing as svc
 from ..services import ledger
 from ..services.parties import logo_of

@@ -1,8 +1,7 @@
 """Schemas of the invoicing endpoints: invoices, credit notes, payments, billing runs, statements.
 
 Money is a decimal string ("12.34") on the wire and integer cents inside; unknown fields are
-refused; dates are local calendar dates (ISO 8601, no time).
-"""
+refused; dates are local calendar dates (ISO 8601, no time)."""
 
 from __future__ import annotations
 
@@ -10,10 +9,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from purchasing import format_cents
 
-from .models import InvoiceKind, InvoiceStatus
-from .schemas import Day, Money, PageArgs, UtcDateTime, Whole, page_of
-from .services import invoicing
-from .services.parties import vat_regime
+from ..models import InvoiceKind, InvoiceStatus
+from ..services import invoicing
+from ..services.parties import vat_regime
+from .common import Day, Money, PageArgs, UtcDateTime, Whole, page_of
 
 MONEY_NOTE = "Decimal string in euros, e.g. \"12.34\"."
 
@@ -241,4 +240,6 @@ class ExportQuery(Schema):
 
 
 page_of_summaries = page_of(InvoiceSummarySchema)
+
+
 page_of_runs = page_of(BillingRunSchema)

@@ -1,0 +1,168 @@
+"""Invoices and credit notes: numbering, billing runs, lines, funders' deductions, payments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime, utcnow
+from .base import Nature, VatTreatment, enum_column
+from .directory import Funder, Member
+
+
+class InvoiceKind(enum.StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+class InvoiceStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PARTLY_PAID = "partly_paid"
+    PAID = "paid"
+    CREDITED = "credited"  # fully cancelled by credit notes
+
+
+class InvoiceCounter(Base):
+    """The last number issued in a coordination's series for one year (locked while issuing)."""
+
+    __tablename__ = "invoice_counter"
+
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class BillingRun(Base):
+    """One period's invoicing: a draft per payer from its uninvoiced charges, issued together."""
+
+    __tablename__ = "billing_run"
+    __table_args__ = (CheckConstraint("period_end >= period_start", name="period_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)  # inclusive
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Invoice(Base):
+    """An invoice or credit note to a member (or a funder). Immutable once issued: the number,
+    the stored PDF and its SHA-256 never change; corrections go through credit notes."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        UniqueConstraint("coordination_id", "number"),
+        CheckConstraint("(member_id IS NULL) <> (funder_id IS NULL)", name="one_customer"),
+        CheckConstraint("paid_cents >= 0 AND credited_cents >= 0", name="settled_amounts"),
+        CheckConstraint("(status = 'draft') = (number IS NULL)", name="number_when_issued"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    funder_id: Mapped[int | None] = mapped_column(ForeignKey("funder.id"), index=True)
+    kind: Mapped[InvoiceKind] = mapped_column(enum_column(InvoiceKind, "invoice_kind"))
+    status: Mapped[InvoiceStatus] = mapped_column(enum_column(InvoiceStatus, "invoice_status"))
+    number: Mapped[str | None] = mapped_column(String(35))
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    lines_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    deductions_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    vat_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # incl. VAT, after deductions
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    credited_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))  # a credit note's invoice
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    billing_run_id: Mapped[int | None] = mapped_column(ForeignKey("billing_run.id"), index=True)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(order_by="InvoiceLine.position", cascade="all, delete-orphan")
+    deductions: Mapped[list[InvoiceDeduction]] = relationship(
+        order_by="InvoiceDeduction.id", cascade="all, delete-orphan")
+    payments: Mapped[list[Payment]] = relationship(order_by="Payment.id")
+    member: Mapped[Member | None] = relationship()
+    funder: Mapped[Funder | None] = relationship()
+    original: Mapped[Invoice | None] = relationship(remote_side=[id])
+
+    @property
+    def remaining_cents(self) -> int:
+        return self.total_cents - self.paid_cents - self.credited_cents
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    description: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    unit: Mapped[str] = mapped_column(String(20))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(16, 4))  # excl. VAT, euros
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # excl. VAT
+    vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    nature: Mapped[Nature] = mapped_column(enum_column(Nature, "nature"))
+    source: Mapped[str] = mapped_column(String(120))  # in words, e.g. "Réservation véhicule n° 12"
+    charge_id: Mapped[int | None] = mapped_column(ForeignKey("charge.id"), index=True)
+    unit_label: Mapped[str] = mapped_column(String(40), default="", server_default="")  # "palette-jour"
+    basis: Mapped[str] = mapped_column(Text, default="", server_default="")  # the charge's computation
+    # the line's VAT treatment, fixed when the draft is filled; None: the coordination's regime
+    vat_treatment: Mapped[VatTreatment | None] = mapped_column(
+        enum_column(VatTreatment, "vat_treatment"), nullable=True)
+
+
+class InvoiceDeduction(Base):
+    """A funder's share or a subsidy, deducted from what the customer owes."""
+
+    __tablename__ = "invoice_deduction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(300))
+    funder: Mapped[str] = mapped_column(String(200))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    source: Mapped[str] = mapped_column(String(120), default="")
+    # the VAT treatment of the charge it comes from; None: the coordination's regime
+    vat_treatment: Mapped[VatTreatment | None] = mapped_column(
+        enum_column(VatTreatment, "vat_treatment"), nullable=True)
+
+
+class Payment(Base):
+    __tablename__ = "payment"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(30))  # transfer, cheque, cash, direct_debit
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

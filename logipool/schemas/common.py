@@ -1,0 +1,190 @@
+"""Field types and base schemas every capability uses: whole numbers, UTC instants, days, money,
+identifiers, pagination, addresses, periods, the document language."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from purchasing import MoneyError, format_cents, to_cents
+
+from ..validators import opening_hours_errors, siren_error, siret_error
+
+_WHOLE = re.compile(r"[+-]?[0-9]{1,30}", re.ASCII)
+
+
+class Whole(fields.Integer):
+    """An integer that refuses 1.5 instead of truncating it to 1 (and refuses booleans)."""
+
+    default_error_messages = {"fraction": "A whole number is expected.", "range": "This number is out of range."}
+    LIMIT = 2**31 - 1  # every id, count and quantity fits a 32-bit integer column
+
+    def _validated(self, value):
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise self.make_error("fraction")
+        if isinstance(value, str) and not _WHOLE.fullmatch(value):  # ASCII digits only, as money
+            raise self.make_error("invalid")
+        number = super()._validated(value)
+        if number is not None and abs(number) > self.LIMIT:
+            raise self.make_error("range")
+        return number
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """ISO 8601 with an offset on the way in (naive refused), UTC on the way out.
+
+    An instant whose UTC value falls outside years 1–9999 (``0001-01-01T00:00+01:00``) is refused:
+    no date type can hold it."""
+
+    default_error_messages = {"range": "This instant is out of range: its UTC time must lie in years 1 to 9999."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            instant.astimezone(UTC)
+        except OverflowError:
+            raise self.make_error("range") from None
+        return instant
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None:
+            value = value.astimezone(UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class Day(fields.Date):
+    """An ISO date whose whole day is an instant in every time zone: 0001-01-02 to 9999-12-30
+    (the first and last days of the calendar start or end outside it somewhere)."""
+
+    FIRST, LAST = date(1, 1, 2), date(9999, 12, 30)
+    default_error_messages = {"range": "This date is out of range: use a day from 0001-01-02 to 9999-12-30."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not self.FIRST <= day <= self.LAST:
+            raise self.make_error("range")
+        return day
+
+
+MAX_CENTS = 10**13
+
+
+MONEY_PATTERN = r"^[+-]?[0-9]+(\.[0-9]{1,2})?$"
+
+
+_MONEY = re.compile(MONEY_PATTERN, re.ASCII)
+
+
+class Money(fields.String):
+    r"""Euros as a decimal string (``"12.34"``, ``"-5"``) on the wire, integer cents inside.
+
+    Only ``[+-]?[0-9]+(\.[0-9]{1,2})?``: no exponent, no other script's digits, no ``_``
+    separators, no surrounding space — what one reads is what is booked."""
+
+    default_error_messages = {
+        "invalid": 'An amount is a decimal string with at most two decimals, e.g. "12.34".',
+    }
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": MONEY_PATTERN, "example": "12.34", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format_cents(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or len(value) > 40 or not _MONEY.fullmatch(value):
+            raise self.make_error("invalid")
+        try:
+            cents = to_cents(value)
+        except MoneyError as exc:
+            raise ValidationError(str(exc)) from None
+        if abs(cents) > MAX_CENTS:
+            raise ValidationError("This amount is out of range (at most 100 billion euros).")
+        return cents
+
+
+def decimal_between(low: str, high: str):
+    """Bounds of a decimal field (a plain function, so the OpenAPI type of the field stays valid)."""
+    lo, hi = Decimal(low), Decimal(high)
+
+    def validator(value):
+        if not lo <= value <= hi:
+            raise ValidationError(f"Must be between {lo} and {hi}.")
+
+    return validator
+
+
+def _check(error_fn):
+    def validator(value):
+        message = error_fn(value)
+        if message:
+            raise ValidationError(message)
+
+    return validator
+
+
+def _check_hours(value):
+    errors = opening_hours_errors(value)
+    if errors:
+        raise ValidationError(errors)
+
+
+Siren = lambda **kw: fields.String(validate=_check(siren_error), **kw)  # noqa: E731
+
+
+Siret = lambda **kw: fields.String(validate=_check(siret_error), **kw)  # noqa: E731
+
+
+Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
+
+
+Email = lambda **kw: fields.Email(validate=validate.Length(max=254), **kw)  # noqa: E731
+
+
+class PageArgs(Schema):
+    limit = Whole(
+        load_default=50, validate=validate.Range(min=1, max=200), metadata={"description": "Page size (at most 200)."}
+    )
+    offset = Whole(load_default=0, validate=validate.Range(min=0))
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    return type(
+        name,
+        (Schema,),
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "total": Whole(required=True, metadata={"description": "Rows matching, all pages."}),
+            "limit": Whole(required=True),
+            "offset": Whole(required=True),
+        },
+    )
+
+
+class AddressFields(Schema):
+    street = fields.String(validate=validate.Length(max=200))
+    postcode = fields.String(validate=validate.Regexp(r"^[0-9A-Z -]{2,10}$"))
+    city = fields.String(validate=validate.Length(max=100))
+    country = fields.String(validate=validate.Regexp(r"^[A-Z]{2}$"), metadata={"description": "ISO 3166-1 alpha-2"})
+
+
+class PeriodArgs(Schema):
+    start = UtcDateTime(required=True)
+    end = UtcDateTime(required=True)
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["end"] <= data["start"]:
+            raise ValidationError("The period must end after it starts.", "end")
+        if (data["end"] - data["start"]).days > 370:
+            raise ValidationError("Ask for at most a year at a time.", "end")
+
+
+class LangQuery(Schema):
+    lang = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]),
+                         metadata={"description": "Language of the printed document (French by default)."})
