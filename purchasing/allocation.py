@@ -84,6 +84,8 @@ class NeedResult:
     maximum: Decimal
     received: dict[str, Decimal]
     reason: str | None  # None when the target is met
+    # the reason in words, naming what blocked: the member, offer or supplier and the figure
+    cause: str | None = None
 
     @property
     def total(self) -> Decimal:
@@ -541,7 +543,11 @@ def _explain(
         if len(idle) == len(n.offer_ids) and all(
             p.supplier_by_id[o.supplier_id].minimum_order_cents > 0 for o in idle
         ):
-            return _with_reason(n, Reason.SUPPLIER_MINIMUM)
+            minimums = ", ".join(
+                f"{o.supplier_id!r} ({format_cents(p.supplier_by_id[o.supplier_id].minimum_order_cents)} €)"
+                for o in idle
+            )
+            return _with_reason(n, Reason.SUPPLIER_MINIMUM, f"the minimum order of supplier {minimums} was not reached")
     if member.budget_cents is not None and not fixed_supply:
         offers = [p.offer_by_id[o] for o in n.offer_ids]
         step = Fraction(1, _MILLI) if offers[0].divisible else Fraction(1)
@@ -549,7 +555,12 @@ def _explain(
         if rooms[member.member_id] < one_more or (
             member.budget_cents - member.total_cents < one_more + len(member.lines) + 3
         ):
-            return _with_reason(n, Reason.BUDGET)
+            return _with_reason(n, Reason.BUDGET, f"the budget of member {member.member_id!r} "
+                                f"({format_cents(member.budget_cents)} €) has no room for one more unit")
+    if not fixed_supply:
+        blocker = _other_budget_blocking(alloc, n, ordered, rooms)
+        if blocker:
+            return _with_reason(n, Reason.BUDGET, blocker)
     exhausted = True
     for oid in n.offer_ids:
         offer = p.offer_by_id[oid]
@@ -564,7 +575,51 @@ def _explain(
             )
         if not capped or spare >= (Decimal("0.001") if offer.divisible else Decimal(1)):
             exhausted = False
-    return _with_reason(n, Reason.AVAILABILITY if exhausted else Reason.PACK_ROUNDING)
+    offers = ", ".join(repr(o) for o in n.offer_ids)
+    if exhausted:
+        return _with_reason(n, Reason.AVAILABILITY, f"every unit of {offers} that could be bought was handed out")
+    return _with_reason(n, Reason.PACK_ROUNDING, f"one more pack of {offers} would leave units over "
+                        "that were not worth their cost")
+
+
+def _other_budget_blocking(
+    alloc: Allocation, n: NeedResult, ordered: dict[str, OfferOrder], rooms: dict[str, Fraction]
+) -> str | None:
+    """With split leftovers, one more pack for this need leaves units over that every member
+    pays a key share of: name the other member whose budget has no room for its share."""
+    p = alloc.problem
+    if p.leftover_policy is not LeftoverPolicy.SPLIT or not rooms:
+        return None
+    key = alloc.key_weights
+    key_total = sum(key.values(), Fraction(0)) or Fraction(1)
+    missing = n.target - n.total
+    for oid in n.offer_ids:
+        offer = p.offer_by_id[oid]
+        order = ordered.get(oid)
+        packs = order.packs if order else 0
+        if offer.packs_available is not None and packs >= offer.packs_available:
+            continue
+        spare = order.leftover_units if order else Decimal(0)
+        absorbed = min(missing, spare + offer.pack_size)
+        more_left = spare + offer.pack_size - absorbed - spare
+        if more_left <= 0:
+            continue
+        extra = Fraction(more_left) * offer.list_unit_price_ttc
+        for m in alloc.members:
+            if m.member_id == n.member_id or m.member_id not in rooms:
+                continue
+            share = key.get(m.member_id, Fraction(0)) / key_total * extra
+            if share > 0 and rooms[m.member_id] < share:
+                return (
+                    f"one more pack of {oid!r} would leave {_number(more_left)} units over, split by the fee key: "
+                    f"the budget of member {m.member_id!r} ({format_cents(m.budget_cents)} €) has no room "
+                    f"for its share ({format_cents(int(share) + (share.denominator != 1))} €)"
+                )
+    return None
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
 
 
 def _budget_rooms(alloc: Allocation) -> dict[str, Fraction]:
@@ -592,7 +647,7 @@ def _budget_rooms(alloc: Allocation) -> dict[str, Fraction]:
     return rooms
 
 
-def _with_reason(n: NeedResult, reason: str) -> NeedResult:
+def _with_reason(n: NeedResult, reason: str, cause: str | None = None) -> NeedResult:
     return NeedResult(
-        n.need_id, n.member_id, n.offer_ids, n.minimum, n.target, n.maximum, n.received, reason
+        n.need_id, n.member_id, n.offer_ids, n.minimum, n.target, n.maximum, n.received, reason, cause
     )

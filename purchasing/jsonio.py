@@ -350,6 +350,7 @@ def allocation_to_dict(a: Allocation) -> dict[str, Any]:
                 "total": str(n.total),
                 "fill_ratio": _ratio(n.fill_ratio),
                 "reason": n.reason,
+                "cause": n.cause,
             }
             for n in a.needs
         ],

@@ -265,6 +265,7 @@ class DonationLineSchema(Schema):
     received = fields.Decimal(as_string=True)
     fill_ratio = fields.Float()
     reason = fields.String(allow_none=True)
+    cause = fields.String(allow_none=True, metadata={"description": "The reason in words, naming what blocked."})
 
 
 class DonationMemberSchema(Schema):

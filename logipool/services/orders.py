@@ -916,7 +916,8 @@ def split_donation(session: Session, principal: Principal, data: dict) -> dict:
     for n in result.needs:
         item = items[int(n.offer_ids[0])]
         by_member[n.member_id].append({"product": item["product"], "unit": item["unit"], "target": n.target,
-                                       "received": n.total, "fill_ratio": n.fill_ratio, "reason": n.reason})
+                                       "received": n.total, "fill_ratio": n.fill_ratio, "reason": n.reason,
+                                       "cause": n.cause})
     return {
         "status": result.status,
         "seconds": round(result.seconds, 3),

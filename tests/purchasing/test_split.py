@@ -88,6 +88,39 @@ def test_budget_caps_goods_plus_fee_share_and_is_named_as_the_reason():
     assert received(a, "rich")["soap"] == 10
 
 
+def test_another_members_budget_blocking_a_pack_is_named_as_budget_not_pack_rounding():
+    """With split leftovers, the pack that would complete one need leaves units over that a
+    budget-capped member would have to share: the reason is that member's budget, named."""
+    offers = [Offer("rice", "s", "rice", tiers=[(1, 1000)], pack_size=Decimal(10), vat_rate=Decimal(0))]
+    members = [Member("a"), Member("b", budget_cents=2_50)]
+    needs = [Need("a", "rice", 15), Need("b", "rice", 1)]
+    problem = Problem([Supplier("s")], offers, members, needs, fee_key="equal", leftover_policy="split")
+    a = split_order(problem, time_limit=LIMIT)
+    short = next(n for n in a.needs if n.member_id == "a")
+    assert short.total == 9 and short.reason == Reason.BUDGET
+    assert "'b'" in short.cause and "2.50" in short.cause and "4 units over" in short.cause
+    assert allocation_to_dict(a)["needs"][0]["cause"] == short.cause
+    # the same order with leftovers kept as shared stock: nobody's budget is touched
+    stock = split_order(Problem([Supplier("s")], offers, members, needs, fee_key="equal"), time_limit=LIMIT)
+    assert [n.total for n in stock.needs] == [15, 1] and all(n.cause is None for n in stock.needs)
+
+
+def test_every_reason_carries_its_cause_naming_member_offer_or_supplier():
+    suppliers = [Supplier("big", minimum_order_cents=100_00), Supplier("s", delivery_fee_cents=10_00)]
+    offers = [
+        Offer("oil", "big", "oil", tiers=[(1, 1000)], packs_available=2),
+        Offer("soap", "s", "soap", tiers=[(1, 200)], vat_rate=Decimal("0.20")),
+    ]
+    members = [Member("rich"), Member("poor", budget_cents=20_00)]
+    needs = [Need("rich", "oil", 2), Need("rich", "soap", 10), Need("poor", "soap", 10)]
+    a = split_order(Problem(suppliers, offers, members, needs, fee_key="equal"), time_limit=LIMIT)
+    causes = {(n.member_id, n.offer_ids[0]): (n.reason, n.cause) for n in a.needs if n.reason}
+    assert causes[("rich", "oil")][0] == Reason.SUPPLIER_MINIMUM and "'big'" in causes[("rich", "oil")][1]
+    assert causes[("poor", "soap")][0] == Reason.BUDGET and "'poor'" in causes[("poor", "soap")][1]
+    for _reason, cause in causes.values():
+        assert cause and ("'" in cause)
+
+
 def test_budgets_below_minimums_are_reported_naming_members_and_offers():
     offers = [Offer("nappies", "s", "nappies", tiers=[(1, 1500)], vat_rate=Decimal("0.055"))]
     members = [Member("creche", budget_cents=10_00)]
