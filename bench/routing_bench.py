@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import sys
 import time
@@ -28,7 +29,9 @@ except ImportError:  # the bench extra is not installed: --skip-ortools
 from routing import read_lilim, read_solomon, read_vrplib, solve_file  # noqa: E402
 from routing.solver import RoutingModel, SolvedRoute, SolverResult, Step  # noqa: E402
 
-INSTANCES = ROOT.parent / "shared" / "bench" / "instances"
+# the public instances with best-known solutions: LOGIPOOL_BENCH_INSTANCES, else the workplace's
+# shared folder beside the checkout
+INSTANCES = Path(os.environ.get("LOGIPOOL_BENCH_INSTANCES") or ROOT.parent / "shared" / "bench" / "instances")
 FAMILIES = (
     ("CVRP", "cvrp", "*.vrp", "vrplib", 1),
     ("VRPTW", "vrptw", "*.txt", "solomon", 10),
@@ -284,6 +287,9 @@ def main() -> None:
         "--equal-iterations", type=int, default=0, help="only compare adapter vs raw PyVRP"
     )
     args = parser.parse_args()
+    if not INSTANCES.is_dir():
+        sys.exit(f"no benchmark instances in {INSTANCES}: set LOGIPOOL_BENCH_INSTANCES to the folder holding "
+                 "cvrp/, vrptw/ and pdptw/")
     if args.equal_iterations:
         rows = equal_iterations(args.equal_iterations, args.seed, args.only)
         out = ROOT / "bench" / "out"
