@@ -22,7 +22,6 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
@@ -160,8 +159,7 @@ def main() -> None:
 
     from logipool import create_app, migrate
     from logipool.db import database, get_session
-    from logipool.services import invoicing
-    from logipool.services.demo import _manager, load_demo
+    from logipool.services.demo import load_demo
 
     workdir = tempfile.mkdtemp(prefix="pages-bench-")
     url = args.postgres or f"sqlite:///{workdir}/bench.sqlite"
@@ -171,14 +169,7 @@ def main() -> None:
     with app.app_context():
         migrate.upgrade(database().write_engine)
         session = get_session()
-        load_demo(session)
-        staff = _manager(session, session.execute(text("select id from coordination"))
-                         .scalar())
-        tz = ZoneInfo(app.config["TIMEZONE"])
-        today = datetime.now(tz).date()
-        run = invoicing.create_billing_run(session, staff, {"period_start": today - timedelta(days=90),
-                                                             "period_end": today - timedelta(days=1)}, tz=tz)
-        invoicing.issue_run(session, staff, run.id, tz=tz)
+        load_demo(session)  # last month's invoices included
         session.commit()
     for label, grow_it in (("demo", False), ("demo + 300 members, 20,000 bookings", True)):
         if grow_it:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..auth import Principal
 from ..models import (
+    BillingRun,
     Charge,
     ChargeSource,
     Coordination,
@@ -41,6 +42,7 @@ from ..models import (
     VehicleKind,
     VehicleQuota,
 )
+from . import invoicing
 from . import routes as routes_svc
 from . import storage as storage_svc
 from . import vehicles as vehicles_svc
@@ -379,7 +381,22 @@ def load_demo(session: Session) -> DemoReport:
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     load_orders(session, report, coordination, members, _manager(session, cid), tz, datetime.now(tz).date())
     session.flush()
+    _last_month_invoices(session, report, cid, tz)
+    session.flush()
     return report
+
+
+def _last_month_invoices(session: Session, report: DemoReport, cid: int, tz: ZoneInfo) -> None:
+    """Last month's billing run, issued as the staff do at month end (``POST /billing-runs/`` and
+    its issue): the treasurers have invoices to read, and this month's charges are still to come."""
+    done = session.scalar(select(BillingRun.id).where(BillingRun.coordination_id == cid).limit(1))
+    report.count("billing runs", done is None)
+    if done is not None:
+        return
+    staff = _manager(session, cid)
+    end = invoicing.today_in(tz).replace(day=1) - timedelta(days=1)
+    run = invoicing.create_billing_run(session, staff, {"period_start": end.replace(day=1), "period_end": end}, tz=tz)
+    invoicing.issue_run(session, staff, run.id, tz=tz)
 
 
 def _manager(session: Session, cid: int) -> Principal:

@@ -5,16 +5,21 @@ import json
 import logging
 import subprocess
 import sys
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from logipool.db import Base
 from logipool.models import (
+    BillingRun,
     BookingStatus,
     Charge,
     ChargeSource,
     CycleStatus,
+    Invoice,
+    InvoiceStatus,
     Member,
     OrderCycle,
     OrderNeed,
@@ -85,6 +90,38 @@ def test_demo_loads_once_and_is_consistent(runner, session, client):
     charges = client.get("/api/v1/charges/?source_type=manual", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert charges["total"] == 1 and "× 180 / 1\u202f125" in charges["items"][0]["basis"]
     assert charges["items"][0]["amount"] == "384.00"
+
+
+def test_the_demo_has_last_months_invoices_issued_and_this_months_charges_to_come(runner, session):
+    """A fresh demo gives treasurers real invoices: last month billed and issued through the billing
+    run, numbered without gap, each totalling its charges; what ends this month stays uninvoiced."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    tz = ZoneInfo("Europe/Paris")
+    first = datetime.now(tz).date().replace(day=1)
+    cutoff = datetime.combine(first, time(), tzinfo=tz)
+    runs = session.scalars(select(BillingRun)).all()
+    assert len(runs) == 1 and runs[0].issued_at is not None
+    assert (runs[0].period_start, runs[0].period_end) == ((first - timedelta(days=1)).replace(day=1),
+                                                          first - timedelta(days=1))
+    invoices = session.scalars(select(Invoice)).all()
+    assert {i.status for i in invoices} == {InvoiceStatus.ISSUED}
+    assert {i.billing_run_id for i in invoices} == {runs[0].id}
+    assert sorted(int(i.number.split("-")[1]) for i in invoices) == list(range(1, len(invoices) + 1))
+    # every member took part in last month's joint order: each has its invoice, as a PDF
+    assert {i.member.short_name for i in invoices} == {m.short_name for m in session.scalars(select(Member))}
+    assert all(i.pdf.startswith(b"%PDF") for i in invoices)
+    for invoice in invoices:
+        assert invoice.total_cents == sum(c.amount_cents for c in session.scalars(
+            select(Charge).where(Charge.invoice_id == invoice.id)))
+    charges = session.scalars(select(Charge)).all()
+    invoiced = [c for c in charges if c.invoice_id is not None]
+    to_come = [c for c in charges if c.invoice_id is None]
+    assert invoiced and all(c.period_end <= cutoff for c in invoiced)
+    assert {c.source_type for c in invoiced} >= {ChargeSource.ORDER_CYCLE}
+    # the year's coordination fee (and whatever else ends after this month began) is still to come
+    assert to_come and all(c.period_end > cutoff for c in to_come)
+    assert {c.source_type for c in to_come} >= {ChargeSource.MANUAL}
+    session.rollback()
 
 
 def test_healthz(client):

@@ -10,10 +10,8 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
 from pathlib import Path
 from urllib.request import urlopen
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -40,25 +38,14 @@ def _empty(app) -> None:
 
 @pytest.fixture(scope="module")
 def demo_data(_app):
-    """The demo coordination, with last month's charges invoiced (so treasurers have invoices)."""
+    """The demo coordination, as `logipool demo` loads it (last month invoiced, this month to come)."""
     from logipool.db import get_session
-    from logipool.services import invoicing
-    from logipool.services.demo import _manager, load_demo
+    from logipool.services.demo import load_demo
 
     _empty(_app)
     with _app.app_context():
         session = get_session()
         load_demo(session)
-        session.commit()
-        from logipool.models import Coordination
-
-        cid = session.query(Coordination.id).scalar()
-        staff = _manager(session, cid)
-        tz = ZoneInfo(_app.config["TIMEZONE"])
-        today = date.today()
-        run = invoicing.create_billing_run(session, staff, {"period_start": today - timedelta(days=90),
-                                                             "period_end": today - timedelta(days=1)}, tz=tz)
-        invoicing.issue_run(session, staff, run.id, tz=tz)
         session.commit()
     yield
     _empty(_app)
