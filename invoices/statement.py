@@ -31,6 +31,8 @@ class StatementEntry:
     amount_cents: int
     due_date: date | None = None
     invoice_reference: str | None = None
+    #: an invoice's period (first and last day), so a reader can word it in its own language
+    period: tuple[date, date] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, EntryKind):
@@ -44,6 +46,11 @@ class StatementEntry:
             raise DocumentError("due_date: an invoice entry has a due date")
         if self.kind is EntryKind.CREDIT_NOTE and not self.invoice_reference:
             raise DocumentError("invoice_reference: a credit note cites the invoice it corrects")
+        if self.period is not None:
+            _date(self.period[0], "period")
+            _date(self.period[1], "period")
+            if self.period[1] < self.period[0]:
+                raise DocumentError("period: it ends before it starts")
 
     @property
     def signed_cents(self) -> int:

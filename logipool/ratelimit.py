@@ -37,31 +37,28 @@ def _limit(name: str):
     return parse(str(current_app.config[f"RATELIMIT_{name.upper()}"]))
 
 
-def _refuse(limiter: Limiter, name: str, item, key: str) -> None:
-    reset_at, _remaining = limiter.limiter.get_window_stats(item, name, key)
-    retry_after = max(1, math.ceil(reset_at - time.time()))
-    raise TooManyRequests(f"Too many requests ({name.replace('_', ' ')}: at most {item}); "
-                          f"retry in {retry_after} s.", retry_after=retry_after)
+def _apply(name: str, key: str, *, count: bool) -> None:
+    """Counts one event (``count``) or only tests the limit ``name`` for ``key``; 429 past it."""
+    limiter: Limiter = current_app.extensions[EXTENSION]
+    if not limiter.enabled:
+        return
+    item = _limit(name)
+    allowed = limiter.limiter.hit(item, name, key) if count else limiter.limiter.test(item, name, key)
+    if not allowed:
+        reset_at, _remaining = limiter.limiter.get_window_stats(item, name, key)
+        retry_after = max(1, math.ceil(reset_at - time.time()))
+        raise TooManyRequests(f"Too many requests ({name.replace('_', ' ')}: at most {item}); "
+                              f"retry in {retry_after} s.", retry_after=retry_after)
 
 
 def hit(name: str, key: str) -> None:
     """Count one event of the limit ``name`` for ``key``; 429 once the limit is exceeded."""
-    limiter: Limiter = current_app.extensions[EXTENSION]
-    if not limiter.enabled:
-        return
-    item = _limit(name)
-    if not limiter.limiter.hit(item, name, key):
-        _refuse(limiter, name, item, key)
+    _apply(name, key, count=True)
 
 
 def check(name: str, key: str) -> None:
     """429 if ``key`` has already used up the limit ``name`` (counts nothing)."""
-    limiter: Limiter = current_app.extensions[EXTENSION]
-    if not limiter.enabled:
-        return
-    item = _limit(name)
-    if not limiter.limiter.test(item, name, key):
-        _refuse(limiter, name, item, key)
+    _apply(name, key, count=False)
 
 
 def reset(app: Flask) -> None:

@@ -1073,8 +1073,9 @@ def statement(session: Session, principal: Principal, member_id: int | None, *, 
         if doc.kind == InvoiceKind.INVOICE:
             label = (f"Facture du {doc.period_start:%d/%m/%Y} au {doc.period_end:%d/%m/%Y}"
                      if doc.period_start else "Facture")
-            entries.append(lib.StatementEntry(lib.EntryKind.INVOICE, doc.issue_date, doc.number, label,
-                                              doc.total_cents, due_date=doc.due_date))
+            entries.append(lib.StatementEntry(
+                lib.EntryKind.INVOICE, doc.issue_date, doc.number, label, doc.total_cents, due_date=doc.due_date,
+                period=(doc.period_start, doc.period_end) if doc.period_start else None))
         else:
             entries.append(lib.StatementEntry(lib.EntryKind.CREDIT_NOTE, doc.issue_date, doc.number,
                                               doc.reason[:200], doc.total_cents,
@@ -1107,7 +1108,7 @@ def statement_summary(st: lib.Statement, member_id: int) -> dict:
                         "amount_cents": o.amount_cents, "remaining_cents": o.remaining_cents, "overdue": o.overdue}
                        for o in summary.open_items],
         "entries": [{"date": e.entry_date, "kind": e.kind.value, "reference": e.reference, "label": e.label,
-                     "amount_cents": e.amount_cents, "invoice_reference": e.invoice_reference,
+                     "period": e.period, "amount_cents": e.amount_cents, "invoice_reference": e.invoice_reference,
                      "balance_cents": balance} for e, balance in st.period_entries()],
     }
 

@@ -17,7 +17,7 @@ from flask import Flask, g, render_template, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from . import formatting, labels
+from . import formatting, labels, messages
 
 HTMX_VERSION = "2.0.8"
 csrf = CSRFProtect()
@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     formatting.register(app)
     labels.register(app)
+    messages.register(app)
     app.jinja_env.globals["htmx_version"] = HTMX_VERSION
     app.jinja_env.globals["coordination_tz"] = lambda: ZoneInfo(app.config["TIMEZONE"])
 

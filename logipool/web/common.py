@@ -145,6 +145,20 @@ def form_errors(error: Exception) -> tuple[dict[str, list[str]], int]:
     return {"_schema": [error.detail]}, error.status
 
 
+def save(write, *, refused, done, then: str):
+    """What every page that writes does: ``write()`` (the service calls), one commit, then the page
+    ``then`` with ``done`` (a message, or a function of what ``write`` returned) shown. A refused
+    form is rolled back, nothing written, and ``refused(errors, status)`` shows it again."""
+    try:
+        result = write()
+        commit()
+    except FORM_ERRORS as exc:
+        rollback()
+        return refused(*form_errors(exc))
+    flash_done(done(result) if callable(done) else done)
+    return redirect(then)
+
+
 def refused(template: str, error: Exception, **context):
     """Re-show a refused form with its messages; nothing it asked for was written."""
     rollback()
@@ -159,4 +173,4 @@ def flash_done(message: str) -> None:
 
 
 __all__ = ["_", "FORM_ERRORS", "PageBlueprint", "commit", "form_errors", "load_form", "page", "principal",
-           "refused", "start_session", "tz"]
+           "refused", "save", "start_session", "tz"]

@@ -52,7 +52,22 @@ def percent(value) -> str:
     return "" if value is None else format_percent(Decimal(str(value)))
 
 
+def input_format(kind: str) -> str:
+    """What a date field expects, shown by it: browsers draw date inputs in their own locale."""
+    from babel import dates
+    from flask_babel import get_locale, gettext
+
+    example = datetime(2026, 11, 30, 8, 0)  # a day above 12, so the order of day and month is plain
+    if kind == "date":
+        return gettext("Date, e.g. %(example)s", example=dates.format_date(example, "short", locale=get_locale()))
+    if kind == "datetime-local":
+        return gettext("Date and time, e.g. %(example)s",
+                       example=dates.format_datetime(example, "short", locale=get_locale()))
+    return ""
+
+
 def register(app: Flask) -> None:
     for name, fn in (("money", money), ("euros", euros), ("day", day), ("moment", moment), ("clock", clock),
                      ("number", number), ("percent", percent)):
         app.jinja_env.filters[name] = fn
+    app.jinja_env.globals["input_format"] = input_format

@@ -1,4 +1,7 @@
-"""The words pages show for the stored codes (statuses, charge sources), translated."""
+"""The words pages show for the stored codes (statuses, charge sources, allocation keys…), translated.
+
+Every code a page shows goes through one of the maps below and :func:`label`, so a new code is
+named in one place; a code without a word shows as itself."""
 
 from __future__ import annotations
 
@@ -24,29 +27,36 @@ SOURCE = {
     "manual": _l("manual charge"),
 }
 
+#: the key a charge was shared by (``Charge.allocation_key``, a joint order's ``fee_key``)
+ALLOCATION_KEY = {
+    # a vehicle's own use, storage, the warehouse's costs
+    "usage": _l("use of the vehicle (days, hours, km)"), "pallet_days": _l("pallet-days"),
+    "m2_days": _l("square-metre-days"), "funder_percent": _l("funder's percentage"),
+    # joint orders: the goods received, the fees' key
+    "received_quantity": _l("quantity received"), "weight": _l("people served"), "value": _l("value ordered"),
+    "equal": _l("equal shares"),
+    # shared rounds
+    "shapley": _l("Shapley value"), "nucleolus": _l("nucleolus"),
+    "proportional_standalone": _l("pro rata of the stand-alone cost"), "by_load": _l("pro rata of the load"),
+    # set by hand
+    "people_served_per_week": _l("people served per week"), "manual": _l("set by the coordination"),
+}
+
 TEMPERATURE = {"ambient": _l("ambient"), "chilled": _l("chilled"), "frozen": _l("frozen")}
 
 KIND = {"invoice": _l("invoice"), "credit_note": _l("credit note"), "payment": _l("payment")}
 
+MAPS = {"status": STATUS, "source": SOURCE, "key": ALLOCATION_KEY, "temperature": TEMPERATURE, "kind": KIND}
+
+
+def label(value, words: dict) -> str:
+    """The word for a code (an enum or its value) in the page's language; the code if it has none."""
+    value = getattr(value, "value", value)
+    return str(words.get(value, value))
+
 
 def status_label(value) -> str:
-    value = getattr(value, "value", value)
-    return str(STATUS.get(value, value))
-
-
-def source_label(value) -> str:
-    value = getattr(value, "value", value)
-    return str(SOURCE.get(value, value))
-
-
-def kind_label(value) -> str:
-    value = getattr(value, "value", value)
-    return str(KIND.get(value, value))
-
-
-def temperature_label(value) -> str:
-    value = getattr(value, "value", value)
-    return str(TEMPERATURE.get(value, value))
+    return label(value, STATUS)
 
 
 def locale_lang() -> str:
@@ -54,27 +64,6 @@ def locale_lang() -> str:
 
 
 def register(app) -> None:
-    app.jinja_env.globals.update(status_label=status_label, source_label=source_label, kind_label=kind_label,
-                                 current_locale_lang=locale_lang,
-                                 temperature_label=temperature_label)
-
-
-# Messages of the services and schemas that people meet most on the pages: listed here so the
-# catalogue translates them where a page shows them (others show as the services word them).
-SERVICE_MESSAGES = (
-    _l("This e-mail and password do not match an account."),
-    _l("Too many failed attempts: this account is locked for a few minutes."),
-    _l("Missing data for required field."),
-    _l("Not a valid integer."),
-    _l("Not a valid number."),
-    _l("Not a valid email address."),
-    _l("Not a valid datetime."),
-    _l("Must be greater than or equal to 1 and less than or equal to 100000."),
-    _l("A booking must end after it starts."),
-    _l("A storage booking must end after it starts."),
-    _l("The period must end after it starts."),
-    _l("The two passwords differ."),
-    _l("Choose at least 10 characters."),
-    _l("The CSRF token is missing."),
-    _l("The CSRF token is invalid."),
-)
+    app.jinja_env.globals.update(current_locale_lang=locale_lang,
+                                 **{f"{name}_label": (lambda v, words=words: label(v, words))
+                                    for name, words in MAPS.items()})

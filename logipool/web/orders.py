@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from flask import Response, current_app, redirect, render_template, request, url_for
+from flask_babel import ngettext
 
 import invoices
 from purchasing.exceptions import TableError
@@ -16,7 +17,19 @@ from ..errors import InvalidInput
 from ..models import CycleStatus
 from ..services import orders as svc
 from ..services.parties import logo_of
-from .common import FORM_ERRORS, PageBlueprint, _, commit, flash_done, form_errors, load_form, page_lang, principal, tz
+from .common import (
+    FORM_ERRORS,
+    PageBlueprint,
+    _,
+    commit,
+    flash_done,
+    form_errors,
+    load_form,
+    page_lang,
+    principal,
+    save,
+    tz,
+)
 
 bp = PageBlueprint("orders", "/orders")
 
@@ -54,22 +67,18 @@ def cycle(cycle_id):
 def declare(cycle_id):
     """Declare (or change) the association's need for one product."""
     ses, p = get_session(), principal()
-    try:
+
+    def write():
         data = load_form(s.NeedSchema(), extra={"member_id": p.member_id})
         existing = svc.list_needs(ses, p, cycle_id, {"limit": 200, "offset": 0, "member_id": p.member_id})["items"]
         same = next((n for n in existing if n.offer_ids == data["offer_ids"]), None)
         if same is None:
-            svc.create_need(ses, p, cycle_id, data)
-        else:
-            data.pop("member_id")
-            svc.update_need(ses, p, cycle_id, same.id, data)
-        commit()
-    except FORM_ERRORS as exc:
-        ses.rollback()
-        errors, status = form_errors(exc)
-        return _cycle_page(cycle_id, errors, status)
-    flash_done(_("Your need is recorded."))
-    return redirect(url_for("orders.cycle", cycle_id=cycle_id))
+            return svc.create_need(ses, p, cycle_id, data)
+        data.pop("member_id")
+        return svc.update_need(ses, p, cycle_id, same.id, data)
+
+    return save(write, refused=lambda errors, status: _cycle_page(cycle_id, errors, status),
+                done=_("Your need is recorded."), then=url_for("orders.cycle", cycle_id=cycle_id))
 
 
 @bp.post("/<int:cycle_id>/needs/import")
@@ -88,7 +97,8 @@ def import_needs(cycle_id):
         commit()
     except TableError as exc:
         ses.rollback()
-        message = _("Nothing was imported: %(n)s problems in the file, listed below.", n=len(exc.errors))
+        message = ngettext("Nothing was imported: %(num)s problem in the file, listed below.",
+                           "Nothing was imported: %(num)s problems in the file, listed below.", len(exc.errors))
         return _cycle_page(cycle_id, {"file": [message]}, 422, import_rows=exc.errors)
     except FORM_ERRORS as exc:
         ses.rollback()
@@ -101,15 +111,9 @@ def import_needs(cycle_id):
 @bp.post("/<int:cycle_id>/budget")
 def budget(cycle_id):
     ses, p = get_session(), principal()
-    try:
-        svc.set_terms(ses, p, cycle_id, p.member_id, load_form(s.BudgetSchema(), only=("budget",)))
-        commit()
-    except FORM_ERRORS as exc:
-        ses.rollback()
-        errors, status = form_errors(exc)
-        return _cycle_page(cycle_id, errors, status)
-    flash_done(_("Your budget is recorded."))
-    return redirect(url_for("orders.cycle", cycle_id=cycle_id))
+    return save(lambda: svc.set_terms(ses, p, cycle_id, p.member_id, load_form(s.BudgetSchema(), only=("budget",))),
+                refused=lambda errors, status: _cycle_page(cycle_id, errors, status),
+                done=_("Your budget is recorded."), then=url_for("orders.cycle", cycle_id=cycle_id))
 
 
 @bp.get("/<int:cycle_id>/delivery-note.pdf")

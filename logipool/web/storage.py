@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 
 from .. import schemas as s
 from ..db import get_session, utcnow
 from ..services import storage as svc
-from .common import FORM_ERRORS, PageBlueprint, _, commit, flash_done, form_errors, load_form, principal, tz
+from .common import PageBlueprint, _, load_form, principal, save, tz
 
 bp = PageBlueprint("storage", "/storage")
 
@@ -31,12 +31,6 @@ def index():
 
 @bp.post("/bookings")
 def request_storage():
-    try:
-        svc.create_booking(get_session(), principal(), load_form(s.StorageBookingSchema()))
-        commit()
-    except FORM_ERRORS as exc:
-        get_session().rollback()
-        errors, status = form_errors(exc)
-        return _index(request.form, errors, status)
-    flash_done(_("Your storage request is recorded."))
-    return redirect(url_for("storage.index"))
+    return save(lambda: svc.create_booking(get_session(), principal(), load_form(s.StorageBookingSchema())),
+                refused=lambda errors, status: _index(request.form, errors, status),
+                done=_("Your storage request is recorded."), then=url_for("storage.index"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from marshmallow import ValidationError
 
 from .. import schemas as s
@@ -13,7 +13,7 @@ from ..db import get_session, utcnow
 from ..security import external_url
 from ..services import calendars
 from ..services import vehicles as svc
-from .common import FORM_ERRORS, PageBlueprint, _, commit, flash_done, form_errors, load_form, page, principal, tz
+from .common import FORM_ERRORS, PageBlueprint, _, commit, form_errors, load_form, page, principal, save, tz
 from .home import week_start
 from .labels import status_label
 
@@ -42,40 +42,33 @@ def search():
 
 @bp.post("/bookings")
 def request_booking():
-    try:
-        booking = svc.create_booking(get_session(), principal(), load_form(s.BookingSchema()))
-        commit()
-    except FORM_ERRORS as exc:
-        get_session().rollback()
-        errors, status = form_errors(exc)
-        return render_template("vehicles/search.html", form=request.form, errors=errors, results=None), status
-    flash_done(_("Your request for %(vehicle)s is recorded: %(status)s.", vehicle=booking.vehicle.name,
-                 status=status_label(booking.status)))
-    return redirect(url_for("vehicle_pages.bookings"))
+    def done(booking) -> str:
+        return _("Your request for %(vehicle)s is recorded: %(status)s.", vehicle=booking.vehicle.name,
+                 status=status_label(booking.status))
+
+    return save(lambda: svc.create_booking(get_session(), principal(), load_form(s.BookingSchema())),
+                refused=lambda errors, status: (render_template("vehicles/search.html", form=request.form,
+                                                                errors=errors, results=None), status),
+                done=done, then=url_for("vehicle_pages.bookings"))
+
+
+def _bookings_page(errors: dict | None = None, status: int = 200):
+    rows = svc.list_bookings(get_session(), principal(),
+                             {"limit": 200, "offset": 0, "start": utcnow() - timedelta(days=7)})
+    return render_template("vehicles/bookings.html", bookings=rows["items"], total=rows["total"],
+                           errors=errors or {}), status
 
 
 @bp.get("/bookings")
 def bookings():
-    rows = svc.list_bookings(get_session(), principal(),
-                             {"limit": 200, "offset": 0, "start": utcnow() - timedelta(days=7)})
-    return render_template("vehicles/bookings.html", bookings=rows["items"], total=rows["total"])
+    return _bookings_page()
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
 def cancel(booking_id):
-    try:
-        data = load_form(s.DecisionSchema())
-        svc.cancel_booking(get_session(), principal(), booking_id, data["reason"])
-        commit()
-    except FORM_ERRORS as exc:
-        get_session().rollback()
-        errors, status = form_errors(exc)
-        rows = svc.list_bookings(get_session(), principal(),
-                                 {"limit": 200, "offset": 0, "start": utcnow() - timedelta(days=7)})
-        return render_template("vehicles/bookings.html", bookings=rows["items"], total=rows["total"],
-                               errors=errors), status
-    flash_done(_("The booking is cancelled."))
-    return redirect(url_for("vehicle_pages.bookings"))
+    return save(lambda: svc.cancel_booking(get_session(), principal(), booking_id,
+                                           load_form(s.DecisionSchema())["reason"]),
+                refused=_bookings_page, done=_("The booking is cancelled."), then=url_for("vehicle_pages.bookings"))
 
 
 def _week(raw: str | None) -> datetime:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -17,10 +18,22 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
 from logipool.db import get_session
-from logipool.models import Invoice, Member, Offer, OrderCycle, OrderNeed, StorageBooking, User, VehicleBooking
+from logipool.models import (
+    Invoice,
+    Member,
+    Offer,
+    OrderCycle,
+    OrderNeed,
+    StorageBooking,
+    User,
+    Vehicle,
+    VehicleBooking,
+)
 from logipool.services import orders as orders_svc
+from logipool.services import passwords
 from logipool.services import vehicles as vehicles_svc
 from logipool.services.demo import _manager
+from logipool.web import labels
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +57,16 @@ def _download(person, path) -> tuple[int, bytes]:
             return response.status, response.read()
     except HTTPError as exc:
         return exc.code, exc.read()
+
+
+def _french_words(words: dict) -> set[str]:
+    from babel.messages.pofile import read_po
+
+    from .test_page_text import CATALOGUE
+
+    with (CATALOGUE / "messages.po").open("rb") as f:
+        french = {m.id: m.string for m in read_po(f) if m.id}
+    return {french[word._args[0]] for word in words.values()}
 
 
 def _far_day() -> date:
@@ -79,15 +102,25 @@ def test_representative_finds_a_free_chilled_van_requests_it_and_sees_it_pending
 
 
 def test_a_managers_confirmation_shows_as_confirmed(person, _app):
+    """A request of the association (made here, through the service) confirmed by the manager
+    shows as confirmed on the association's bookings."""
+    day = _far_day() + timedelta(days=1)
     with _app.app_context():
         session, staff = _staff(_app)
-        booking = session.scalars(select(VehicleBooking).where(
-            VehicleBooking.purpose == "Collecte Banque alimentaire")).one()
+        rep = session.scalar(select(User.id).where(User.email.like("escale.benevole@%")))
+        representative = passwords.principal_for_grant(passwords.grant_of(session, rep))
+        truck = session.scalar(select(Vehicle.id).where(Vehicle.name == "Daily 35"))
+        tz = ZoneInfo(_app.config["TIMEZONE"])
+        booking = vehicles_svc.create_booking(session, representative, {
+            "vehicle_id": truck, "purpose": "Livraison des colis de Noël",
+            "start_at": datetime.combine(day, time(13), tzinfo=tz),
+            "end_at": datetime.combine(day, time(16), tzinfo=tz)})
+        assert booking.status.value == "requested"
         vehicles_svc.confirm_booking(session, staff, booking.id)
         session.commit()
     person.sign_in("escale.benevole")
     person.open("/vehicles/bookings")
-    assert "confirmée" in _by_text(person, "tr", "Collecte Banque alimentaire").text
+    assert "confirmée" in _by_text(person, "tr", "Livraison des colis de Noël").text
     person.press("Créer une adresse d'abonnement")
     assert person.field("Adresse de l'abonnement").get_attribute("value").endswith(".ics")
     person.screenshot("vehicles-feed")
@@ -122,6 +155,8 @@ def test_representative_uploads_its_needs_file_row_errors_shown_by_the_upload_an
     person.press("Envoyer le fichier")
     rows = person.driver.find_element("id", "import-errors").text
     assert "Ligne 3" in rows and "NO-SUCH-REF" in rows  # the refused row, by the upload
+    assert "n'est pas au catalogue de cette commande" in rows  # worded by the service, read in French
+    assert "1 problème dans le fichier, listé ci-dessous" in person.text  # one problem: singular
     assert "Fichier des besoins" in person.driver.find_element("id", "form-errors").text
     assert person.field("Fichier des besoins (CSV ou XLSX)").get_attribute("aria-invalid") == "true"
     person.screenshot("orders-import-refused")
@@ -146,10 +181,32 @@ def test_representative_uploads_its_needs_file_row_errors_shown_by_the_upload_an
         (ref, 5 + i) for i, ref in enumerate(references))
 
 
+def _own_open_cycle(app) -> int:
+    """An open joint order of the demo's suppliers, with the other associations' needs of the
+    demo's open cycle: the journey's own, whatever other journeys did to the demo's."""
+    with app.app_context():
+        session, staff = _staff(app)
+        demo = session.scalars(select(OrderCycle).where(OrderCycle.name.like("Achat groupé épicerie%"))
+                               .order_by(OrderCycle.id.desc())).first()
+        tz = ZoneInfo(app.config["TIMEZONE"])
+        cycle = orders_svc.create_cycle(session, staff, dict(
+            name="Achat groupé de Noël", supplier_ids=demo.supplier_ids,
+            delivery_date=date.today() + timedelta(days=12), delivery_site_id=demo.delivery_site_id,
+            needs_deadline=datetime.combine(date.today() + timedelta(days=5), time(), tzinfo=tz), fee_key="weight",
+            leftover_policy="shared_stock", transport_cents=6000, time_limit_s=5))
+        orders_svc.move(session, staff, cycle.id, "open")
+        escale = session.scalar(select(Member.id).where(Member.short_name == "escale"))
+        for need in session.scalars(select(OrderNeed).where(OrderNeed.cycle_id == demo.id,
+                                                            OrderNeed.member_id != escale)):
+            orders_svc.create_need(session, staff, cycle.id, dict(
+                member_id=need.member_id, offer_ids=need.offer_ids, minimum=need.minimum, target=need.target,
+                maximum=need.maximum, note=""))
+        session.commit()
+        return cycle.id
+
+
 def test_representative_declares_needs_and_after_allocation_sees_its_lines_and_why(person, _app):
-    with _app.app_context():
-        session = get_session()
-        cycle_id = session.scalar(select(OrderCycle.id).where(OrderCycle.status == "open"))
+    cycle_id = _own_open_cycle(_app)
     person.sign_in("escale.benevole")
     person.open(f"/orders/{cycle_id}")
     form = person.driver.find_elements("css selector", "form.need")[0]
@@ -186,6 +243,9 @@ def test_treasurer_downloads_its_invoice_pdf_and_opens_why_this_amount(person):
     summary = person.driver.find_elements("tag name", "summary")[0]
     summary.click()
     assert "Calcul" in person.text and "Clé de répartition" in person.text
+    french_keys = _french_words(labels.ALLOCATION_KEY)
+    keys = [dd.get_attribute("textContent").strip() for dd in person.driver.find_elements("css selector", "dd.key")]
+    assert "quantité reçue" in keys and set(keys) <= french_keys  # words, never a stored code
     person.screenshot("treasury-invoice")
     status, pdf = _download(person, person.driver.current_url.removeprefix(person.base) + ".pdf")
     assert status == 200 and pdf.startswith(b"%PDF")
@@ -194,8 +254,17 @@ def test_treasurer_downloads_its_invoice_pdf_and_opens_why_this_amount(person):
     amount = total.replace("\u202f", " ").replace("\xa0", " ").replace(" €", "").strip()
     assert amount in text.replace("\u202f", " ").replace("\xa0", " ")
     person.follow("Charges à venir")
+    keys = [dd.get_attribute("textContent").strip() for dd in person.driver.find_elements("css selector", "dd.key")]
+    assert keys and set(keys) <= french_keys and "personnes servies par semaine" in keys
     person.screenshot("treasury-charges")
     person.follow("Relevé")
+    # last month's invoice, its period in words; each date field says the format it expects
+    entries = person.driver.find_element("css selector", "table").text
+    last = date.today().replace(day=1) - timedelta(days=1)
+    assert re.search(rf"facture · du \d+ \w+\.? {last:%Y} au \d+ \w+\.? {last:%Y}", entries)
+    assert not re.search(r"\d\d/\d\d/\d{4}", entries)
+    hint = person.driver.find_element("id", person.field("Du").get_attribute("aria-describedby").split()[0])
+    assert "30/11/2026" in hint.text
     person.screenshot("treasury-statement")
     # the statement of last month: the balance before it opens it, the balance after closes it
     first = date.today().replace(day=1)
@@ -257,6 +326,11 @@ def test_a_form_with_a_bad_value_shows_the_message_by_the_field_and_writes_nothi
     assert message  # shown by the field
     assert "Palettes réservées" in person.driver.find_element("id", "form-errors").text
     assert person.field("Palettes réservées").get_attribute("aria-invalid") == "true"
+    assert count() == before
+    # more positions than the zone has: the storage service refuses, in French
+    person.fill("Palettes réservées", "500")
+    person.press("Demander les emplacements")
+    assert "emplacements de palette en tout" in person.driver.find_element("id", "pallets-error").text
     person.screenshot("storage-refused")
     assert count() == before
 
