@@ -99,7 +99,10 @@ def browser():
                 "--window-size=1280,900", "--lang=fr-FR"):
         options.add_argument(arg)
     options.add_experimental_option("prefs", {"download.default_directory": "/dev/null"})
-    driver = webdriver.Chrome(service=Service(_chromedriver()), options=options)
+    # on Linux Chromium takes its own language (how it draws date fields: jj/mm/aaaa) from the
+    # environment, as a French person's desktop sets it (Debian's chromium-l10n has the words)
+    french = dict(os.environ, LANGUAGE="fr_FR:fr", LANG="fr_FR.UTF-8")
+    driver = webdriver.Chrome(service=Service(_chromedriver(), env=french), options=options)
     driver.implicitly_wait(0)
     yield driver
     driver.quit()
