@@ -662,6 +662,8 @@ def _vehicles_and_storage(
                 "notes": "Stock de démonstration",
             },
         )
+    # the warehouse is charged as it is used: this month's pallet-days up to today are to come
+    storage_svc.charge_until(session, staff, local(today, 0))
     _route_day(session, staff, coordination, members, vehicles, tuesday, local)
     report.count("route plans", True)
 

@@ -104,7 +104,8 @@ def import_needs(cycle_id):
         ses.rollback()
         errors, status = form_errors(exc)
         return _cycle_page(cycle_id, errors, status)
-    flash_done(_("%(n)s needs imported; they replace the association's previous needs.", n=result["needs"]))
+    flash_done(ngettext("%(num)s need imported; it replaces the association's previous needs.",
+                        "%(num)s needs imported; they replace the association's previous needs.", result["needs"]))
     return redirect(url_for("orders.cycle", cycle_id=cycle_id))
 
 
