@@ -46,7 +46,11 @@ TEMPERATURE = {"ambient": _l("ambient"), "chilled": _l("chilled"), "frozen": _l(
 
 KIND = {"invoice": _l("invoice"), "credit_note": _l("credit note"), "payment": _l("payment")}
 
-MAPS = {"status": STATUS, "source": SOURCE, "key": ALLOCATION_KEY, "temperature": TEMPERATURE, "kind": KIND}
+#: an offer's unit as a catalogue stores it (other units show as written)
+UNIT = {"unit": _l("units"), "l": _l("L"), "kg": _l("kg")}
+
+MAPS = {"status": STATUS, "source": SOURCE, "key": ALLOCATION_KEY, "temperature": TEMPERATURE, "kind": KIND,
+        "unit": UNIT}
 
 
 def label(value, words: dict) -> str:
