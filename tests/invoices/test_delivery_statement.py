@@ -150,3 +150,13 @@ def test_balance_is_what_remains_open_minus_advance_payments(movements):
     open_total = sum(o.remaining_cents for o in summary.open_items)
     assert summary.balance_cents == open_total - summary.unallocated_cents
     assert open_total == 0 or summary.unallocated_cents == 0
+
+
+def test_an_invoice_entry_carries_its_period_for_readers_to_word_and_refuses_one_that_ends_first():
+    """The period lets a page write it in its own language and format, rather than a fixed label."""
+    entry = StatementEntry(EntryKind.INVOICE, date(2026, 12, 1), "2026-000140", "Novembre", 1000,
+                           due_date=date(2026, 12, 31), period=(date(2026, 11, 1), date(2026, 11, 30)))
+    assert entry.period == (date(2026, 11, 1), date(2026, 11, 30))
+    with pytest.raises(DocumentError, match="period"):
+        StatementEntry(EntryKind.INVOICE, date(2026, 12, 1), "2026-000140", "Novembre", 1000,
+                       due_date=date(2026, 12, 31), period=(date(2026, 11, 30), date(2026, 11, 1)))
