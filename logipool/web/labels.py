@@ -46,11 +46,16 @@ TEMPERATURE = {"ambient": _l("ambient"), "chilled": _l("chilled"), "frozen": _l(
 
 KIND = {"invoice": _l("invoice"), "credit_note": _l("credit note"), "payment": _l("payment")}
 
+#: why a need got less than its target (``purchasing.Reason``)
+REASON = {"budget": _l("the budget was reached"), "availability": _l("the supplier had no more"),
+          "pack_rounding": _l("whole packs: one more would leave units over"),
+          "supplier_minimum": _l("the supplier's minimum order was not reached")}
+
 #: an offer's unit as a catalogue stores it (other units show as written)
 UNIT = {"unit": _l("units"), "l": _l("L"), "kg": _l("kg")}
 
 MAPS = {"status": STATUS, "source": SOURCE, "key": ALLOCATION_KEY, "temperature": TEMPERATURE, "kind": KIND,
-        "unit": UNIT}
+        "unit": UNIT, "reason": REASON}
 
 
 def label(value, words: dict) -> str:

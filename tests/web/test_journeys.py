@@ -228,6 +228,7 @@ def test_representative_declares_needs_and_after_allocation_sees_its_lines_and_w
     assert re.search(r"\d+\s?%", person.driver.find_element("id", "fill-ratio").text)
     assert "autres associations" in outcome.text and "palier" in outcome.text
     assert not re.search(r"\d unit\b", outcome.text)  # units in words ("12 unités")
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", outcome.text)  # no stored code (a reason, a key) shown as such
     assert product.split("(")[0].replace("Notre besoin en", "").strip() in outcome.text
     person.screenshot("orders-cycle-allocated")
 

@@ -100,6 +100,15 @@ def test_every_allocation_key_has_a_word_in_french(app):
             assert labels.label("received_quantity", labels.ALLOCATION_KEY) == "quantité reçue"
 
 
+def test_every_reason_a_need_falls_short_has_a_word_in_french():
+    from purchasing.allocation import Reason
+
+    reasons = {v for k, v in vars(Reason).items() if k.isupper()}
+    assert reasons and reasons - set(labels.REASON) == set()
+    french = {m.id: m.string for m in _french() if m.id}
+    assert all(french.get(word._args[0]) for word in labels.REASON.values())
+
+
 def test_every_service_message_a_page_shows_has_french_with_the_same_values():
     french = {m.id: m.string for m in _french() if m.id}
     for template in messages.TEMPLATES:
