@@ -1,54 +1,63 @@
 """French and European identifiers: checked here so that a typo never reaches an issued invoice.
 
-SIREN and SIRET carry a Luhn check digit (INSEE); a French VAT number embeds the SIREN behind a
-two-digit key; an IBAN is checked with ISO 13616 mod 97.
+The checks are python-stdnum's (the INSEE Luhn key of SIREN and SIRET, La Poste's establishments
+included; each EU country's VAT number format and key, the French key tied to the SIREN; the IBAN's
+country, length and structure by the SWIFT registry and its ISO 13616 mod-97 digits; ISO 9362
+BICs). Every check accepts a number as people type it (spaces, dots, dashes, lower case) and
+returns it compact, which is how it is stored and printed.
 """
 
 from __future__ import annotations
 
 import re
 
+from stdnum import bic as _bic
+from stdnum import iban as _iban
+from stdnum import luhn
+from stdnum.eu import vat as _vat
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+from stdnum.fr import siren as _siren
+from stdnum.fr import siret as _siret
+
 from .exceptions import DocumentError
 
-_DIGITS = re.compile(r"^\d+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_VAT = re.compile(r"^[A-Z]{2}[A-Z0-9]{2,13}$")
-_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
-_LA_POSTE_SIREN = "356000000"
+
+
+def _reason(exc: ValidationError, what: str) -> str:
+    if isinstance(exc, InvalidLength):
+        return f"has the wrong length for {what}"
+    if isinstance(exc, InvalidChecksum):
+        return f"fails the check digits of {what}"
+    if isinstance(exc, InvalidComponent):
+        return f"has an unknown country or part for {what}"
+    if isinstance(exc, InvalidFormat):
+        return f"is not written like {what}"
+    return f"is not {what}"
+
+
+def _validated(module, value, field: str, what: str, **options) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise DocumentError(f"{field}: {what} is expected, got {value!r}")
+    try:
+        return module.validate(value, **options)
+    except ValidationError as exc:
+        raise DocumentError(f"{field}: {value!r} {_reason(exc, what)}") from None
 
 
 def luhn_valid(digits: str) -> bool:
     """True when the digit string passes the Luhn (mod 10) check."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    return luhn.is_valid(digits)
 
 
 def check_siren(value: str, field: str) -> str:
-    """Return the SIREN (9 digits, Luhn key) or raise naming ``field``."""
-    if not isinstance(value, str) or len(value) != 9 or not _DIGITS.match(value):
-        raise DocumentError(f"{field}: a SIREN is exactly 9 digits, got {value!r}")
-    if not luhn_valid(value):
-        raise DocumentError(f"{field}: SIREN {value} fails its Luhn check digit")
-    return value
+    """Return the SIREN compact (9 digits, Luhn key) or raise naming ``field``."""
+    return _validated(_siren, value, field, "a SIREN (9 digits)")
 
 
 def check_siret(value: str, field: str) -> str:
-    """Return the SIRET (14 digits, Luhn key; La Poste establishments use a digit-sum rule)."""
-    if not isinstance(value, str) or len(value) != 14 or not _DIGITS.match(value):
-        raise DocumentError(f"{field}: a SIRET is exactly 14 digits, got {value!r}")
-    valid = luhn_valid(value)
-    if not valid and value.startswith(_LA_POSTE_SIREN):
-        valid = sum(int(c) for c in value) % 5 == 0  # La Poste's establishments
-    if not valid:
-        raise DocumentError(f"{field}: SIRET {value} fails its Luhn check digit")
-    return value
+    """Return the SIRET compact (14 digits, Luhn key; La Poste's establishments by their rule)."""
+    return _validated(_siret, value, field, "a SIRET (14 digits)")
 
 
 def french_vat_number(siren: str) -> str:
@@ -58,21 +67,11 @@ def french_vat_number(siren: str) -> str:
 
 
 def check_vat_number(value: str, field: str, siren: str | None = None) -> str:
-    """Return the VAT number; a French one must carry the right key and match the SIREN."""
-    if not isinstance(value, str) or not _VAT.match(value):
-        raise DocumentError(
-            f"{field}: a VAT number is a 2-letter country code then 2 to 13 letters or "
-            f"digits without spaces, got {value!r}"
-        )
-    if value.startswith("FR"):
-        body = value[4:]
-        if len(value) != 13 or not _DIGITS.match(body):
-            raise DocumentError(f"{field}: a French VAT number is FR + 2 characters + SIREN")
-        if _DIGITS.match(value[2:4]) and value != french_vat_number(body):
-            raise DocumentError(f"{field}: {value} has a wrong key for SIREN {body}")
-        if siren is not None and body != siren:
-            raise DocumentError(f"{field}: {value} does not contain the SIREN {siren}")
-    return value
+    """Return the VAT number compact; a French one must carry the right key and match the SIREN."""
+    compact = _validated(_vat, value, field, "an EU VAT number (country code, then the number)")
+    if siren is not None and compact.startswith("FR") and compact[4:] != siren:
+        raise DocumentError(f"{field}: {compact} does not contain the SIREN {siren}")
+    return compact
 
 
 def check_email(value: str, field: str) -> str:
@@ -83,20 +82,15 @@ def check_email(value: str, field: str) -> str:
 
 
 def check_iban(value: str, field: str) -> str:
-    """Return the IBAN without spaces, checked with ISO 13616 mod 97."""
-    compact = value.replace(" ", "").upper() if isinstance(value, str) else ""
-    if not _IBAN.match(compact):
-        raise DocumentError(f"{field}: {value!r} is not an IBAN")
-    rearranged = compact[4:] + compact[:4]
-    number = "".join(str(int(ch, 36)) for ch in rearranged)
-    if int(number) % 97 != 1:
-        raise DocumentError(f"{field}: IBAN {value} fails its check digits")
-    return compact
+    """Return the IBAN compact: its country's length and format, and its mod-97 check digits."""
+    return _validated(_iban, value, field, "an IBAN")
+
+
+def check_bic(value: str, field: str) -> str:
+    """Return the BIC compact (8 or 11 characters: bank, country, location, branch)."""
+    return _validated(_bic, value, field, "a BIC (8 or 11 characters)")
 
 
 def luhn_complete(prefix: str) -> str:
     """Append the digit that makes ``prefix`` Luhn-valid (to build test and demo identifiers)."""
-    for d in "0123456789":
-        if luhn_valid(prefix + d):
-            return prefix + d
-    raise AssertionError("unreachable: one digit always completes a Luhn number")
+    return prefix + luhn.calc_check_digit(prefix)

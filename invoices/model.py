@@ -19,6 +19,7 @@ from purchasing import apportion
 
 from .exceptions import DocumentError
 from .identifiers import (
+    check_bic,
     check_email,
     check_iban,
     check_siren,
@@ -227,9 +228,9 @@ class Party:
         if self.country == "FR" and not re.match(r"^\d{5}$", self.postcode):
             raise DocumentError(f"postcode: a French postcode is 5 digits, got {self.postcode!r}")
         if self.siren is not None:
-            check_siren(self.siren, "siren")
+            _set(self, "siren", check_siren(self.siren, "siren"))
         if self.siret is not None:
-            check_siret(self.siret, "siret")
+            _set(self, "siret", check_siret(self.siret, "siret"))
             if self.siren is None:
                 _set(self, "siren", self.siret[:9])
                 check_siren(self.siren, "siren (from siret)")
@@ -238,7 +239,7 @@ class Party:
                     f"siret: {self.siret} does not start with the SIREN {self.siren}"
                 )
         if self.vat_number is not None:
-            check_vat_number(self.vat_number, "vat_number", self.siren)
+            _set(self, "vat_number", check_vat_number(self.vat_number, "vat_number", self.siren))
         if self.email is not None:
             check_email(self.email, "email")
         if self.vat_regime is not None and not isinstance(self.vat_regime, VatRegime):
@@ -251,8 +252,8 @@ class Party:
             raise DocumentError("vat_number: a VAT-registered issuer must give its VAT number")
         if self.iban is not None:
             _set(self, "iban", check_iban(self.iban, "iban"))
-        if self.bic is not None and not re.match(r"^[A-Z0-9]{8}([A-Z0-9]{3})?$", self.bic):
-            raise DocumentError(f"bic: {self.bic!r} is not a BIC")
+        if self.bic is not None:
+            _set(self, "bic", check_bic(self.bic, "bic"))
         if self.tax_registration is not None:
             _text(self.tax_registration, "tax_registration", max_len=50)
 

@@ -5,26 +5,41 @@ from __future__ import annotations
 import re
 
 from invoices.exceptions import DocumentError
-from invoices.identifiers import check_siren, check_siret
+from invoices.identifiers import check_bic, check_iban, check_siren, check_siret, check_vat_number
+
+#: every identifier a field may hold, checked by python-stdnum (``invoices.identifiers``)
+IDENTIFIERS = {
+    "siren": check_siren,
+    "siret": check_siret,
+    "vat_number": check_vat_number,
+    "iban": check_iban,
+    "bic": check_bic,
+}
 
 
-def _message(check, value) -> str | None:
+class IdentifierError(ValueError):
+    """A SIREN, SIRET, VAT number, IBAN or BIC that is not one; the message says why."""
+
+
+def compact_identifier(kind: str, value: str) -> str:
+    """``value`` checked as a ``kind`` (a key of IDENTIFIERS) and written compact, as it is
+    stored: ``"FR76 3000 6000 0112 3456 7890 189"`` → ``"FR7630006000011234567890189"``.
+
+    Raises IdentifierError with a sentence for the person who typed it."""
     try:
-        check(value, "value")
+        return IDENTIFIERS[kind](value, "value")
     except DocumentError as exc:
         text = str(exc).removeprefix("value: ")
-        return text[0].upper() + text[1:] + ": check for a typo."
+        raise IdentifierError(text[0].upper() + text[1:] + ": check for a typo.") from None
+
+
+def identifier_error(kind: str, value: str) -> str | None:
+    """Why ``value`` is not a ``kind``, or None."""
+    try:
+        compact_identifier(kind, value)
+    except IdentifierError as exc:
+        return str(exc)
     return None
-
-
-def siren_error(value: str) -> str | None:
-    """Why ``value`` is not a SIREN (9 digits, Luhn key), or None."""
-    return _message(check_siren, value)
-
-
-def siret_error(value: str) -> str | None:
-    """Why ``value`` is not a SIRET (14 digits, Luhn key; La Poste's digit-sum rule), or None."""
-    return _message(check_siret, value)
 
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -26,8 +26,11 @@ from .common import (
     MAX_CENTS,
     MONEY_PATTERN,
     AddressFields,
+    Bic,
     Day,
     Email,
+    Iban,
+    Identifier,
     LangQuery,
     Money,
     Name,
@@ -36,6 +39,7 @@ from .common import (
     Siren,
     Siret,
     UtcDateTime,
+    VatNumber,
     Whole,
     decimal_between,
     page_of,
@@ -154,6 +158,7 @@ from .vehicles import (
 __all__ = [
     # common
     "Whole", "UtcDateTime", "Day", "MAX_CENTS", "MONEY_PATTERN", "Money", "decimal_between", "Siren", "Siret",
+    "Identifier", "VatNumber", "Iban", "Bic",
     "Name", "Email", "PageArgs", "page_of", "AddressFields", "PeriodArgs", "LangQuery",
     # directory
     "CoordinationSchema", "VatTreatmentsSchema", "CoordinationUpdateSchema", "MemberSchema", "MemberUpdateSchema",

@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from purchasing import MoneyError, format_cents, to_cents
 
-from ..validators import opening_hours_errors, siren_error, siret_error
+from ..validators import IdentifierError, compact_identifier, opening_hours_errors
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,30}", re.ASCII)
 
@@ -118,25 +118,54 @@ def decimal_between(low: str, high: str):
     return validator
 
 
-def _check(error_fn):
-    def validator(value):
-        message = error_fn(value)
-        if message:
-            raise ValidationError(message)
-
-    return validator
-
-
 def _check_hours(value):
     errors = opening_hours_errors(value)
     if errors:
         raise ValidationError(errors)
 
 
-Siren = lambda **kw: fields.String(validate=_check(siren_error), **kw)  # noqa: E731
+class Identifier(fields.String):
+    """A SIREN, SIRET, VAT number, IBAN or BIC: accepted as people type it (spaces, dots, lower
+    case), checked by python-stdnum, stored and returned compact."""
+
+    KINDS = {
+        "siren": ("a SIREN: 9 digits with a Luhn key", "732 829 320"),
+        "siret": ("a SIRET: the SIREN and 5 digits, Luhn key", "732 829 320 00074"),
+        "vat_number": ("an EU VAT number: country code then the number (French: key + SIREN)", "FR44732829320"),
+        "iban": ("an IBAN: its country's length and format, mod-97 check digits", "FR76 3000 6000 0112 3456 7890 189"),
+        "bic": ("a BIC (ISO 9362): 8 or 11 characters", "AGRIFRPP"),
+    }
+
+    def __init__(self, kind: str, **kwargs):
+        self.kind = kind
+        description, example = self.KINDS[kind]
+        metadata = {"description": description[0].upper() + description[1:] + "; spaces accepted, stored compact.",
+                    "example": example, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > 60:
+            raise ValidationError("Too long for an identifier.")
+        try:
+            return compact_identifier(self.kind, text)
+        except IdentifierError as exc:
+            raise ValidationError(str(exc)) from None
 
 
-Siret = lambda **kw: fields.String(validate=_check(siret_error), **kw)  # noqa: E731
+Siren = lambda **kw: Identifier("siren", **kw)  # noqa: E731
+
+
+Siret = lambda **kw: Identifier("siret", **kw)  # noqa: E731
+
+
+VatNumber = lambda **kw: Identifier("vat_number", **kw)  # noqa: E731
+
+
+Iban = lambda **kw: Identifier("iban", **kw)  # noqa: E731
+
+
+Bic = lambda **kw: Identifier("bic", **kw)  # noqa: E731
 
 
 Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731

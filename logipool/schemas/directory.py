@@ -7,12 +7,15 @@ from marshmallow import Schema, fields, validate
 from ..models import FunderKind, MemberKind, SiteKind, VatRegime, VatTreatment
 from .common import (
     AddressFields,
+    Bic,
     Email,
+    Iban,
     Name,
     PageArgs,
     Siren,
     Siret,
     UtcDateTime,
+    VatNumber,
     Whole,
     _check_hours,
     decimal_between,
@@ -41,7 +44,7 @@ class CoordinationSchema(AddressFields):
     siren = Siren(allow_none=True)
     siret = Siret(allow_none=True)
     vat_regime = fields.Enum(VatRegime, by_value=True, required=True)
-    vat_number = fields.String(allow_none=True, validate=validate.Regexp(r"^FR[0-9A-Z]{2}\d{9}$"))
+    vat_number = VatNumber(allow_none=True)
     email = Email(allow_none=True)
     payment_terms_days = Whole(
         validate=validate.Range(min=0, max=60),
@@ -53,8 +56,8 @@ class CoordinationSchema(AddressFields):
         validate=decimal_between("0.01", "99.99"),
         metadata={"description": "Late-payment penalty rate, % per year (printed on invoices)."},
     )
-    iban = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"))
-    bic = fields.String(allow_none=True, validate=validate.Regexp(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$"))
+    iban = Iban(allow_none=True)
+    bic = Bic(allow_none=True)
     invoice_note = fields.String(validate=validate.Length(max=500))
     vat_treatments = fields.Nested(VatTreatmentsSchema, attribute="vat_treatment_by_nature", metadata={
         "description": "VAT treatment per nature of charge (docs/invoices.md, legal references); read back "
@@ -74,7 +77,7 @@ class MemberSchema(AddressFields):
     siren = Siren(required=True)
     siret = Siret(required=True)
     vat_regime = fields.Enum(VatRegime, by_value=True, required=True)
-    vat_number = fields.String(allow_none=True, validate=validate.Regexp(r"^FR[0-9A-Z]{2}\d{9}$"))
+    vat_number = VatNumber(allow_none=True)
     contact_email = Email(required=True)
     people_served_per_week = Whole(allow_none=True, validate=validate.Range(min=0, max=1_000_000))
     active = fields.Boolean()

@@ -31,7 +31,7 @@ from logipool.models import (
     StorageBooking,
     VehicleBooking,
 )
-from logipool.validators import siren_error, siret_error
+from logipool.validators import identifier_error
 from purchasing import to_cents
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +53,8 @@ def test_demo_loads_once_and_is_consistent(runner, session, client):
     assert _counts(session) == before
     members = session.scalars(select(Member)).all()
     assert len(members) == 6 and len({m.kind for m in members}) == 6
-    assert all(siren_error(m.siren) is None and siret_error(m.siret) is None for m in members)
+    assert all(identifier_error("siren", m.siren) is None and identifier_error("siret", m.siret) is None
+               for m in members)
     kinds = [s.kind for s in session.scalars(select(Site)).all()]
     assert kinds.count(SiteKind.WAREHOUSE) == 1 and kinds.count(SiteKind.SUPERMARKET) == 4
     assert kinds.count(SiteKind.SUPPLIER) == 2 and kinds.count(SiteKind.DISTRIBUTION_POINT) == 6

@@ -3,7 +3,7 @@
 import pytest
 
 from logipool.models import Role
-from logipool.validators import siren_error, siret_error
+from logipool.validators import identifier_error
 
 from ..factories import new_siren, siret_of
 from .test_errors import assert_problem
@@ -23,7 +23,7 @@ def member(**overrides):
     [("732829320", True), ("732829321", False), ("12345678", False), ("abcdefghi", False)],
 )
 def test_siren_luhn(value, ok):
-    assert (siren_error(value) is None) is ok
+    assert (identifier_error("siren", value) is None) is ok
 
 
 @pytest.mark.parametrize(
@@ -37,7 +37,7 @@ def test_siren_luhn(value, ok):
     ],
 )
 def test_siret_luhn_and_la_poste(value, ok):
-    assert (siret_error(value) is None) is ok
+    assert (identifier_error("siret", value) is None) is ok
 
 
 def test_create_and_read_member(client, world):
