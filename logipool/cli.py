@@ -31,7 +31,8 @@ def _create_app():
 
 def register(app) -> None:
     """Attach the commands to the app, so ``logipool`` and Flask's test runner both see them."""
-    for command in (db_group, demo_command, users_group, tokens_group, serve, routing_group, purchasing_group):
+    for command in (db_group, demo_command, coordinations_group, users_group, tokens_group, serve, routing_group,
+                    purchasing_group):
         app.cli.add_command(command)
 
 
@@ -106,6 +107,74 @@ def demo_command() -> None:
     report = load_demo(session)
     session.commit()
     click.echo(report.summary())
+
+
+@click.group("coordinations")
+def coordinations_group() -> None:
+    """Coordinations (the tenants): how a fresh install starts."""
+
+
+_SETTINGS = ("name", "legal_name", "siren", "siret", "vat_regime", "vat_number", "street", "postcode", "city",
+             "country", "email", "payment_terms_days", "late_penalty_rate", "iban", "bic", "invoice_note")
+
+
+@coordinations_group.command("create")
+@click.option("--slug", required=True, help="Short name in URLs and commands, e.g. pays-aubagne.")
+@click.option("--name", required=True, help="The name people use.")
+@click.option("--legal-name", required=True, help="The legal name printed on invoices.")
+@click.option("--vat-regime", required=True, help="outside_vat, cost_sharing_261b, franchise_293b or vat_registered.")
+@click.option("--siren")
+@click.option("--siret")
+@click.option("--vat-number")
+@click.option("--street")
+@click.option("--postcode")
+@click.option("--city")
+@click.option("--country", default="FR", show_default=True)
+@click.option("--email", help="The coordination's e-mail, printed on invoices.")
+@click.option("--payment-terms-days", type=int, help="Invoices are due this many days after issue (default 30).")
+@click.option("--late-penalty-rate", help="Late-payment penalty, %% per year (default 12.15).")
+@click.option("--iban")
+@click.option("--bic")
+@click.option("--invoice-note")
+@click.option("--admin-email", required=True, help="The first administrator (created if new).")
+@click.option("--admin-name", default="")
+@with_appcontext
+@_fail_cleanly
+def coordinations_create(slug, admin_email, admin_name, **settings) -> None:
+    """Create a coordination with its invoicing settings and its first administrator, and print the
+    link (valid 7 days, once) where that administrator sets a password: logipool sends no mail."""
+    from marshmallow import ValidationError
+
+    from . import schemas as s
+    from .security import external_url
+    from .services import coordinations, passwords
+
+    given = {"slug": slug} | {k: settings[k] for k in _SETTINGS if settings.get(k) is not None}
+    try:
+        data = s.CoordinationSchema().load(given)
+        admin = s.AdministratorSchema().load({"email": admin_email, "name": admin_name})
+    except ValidationError as exc:
+        lines = [f"--{field.replace('_', '-')}: {' '.join(map(str, messages))}"
+                 for field, messages in _flat(exc.messages).items()]
+        raise click.ClickException("\n".join(lines)) from None
+    session = get_session()
+    coordination, grant, secret = coordinations.install_coordination(session, data, admin["email"], admin["name"])
+    session.commit()
+    click.echo(f"Coordination {coordination.slug} created (id {coordination.id}); "
+               f"{grant.user.email} is its admin.", err=True)
+    click.echo(external_url(f"/invitation/{secret}", current_app))
+    click.echo(f"# {grant.user.email}: open this link to set a password (valid {passwords.INVITATION_DAYS} days, "
+               "once)", err=True)
+
+
+def _flat(messages, prefix: str = "") -> dict[str, list]:
+    flat: dict[str, list] = {}
+    for field, value in messages.items():
+        if isinstance(value, dict):
+            flat |= _flat(value, f"{prefix}{field}.")
+        else:
+            flat[prefix + str(field)] = value if isinstance(value, list) else [value]
+    return flat
 
 
 @click.group("users")

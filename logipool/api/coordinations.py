@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 
 from .. import schemas as s
 from ..auth import current
 from ..db import get_session
+from ..security import external_url
 from ..services import coordinations as svc
+from ..services import passwords
 from .common import ApiBlueprint, commit
 
 blp = ApiBlueprint("coordinations", "coordinations",
@@ -47,6 +49,20 @@ class CoordinationItem(MethodView):
     def delete(self, coordination_id):
         svc.delete_coordination(get_session(), current(), coordination_id)
         commit()
+
+
+@blp.route("/<int:coordination_id>/administrators")
+class CoordinationAdministrators(MethodView):
+    @blp.arguments(s.AdministratorSchema)
+    @blp.response(201, s.AdministratorSchema)
+    def post(self, data, coordination_id):
+        """Platform administrators (platform-scoped token): make a person an administrator of the
+        coordination; the answer carries the single-use link (7 days) where they set their password."""
+        grant, secret = svc.add_administrator(get_session(), current(), coordination_id, data)
+        commit()
+        return {"email": grant.user.email, "name": grant.user.name, "user_id": grant.user_id,
+                "invitation_url": external_url(url_for("account.invitation", secret=secret), current_app),
+                "expires_in_days": passwords.INVITATION_DAYS}
 
 
 @blp.route("/<int:coordination_id>/logo")

@@ -11,6 +11,7 @@ One module per capability, as in ``api/``, ``services/``, ``web/`` and ``models/
 from __future__ import annotations
 
 from .accounts import (
+    AdministratorSchema,
     InvitationSchema,
     LanguageSchema,
     NewPasswordSchema,
@@ -166,7 +167,7 @@ __all__ = [
     "SiteSchema", "SiteUpdateSchema", "SiteQuery", "FunderSchema", "FunderUpdateSchema",
     # accounts
     "UserSchema", "UserUpdateSchema", "UserQuery", "TokenSchema", "TokenCreateSchema", "TokenCreatedSchema",
-    "SignInSchema", "NewPasswordSchema", "InvitationSchema", "LanguageSchema",
+    "SignInSchema", "NewPasswordSchema", "InvitationSchema", "AdministratorSchema", "LanguageSchema",
     # ledger
     "SubsidySchema", "ChargeSchema", "ChargeQuery", "ChargeTotalsSchema",
     # health

@@ -77,5 +77,16 @@ class InvitationSchema(Schema):
     expires_in_days = Whole()
 
 
+class AdministratorSchema(Schema):
+    """A coordination's administrator named by a platform administrator, with the link where
+    they set their password (shown this once; logipool sends no mail)."""
+
+    email = Email(required=True)
+    name = fields.String(load_default="", validate=validate.Length(max=200))
+    user_id = Whole(dump_only=True)
+    invitation_url = fields.String(dump_only=True, metadata={"description": "The password-setting page."})
+    expires_in_days = Whole(dump_only=True)
+
+
 class LanguageSchema(Schema):
     locale = fields.String(required=True, validate=validate.OneOf(["fr_FR", "en_GB"]))

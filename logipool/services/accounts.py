@@ -239,7 +239,8 @@ def coordination_for_cli(session: Session, slug: str | None) -> Coordination:
         if not rows:
             raise NotFound(f"No coordination with slug {slug!r}.")
     if not rows:
-        raise NotFound("There is no coordination yet: run 'logipool demo' or create one.")
+        raise NotFound("There is no coordination yet: create one with 'logipool coordinations create' "
+                       "(or load the demo with 'logipool demo').")
     if len(rows) > 1:
         raise InvalidInput.field("coordination", "Several coordinations exist: name one with --coordination.")
     return rows[0]

@@ -21,6 +21,8 @@ from ..models import (
     VatRegime,
     VatTreatment,
 )
+from . import passwords
+from .accounts import grant_role
 from .crud import paginate, refers
 from .directory import _check_vat
 
@@ -88,17 +90,44 @@ def get_coordination(session: Session, principal: Principal, coordination_id: in
 def create_coordination(session: Session, principal: Principal, data: dict) -> Coordination:
     if not principal.platform_admin:
         raise Forbidden("Only a platform administrator creates coordinations.")
+    row = _insert(session, data)
+    # whoever creates a coordination administers it until they hand it over
+    session.add(RoleGrant(user_id=principal.user_id, coordination_id=row.id, role=Role.ADMIN))
+    session.flush()
+    return row
+
+
+def _insert(session: Session, data: dict) -> Coordination:
     if session.scalar(select(Coordination.id).where(Coordination.slug == data["slug"])):
         raise Conflict(f"A coordination with slug {data['slug']!r} exists already.")
+    data = dict(data)
     row = Coordination(**{k: v for k, v in data.items() if k != "vat_treatment_by_nature"}, vat_treatments={})
     _set_treatments(row, data)
     _check(row)
     session.add(row)
     session.flush()
-    # whoever creates a coordination administers it until they hand it over
-    session.add(RoleGrant(user_id=principal.user_id, coordination_id=row.id, role=Role.ADMIN))
-    session.flush()
     return row
+
+
+def install_coordination(session: Session, data: dict, admin_email: str, admin_name: str = "",
+                         ) -> tuple[Coordination, RoleGrant, str]:
+    """A new coordination set up from the server's command line (its operator needs no token, so
+    this is how a fresh install starts): the coordination with its invoicing settings, its first
+    administrator, and the secret of that person's password-setting link."""
+    row = _insert(session, data)
+    grant = grant_role(session, row.id, admin_email, Role.ADMIN, None, admin_name)
+    return row, grant, passwords.create_invitation(session, grant.user)
+
+
+def add_administrator(session: Session, principal: Principal, coordination_id: int,
+                      data: dict) -> tuple[RoleGrant, str]:
+    """Platform administrators: make a person (created if new) an administrator of a coordination
+    and return the secret of their password-setting link."""
+    row = get_coordination(session, principal, coordination_id)
+    if not principal.platform_admin:
+        raise Forbidden("Only a platform administrator names a coordination's administrators.")
+    grant = grant_role(session, row.id, data["email"], Role.ADMIN, None, data.get("name", ""))
+    return grant, passwords.create_invitation(session, grant.user)
 
 
 def update_coordination(session: Session, principal: Principal, coordination_id: int, data: dict):
