@@ -47,10 +47,11 @@ class InvoiceExport(MethodView):
     @blp.arguments(s.ExportQuery, location="query")
     @blp.response(200, content_type="text/csv")
     def get(self, args):
-        """For the accounts: one row per issued document and VAT rate, `;`-separated, decimal point."""
-        rows = svc.export_csv(get_session(), current(), args["start"], args["end"])
+        """For the accounts: one row per issued document and VAT rate, for French spreadsheets
+        (`?dialect=plain` for machines)."""
+        rows = svc.export_csv(get_session(), current(), args["start"], args["end"], dialect=args["dialect"])
         name = f"factures-{args['start']}-{args['end']}.csv"
-        return Response(rows, mimetype="text/csv",
+        return Response(rows, mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

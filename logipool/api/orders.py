@@ -259,10 +259,12 @@ class PurchaseOrderPdf(MethodView):
 
 @cycles.route("/<int:cycle_id>/purchase-orders/<int:supplier_id>.csv")
 class PurchaseOrderCsv(MethodView):
+    @cycles.arguments(s.CsvQuery, location="query")
     @cycles.response(200, content_type="text/csv")
-    def get(self, cycle_id, supplier_id):
+    def get(self, args, cycle_id, supplier_id):
+        """The purchase order for a spreadsheet: French by default, `?dialect=plain` for machines."""
         po = svc.purchase_order(get_session(), current(), cycle_id, supplier_id, _tz())
-        return Response(svc.purchase_order_csv(po), mimetype="text/csv",
+        return Response(svc.purchase_order_csv(po, args["dialect"]), mimetype=CSV,
                         headers={"Content-Disposition": f'attachment; filename="{po.number}.csv"'})
 
 

@@ -28,6 +28,7 @@ from .common import (
     MONEY_PATTERN,
     AddressFields,
     Bic,
+    CsvQuery,
     Day,
     Email,
     Iban,
@@ -160,7 +161,7 @@ __all__ = [
     # common
     "Whole", "UtcDateTime", "Day", "MAX_CENTS", "MONEY_PATTERN", "Money", "decimal_between", "Siren", "Siret",
     "Identifier", "VatNumber", "Iban", "Bic",
-    "Name", "Email", "PageArgs", "page_of", "AddressFields", "PeriodArgs", "LangQuery",
+    "Name", "Email", "PageArgs", "page_of", "AddressFields", "PeriodArgs", "LangQuery", "CsvQuery",
     # directory
     "CoordinationSchema", "VatTreatmentsSchema", "CoordinationUpdateSchema", "MemberSchema", "MemberUpdateSchema",
     "MemberQuery",

@@ -7,10 +7,11 @@ import re
 from datetime import UTC, date
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from purchasing import MoneyError, format_cents, to_cents
 
+from ..exports import DIALECTS
 from ..validators import IdentifierError, compact_identifier, opening_hours_errors
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,30}", re.ASCII)
@@ -212,6 +213,17 @@ class PeriodArgs(Schema):
             raise ValidationError("The period must end after it starts.", "end")
         if (data["end"] - data["start"]).days > 370:
             raise ValidationError("Ask for at most a year at a time.", "end")
+
+
+class CsvQuery(Schema):
+    dialect = fields.String(load_default="excel-fr", validate=validate.OneOf(sorted(DIALECTS)), metadata={
+        "description": "excel-fr (default): UTF-8 with BOM, `;`, decimal comma, French headers, for French "
+                       "spreadsheets; plain: UTF-8, `,`, decimal point, English headers, for machines."})
+
+    @post_load
+    def _dialect(self, data, **kwargs):
+        data["dialect"] = DIALECTS[data["dialect"]]
+        return data
 
 
 class LangQuery(Schema):

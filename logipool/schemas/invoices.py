@@ -12,7 +12,7 @@ from purchasing import format_cents
 from ..models import InvoiceKind, InvoiceStatus
 from ..services import invoicing
 from ..services.parties import vat_regime
-from .common import Day, Money, PageArgs, UtcDateTime, Whole, page_of
+from .common import CsvQuery, Day, Money, PageArgs, UtcDateTime, Whole, page_of
 
 MONEY_NOTE = "Decimal string in euros, e.g. \"12.34\"."
 
@@ -229,7 +229,7 @@ class StatementSchema(Schema):
     entries = fields.List(fields.Nested(StatementEntrySchema))
 
 
-class ExportQuery(Schema):
+class ExportQuery(CsvQuery):
     start = Day(required=True, metadata={"description": "First issue date (inclusive)."})
     end = Day(required=True, metadata={"description": "Last issue date (inclusive)."})
 

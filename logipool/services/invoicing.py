@@ -44,7 +44,7 @@ from purchasing import apportion, format_cents, from_cents
 from ..auth import READERS, STAFF, STAFF_READERS, Principal, require
 from ..db import read_in_chunks, utcnow
 from ..errors import Conflict, InvalidInput, NotFound
-from ..exports import csv_line
+from ..exports import EXCEL_FR, Column, Dialect, csv_header, csv_line
 from ..models import (
     BillingRun,
     Charge,
@@ -1113,13 +1113,16 @@ def statement_summary(st: lib.Statement, member_id: int) -> dict:
     }
 
 
-EXPORT_HEADER = ["date", "number", "kind", "customer", "siren", "ht", "vat_rate", "vat", "ttc", "paid",
-                 "remaining"]
+EXPORT_COLUMNS = [Column("date", "Date"), Column("number", "Numéro"), Column("kind", "Type"),
+                  Column("customer", "Client"), Column("siren", "SIREN"), Column("ht", "Montant HT"),
+                  Column("vat_rate", "Taux de TVA"), Column("vat", "TVA"), Column("ttc", "Montant TTC"),
+                  Column("paid", "Payé"), Column("remaining", "Reste dû")]
 
 
-def export_csv(session: Session, principal: Principal, start: date, end: date, *, chunk: int = 200) -> Iterator[str]:
+def export_csv(session: Session, principal: Principal, start: date, end: date, *, dialect: Dialect = EXCEL_FR,
+               chunk: int = 200) -> Iterator[str]:
     """Issued invoices and credit notes dated in ``[start, end]`` for the accounts, one row per
-    document and VAT rate, ``;``-separated, amounts with a decimal point; credit notes negative.
+    document and VAT rate, in the CSV ``dialect`` (exports.py); credit notes negative.
     Paid and remaining are per document: on its first row only."""
     require(principal, *READERS)
     if end < start:
@@ -1139,14 +1142,14 @@ def export_csv(session: Session, principal: Principal, start: date, end: date, *
                 lines.append(csv_line([doc.issue_date.isoformat(), doc.number, doc.kind.value, customer_name(doc),
                                        siren, from_cents(sign * base), rate, from_cents(sign * vat),
                                        from_cents(sign * (base + vat)), from_cents(doc.paid_cents) if first else None,
-                                       from_cents(doc.remaining_cents) if first else None]))
+                                       from_cents(doc.remaining_cents) if first else None], dialect))
         return lines
 
     ids = session.scalars(stmt.with_only_columns(Invoice.id)).all()
     rows = read_in_chunks(ids, read, chunk=chunk)
 
     def generate() -> Iterator[str]:
-        yield csv_line(EXPORT_HEADER)
+        yield csv_header(EXPORT_COLUMNS, dialect)
         yield from rows
 
     return generate()

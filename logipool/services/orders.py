@@ -30,7 +30,7 @@ from purchasing.tabular import parse_needs, parse_price_list
 from ..auth import READERS, STAFF, Principal, require
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..exports import csv_text
+from ..exports import EXCEL_FR, Column, Dialect, csv_text
 from ..models import (
     ChargeSource,
     Coordination,
@@ -807,13 +807,18 @@ def purchase_order(session: Session, principal: Principal, cycle_id: int, suppli
     ))
 
 
-def purchase_order_csv(po) -> str:
+PURCHASE_ORDER_COLUMNS = [
+    Column("number", "Bon de commande"), Column("reference", "Référence"), Column("product", "Produit"),
+    Column("packs", "Colis"), Column("pack_size", "Contenance"), Column("unit", "Unité"),
+    Column("pack_price_ht", "Prix du colis HT"), Column("vat_rate", "Taux de TVA"), Column("amount_ht", "Montant HT")]
+
+
+def purchase_order_csv(po, dialect: Dialect = EXCEL_FR) -> str:
     """The purchase order for the supplier's spreadsheet; amounts are numbers, text is inert."""
-    header = ["number", "reference", "product", "packs", "pack_size", "unit", "pack_price_ht", "vat_rate",
-              "amount_ht"]
-    return csv_text([header] + [
+    return csv_text(PURCHASE_ORDER_COLUMNS, [
         [po.number, line.reference, line.description, line.packs, line.pack_size, line.unit,
-         from_cents(line.pack_price_cents), line.vat_rate, from_cents(line.amount_cents)] for line in po.lines])
+         from_cents(line.pack_price_cents), line.vat_rate, from_cents(line.amount_cents)] for line in po.lines],
+        dialect)
 
 
 def delivery_note(session: Session, principal: Principal, cycle_id: int, member_id: int,

@@ -93,8 +93,9 @@ def test_a_cycle_from_needs_to_charges(client, world, catalogue, cycle, session)
     pos = _ok(client.get(f"/api/v1/order-cycles/{cid}/purchase-orders", headers=h))
     assert len(pos) == 1
     po_id = pos[0]["supplier_id"]
-    csv_text = client.get(f"/api/v1/order-cycles/{cid}/purchase-orders/{po_id}.csv", headers=h).get_data(as_text=True)
-    rows = list(csv.DictReader(io.StringIO(csv_text), delimiter=";"))
+    csv_text = client.get(f"/api/v1/order-cycles/{cid}/purchase-orders/{po_id}.csv?dialect=plain",
+                          headers=h).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert {r["reference"]: int(r["packs"]) for r in rows} == {"RIZ1": 12, "HUI1": 4}
     # a frozen cycle: needs and settings no longer change
     _problem(_need(client, world, cid, world.a.member, offers["LAIT1"]["id"], 6), 409)
