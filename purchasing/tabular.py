@@ -151,8 +151,9 @@ def _csv_rows(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
         raise TableError(
             [_problem(None, None, "not a text file in UTF-8 or Windows-1252 (cp1252)")], filename
         ) from None
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {sep: _count_outside_quotes(first, sep) for sep in (";", ",", "\t")}
+    # sniffed on the widest of the first lines: a title line above the header has few separators
+    lines = [line for line in text.splitlines() if line.strip()][:HEADER_SEARCH_ROWS]
+    counts = {sep: max((_count_outside_quotes(line, sep) for line in lines), default=0) for sep in (";", ",", "\t")}
     delimiter = max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     try:
@@ -169,6 +170,11 @@ def _count_outside_quotes(line: str, sep: str) -> int:
         elif c == sep and not quoted:
             count += 1
     return count
+
+
+class NumberText(str):
+    """The text of a cell the spreadsheet holds as a number: written with a decimal point and no
+    thousands separator, so it is never ambiguous, whatever the file's locale."""
 
 
 def cell_text(value: object, number_format: str = "General") -> str:
@@ -191,7 +197,7 @@ def cell_text(value: object, number_format: str = "General") -> str:
         if percent:
             number *= 100
         text = _plain(number)
-        return f"{text}%" if percent else text
+        return f"{text}%" if percent else NumberText(text)
     return str(value).strip()
 
 
@@ -251,13 +257,30 @@ def _raw_rows(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
     return _csv_rows(data, filename)
 
 
-def _read(data: bytes, filename: str) -> tuple[int, list[str], list[TableRow], list[dict]]:
+#: how far down a title block (supplier's name, date, merged cells) may push the header row
+HEADER_SEARCH_ROWS = 20
+
+
+def _header_index(rows: list[tuple[int, list[str]]], known: set[str], extra: re.Pattern[str] | None) -> int:
+    """The header is the first row with two or more known column names; rows above it are a
+    title block. Without such a row, the first non-empty row (its unknown columns are reported)."""
+    for i, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        names = {normalise_header(c) for c in cells if c}
+        hits = sum(1 for name in names if name in known or (extra is not None and extra.match(name)))
+        if hits >= 2:
+            return i
+    return 0
+
+
+def _read(data: bytes, filename: str, spec: dict[str, tuple[str, ...]] | None = None,
+          extra: re.Pattern[str] | None = None) -> tuple[int, list[str], list[TableRow], list[dict]]:
     """Header row number, normalised column names, data rows, and the problems found."""
     rows = [(n, cells) for n, cells in _raw_rows(data, filename) if any(c for c in cells)]
     if not rows:
         raise TableError([_problem(None, None, "the file is empty")], filename)
-    header_row, header = rows[0]
-    body = rows[1:]
+    start = _header_index(rows, {a for names in spec.values() for a in names}, extra) if spec else 0
+    header_row, header = rows[start]
+    body = rows[start + 1:]
     problems: list[dict] = []
     width = max(len(header), *(len(cells) for _, cells in body)) if body else len(header)
     names: list[str] = []
@@ -401,13 +424,41 @@ class _Bad(ValueError):
 
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+# one separator then exactly three digits: 1.250 is 1250 to a French reader, 1.25 to an English one
+_AMBIGUOUS = re.compile(r"[+-]?[1-9][0-9]{0,2}[.,][0-9]{3}", re.ASCII)
+#: how the file writes numbers, when the upload says so: (thousands separators, decimal mark)
+NUMBER_LOCALES = {"fr": (".", ","), "en": (",", ".")}
 
 
-def _decimal(text: str) -> Decimal:
+def _check_locale(locale: str | None) -> None:
+    if locale is not None and locale not in NUMBER_LOCALES:
+        raise ValueError(f"locale must be one of {', '.join(NUMBER_LOCALES)} or None, got {locale!r}")
+
+
+def _decimal(text: str, locale: str | None = None) -> Decimal:
+    if isinstance(text, NumberText):  # a number cell of a spreadsheet: exact as it is
+        return Decimal(text)
     cleaned = re.sub(r"[\s\u00a0\u202f\u2009€]", "", text)
-    if "," in cleaned and "." in cleaned:
-        raise _Bad(f"{text!r}: use one decimal separator, without thousands separators")
-    cleaned = cleaned.replace(",", ".")
+    if locale is not None:
+        thousands, mark = NUMBER_LOCALES[locale]
+        if re.fullmatch(r"[+-]?[0-9]{1,3}(?:" + re.escape(thousands) + r"[0-9]{3})+(?:" + re.escape(mark)
+                        + r"[0-9]*)?", cleaned):
+            cleaned = cleaned.replace(thousands, "")
+        elif thousands in cleaned:
+            raise _Bad(f"{text!r} is not a number as written in this file's locale ({locale}: decimal "
+                       f"mark {mark!r})")
+        cleaned = cleaned.replace(mark, ".")
+    else:
+        if "," in cleaned and "." in cleaned:
+            raise _Bad(f"{text!r}: use one decimal separator, without thousands separators, or state the "
+                       "file's locale in the upload (locale=fr or locale=en)")
+        if _AMBIGUOUS.fullmatch(cleaned):
+            sep = "," if "," in cleaned else "."
+            whole, frac = cleaned.split(sep)
+            raise _Bad(f"{text!r} is ambiguous: {whole}{frac} with a thousands separator or {whole}.{frac} "
+                       "with a decimal mark; write it without thousands separator and with at most two "
+                       "decimals, or state the file's locale in the upload (locale=fr or locale=en)")
+        cleaned = cleaned.replace(",", ".")
     if not _NUMBER.fullmatch(cleaned):  # Decimal() would also read "1_000", "1e3" and other scripts' digits
         raise _Bad(f"{text!r} is not a number")
     try:
@@ -419,8 +470,8 @@ def _decimal(text: str) -> Decimal:
     return value
 
 
-def _quantity(text: str, *, positive: bool = False) -> Decimal:
-    value = _decimal(text)
+def _quantity(text: str, *, positive: bool = False, locale: str | None = None) -> Decimal:
+    value = _decimal(text, locale)
     if value < 0:
         raise _Bad(f"must not be negative, got {text}")
     if positive and value == 0:
@@ -430,8 +481,8 @@ def _quantity(text: str, *, positive: bool = False) -> Decimal:
     return Decimal(_plain(value))
 
 
-def _packs(text: str) -> int:
-    value = _decimal(text)
+def _packs(text: str, locale: str | None = None) -> int:
+    value = _decimal(text, locale)
     if value < 0:
         raise _Bad(f"a number of packs must not be negative, got {text}")
     if value != value.to_integral_value():
@@ -439,8 +490,8 @@ def _packs(text: str) -> int:
     return int(value)
 
 
-def _price(text: str) -> int:
-    value = _decimal(text)
+def _price(text: str, locale: str | None = None) -> int:
+    value = _decimal(text, locale)
     if value < 0:
         raise _Bad(f"a price must not be negative, got {text}")
     try:
@@ -485,10 +536,10 @@ def _temperature(text: str) -> str:
     return found
 
 
-def _vat_rate(text: str) -> Decimal:
+def _vat_rate(text: str, locale: str | None = None) -> Decimal:
     if not text:
         return DEFAULT_VAT_RATE
-    value = _decimal(text.replace("%", ""))
+    value = _decimal(text.replace("%", ""), locale)
     if "%" not in text and 0 < value < 1 and value * 100 in VAT_RATES:
         value *= 100  # written as a fraction, 0.055
     for rate in VAT_RATES:
@@ -498,7 +549,7 @@ def _vat_rate(text: str) -> Decimal:
     raise _Bad(f"{text!r} is not a French VAT rate in percent ({rates})")
 
 
-def _tiers_text(text: str) -> list[tuple[int, int, str]]:
+def _tiers_text(text: str, locale: str | None = None) -> list[tuple[int, int, str]]:
     out = []
     for part in re.split(r"[;|]", text):
         part = part.strip()
@@ -507,10 +558,10 @@ def _tiers_text(text: str) -> list[tuple[int, int, str]]:
         if ":" not in part:
             raise _Bad(f"{part!r}: write each tier as packs:price, e.g. 10:11.90;50:10.80")
         packs_text, price_text = (p.strip() for p in part.split(":", 1))
-        packs = _packs(packs_text)
+        packs = _packs(packs_text, locale)
         if packs < 2:
             raise _Bad(f"{part!r}: a tier starts at 2 packs or more")
-        out.append((packs, _price(price_text), part))
+        out.append((packs, _price(price_text, locale), part))
     return out
 
 
@@ -518,7 +569,7 @@ def _tiers_text(text: str) -> list[tuple[int, int, str]]:
 # Price lists
 
 
-def parse_price_list(data: bytes, filename: str) -> list[OfferRow]:
+def parse_price_list(data: bytes, filename: str, *, locale: str | None = None) -> list[OfferRow]:
     """A supplier's price list: one :class:`OfferRow` per product, or :class:`TableError`.
 
     Required columns: ``reference``, ``product``, ``pack_size``, ``price`` (pack price excl. VAT
@@ -527,8 +578,15 @@ def parse_price_list(data: bytes, filename: str) -> list[OfferRow]:
     unlimited), and volume discounts as ``price_from_N`` columns or a ``tiers`` column
     (``10:11.90;50:10.80``). French headers are accepted (référence, produit, colisage, prix,
     tva, stock...).
+
+    The header may sit below a title block (the supplier's name in merged cells, a date): it is
+    the first row naming two known columns. A number like ``1.250`` or ``1,000`` (one separator,
+    three digits after it) is refused as ambiguous unless ``locale`` says how the file writes
+    numbers: ``"fr"`` (``1.250,5`` — thousands ``.``, decimal ``,``) or ``"en"`` (``1,250.5``).
+    Cells an XLSX file holds as numbers are exact and never ambiguous.
     """
-    header_row, names, rows, problems = _read(data, filename)
+    _check_locale(locale)
+    header_row, names, rows, problems = _read(data, filename, _PRICE_LIST_COLUMNS, _TIER_COLUMN)
     columns, tier_columns = _map_columns(
         names, header_row, _PRICE_LIST_COLUMNS, _PRICE_LIST_REQUIRED, problems, _TIER_COLUMN
     )
@@ -538,7 +596,7 @@ def parse_price_list(data: bytes, filename: str) -> list[OfferRow]:
     offers: list[OfferRow] = []
     first_seen: dict[str, int] = {}
     for table_row in rows if not missing else ():
-        offer = _offer_row(table_row, columns, tier_columns, problems, first_seen)
+        offer = _offer_row(table_row, columns, tier_columns, problems, first_seen, locale)
         if offer is not None:
             offers.append(offer)
     if problems:
@@ -552,6 +610,7 @@ def _offer_row(
     tier_columns: dict[int, str],
     problems: list[dict],
     first_seen: dict[str, int],
+    locale: str | None = None,
 ) -> OfferRow | None:
     n = table_row.row
     before = len(problems)
@@ -589,7 +648,7 @@ def _offer_row(
     if not product:
         problems.append(_problem(n, "product", "must not be empty"))
     divisible = parse("divisible", _boolean, False)
-    pack_size = parse("pack_size", lambda t: _quantity(t, positive=True), required=True)
+    pack_size = parse("pack_size", lambda t: _quantity(t, positive=True, locale=locale), required=True)
     if pack_size is not None and not divisible and pack_size != pack_size.to_integral_value():
         problems.append(
             _problem(
@@ -599,22 +658,22 @@ def _offer_row(
                 "or give whole units",
             )
         )
-    price = parse("price", _price, required=True)
-    vat_rate = parse("vat_rate", _vat_rate, DEFAULT_VAT_RATE)
+    price = parse("price", lambda t: _price(t, locale), required=True)
+    vat_rate = parse("vat_rate", lambda t: _vat_rate(t, locale), DEFAULT_VAT_RATE)
     temperature = parse("temperature", _temperature, "ambient")
-    weight = parse("pack_weight_kg", _quantity, Decimal(0))
-    volume = parse("pack_volume_l", _quantity, Decimal(0))
-    available = parse("packs_available", _packs)
+    weight = parse("pack_weight_kg", lambda t: _quantity(t, locale=locale), Decimal(0))
+    volume = parse("pack_volume_l", lambda t: _quantity(t, locale=locale), Decimal(0))
+    available = parse("packs_available", lambda t: _packs(t, locale))
 
     tiers: list[tuple[int, int, str]] = []
     for packs, header in sorted(tier_columns.items()):
         text = table_row.get(header, "")
         if text:
             try:
-                tiers.append((packs, _price(text), header))
+                tiers.append((packs, _price(text, locale), header))
             except _Bad as exc:
                 problems.append(_problem(n, header, str(exc)))
-    listed = parse("tiers", _tiers_text, [])
+    listed = parse("tiers", lambda t: _tiers_text(t, locale), [])
     previous = 0
     for packs, _, part in listed:
         if packs <= previous:
@@ -669,14 +728,16 @@ def _euros(cents: int) -> str:
 # Needs
 
 
-def parse_needs(data: bytes, filename: str) -> list[NeedRow]:
+def parse_needs(data: bytes, filename: str, *, locale: str | None = None) -> list[NeedRow]:
     """Members' needs: one :class:`NeedRow` per row, or :class:`TableError`.
 
     Required columns: ``member``, ``reference`` (one offer reference, or several interchangeable
     ones separated by ``|``), ``target``. Optional: ``minimum`` (default 0), ``maximum`` (empty:
     the target), ``note``. French headers are accepted (adhérent, référence, cible/besoin...).
+    The header row and numbers are found and read as in :func:`parse_price_list`.
     """
-    header_row, names, rows, problems = _read(data, filename)
+    _check_locale(locale)
+    header_row, names, rows, problems = _read(data, filename, _NEEDS_COLUMNS)
     columns, _ = _map_columns(names, header_row, _NEEDS_COLUMNS, _NEEDS_REQUIRED, problems)
     if not rows:
         problems.append(_problem(header_row, None, "no rows under the header"))
@@ -684,7 +745,7 @@ def parse_needs(data: bytes, filename: str) -> list[NeedRow]:
     needs: list[NeedRow] = []
     first_seen: dict[tuple[str, frozenset[str]], int] = {}
     for table_row in rows if not missing else ():
-        need = _need_row(table_row, columns, problems, first_seen)
+        need = _need_row(table_row, columns, problems, first_seen, locale)
         if need is not None:
             needs.append(need)
     if problems:
@@ -697,6 +758,7 @@ def _need_row(
     columns: dict[str, str],
     problems: list[dict],
     first_seen: dict[tuple[str, frozenset[str]], int],
+    locale: str | None = None,
 ) -> NeedRow | None:
     n = table_row.row
     before = len(problems)
@@ -710,7 +772,7 @@ def _need_row(
         if not text:
             return None
         try:
-            return _quantity(text, positive=positive)
+            return _quantity(text, positive=positive, locale=locale)
         except _Bad as exc:
             problems.append(_problem(n, column, str(exc)))
             return None
@@ -772,7 +834,9 @@ def _sorted(problems: list[dict]) -> list[dict]:
 __all__ = [
     "DEFAULT_VAT_RATE",
     "VAT_RATES",
+    "NUMBER_LOCALES",
     "NeedRow",
+    "NumberText",
     "OfferRow",
     "TableRow",
     "cell_text",

@@ -63,13 +63,16 @@ suppliers = crud_blueprint(svc.SUPPLIERS, "suppliers", s.SupplierSchema, s.Suppl
 
 @suppliers.route("/<int:supplier_id>/price-list")
 class PriceListImport(MethodView):
+    @suppliers.arguments(s.ImportQuery, location="query")
     @suppliers.doc(requestBody=FILE_BODY)
     @suppliers.response(200, s.ImportResultSchema)
-    def post(self, supplier_id):
+    def post(self, args, supplier_id):
         """Import the supplier's price list (CSV or XLSX): offers created or updated by reference,
-        every row checked; on any error nothing is imported and each error names its row and column."""
+        every row checked; on any error nothing is imported and each error names its row and column.
+        A title block above the header row is skipped; `1.250` is refused as ambiguous unless
+        `?locale=fr` or `?locale=en` says how the file writes numbers."""
         data, name = _upload()
-        result = svc.import_price_list(get_session(), current(), supplier_id, data, name)
+        result = svc.import_price_list(get_session(), current(), supplier_id, data, name, locale=args["locale"])
         commit()
         return result
 
@@ -209,13 +212,15 @@ class NeedItem(MethodView):
 
 @cycles.route("/<int:cycle_id>/needs/import")
 class NeedsImport(MethodView):
+    @cycles.arguments(s.ImportQuery, location="query")
     @cycles.doc(requestBody=FILE_BODY)
     @cycles.response(200, s.ImportResultSchema)
-    def post(self, cycle_id):
+    def post(self, args, cycle_id):
         """Upload needs as CSV or XLSX (member, reference, minimum, target, maximum, note): the needs of
-        each member named in the file are replaced; on any error nothing changes."""
+        each member named in the file are replaced; on any error nothing changes (numbers as for
+        price lists, `?locale=fr|en`)."""
         data, name = _upload()
-        result = svc.import_needs(get_session(), current(), cycle_id, data, name)
+        result = svc.import_needs(get_session(), current(), cycle_id, data, name, locale=args["locale"])
         commit()
         return result
 

@@ -98,6 +98,7 @@ from .orders import (
     DonationNeedSchema,
     DonationResultSchema,
     DonationSplitSchema,
+    ImportQuery,
     ImportResultSchema,
     NeedQuery,
     NeedSchema,
@@ -186,7 +187,7 @@ __all__ = [
     "SHARE_METHODS", "PlanStopSchema", "RoutePlanRequestSchema", "RoutePlanSchema", "RoutePlanResultSchema",
     # orders
     "Quantity", "SupplierSchema", "SupplierUpdateSchema", "SupplierQuery", "TierSchema", "OfferSchema",
-    "OfferUpdateSchema", "OfferQuery", "ImportResultSchema", "FEE_KEYS", "OrderCycleSchema",
+    "OfferUpdateSchema", "OfferQuery", "ImportResultSchema", "ImportQuery", "FEE_KEYS", "OrderCycleSchema",
     "OrderCycleUpdateSchema", "OrderCycleQuery", "OrderCycleDetailSchema", "AllocateSchema", "NeedSchema",
     "NeedUpdateSchema", "NeedQuery", "BudgetSchema", "ReceivedItemSchema", "ReceiveSchema",
     "SettlementSchema", "PurchaseOrderSummarySchema", "DonationItemSchema", "DonationNeedSchema",

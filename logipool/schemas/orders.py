@@ -93,6 +93,12 @@ class OfferQuery(PageArgs):
     active = fields.Boolean()
 
 
+class ImportQuery(Schema):
+    locale = fields.String(load_default=None, validate=validate.OneOf(["fr", "en"]), metadata={
+        "description": "How the file writes numbers: fr (1.250,50) or en (1,250.50). Without it, a number "
+                       "with one separator and three digits after it (1.250, 1,000) is refused as ambiguous."})
+
+
 class ImportResultSchema(Schema):
     supplier_id = Whole()
     cycle_id = Whole()

@@ -162,11 +162,12 @@ OFFERS = Resource(
 )
 
 
-def import_price_list(session: Session, principal: Principal, supplier_id: int, data: bytes, filename: str) -> dict:
+def import_price_list(session: Session, principal: Principal, supplier_id: int, data: bytes, filename: str,
+                      *, locale: str | None = None) -> dict:
     """Create or update the supplier's offers from a CSV/XLSX price list, all rows or none."""
     require(principal, *STAFF)
     supplier = SUPPLIERS.get(session, principal, supplier_id, for_update=True)
-    rows = parse_price_list(data, filename)
+    rows = parse_price_list(data, filename, locale=locale)
     existing = {o.reference: o for o in session.scalars(select(Offer).where(Offer.supplier_id == supplier.id))}
     created = updated = 0
     for row in rows:
@@ -419,12 +420,13 @@ def delete_need(session: Session, principal: Principal, cycle_id: int, need_id: 
     session.flush()
 
 
-def import_needs(session: Session, principal: Principal, cycle_id: int, data: bytes, filename: str) -> dict:
+def import_needs(session: Session, principal: Principal, cycle_id: int, data: bytes, filename: str,
+                 *, locale: str | None = None) -> dict:
     """Replace the needs of every member named in a CSV/XLSX file, all rows or none."""
     require(principal, *BOOKERS)
     cycle = _for_update(session, principal, cycle_id)
     _writable_by(principal, cycle)
-    rows = parse_needs(data, filename)
+    rows = parse_needs(data, filename, locale=locale)
     members = session.scalars(select(Member).where(Member.coordination_id == principal.coordination_id)).all()
     by_name = {m.short_name.casefold(): m for m in members} | {m.siret: m for m in members}
     offers = session.scalars(select(Offer).where(Offer.supplier_id.in_(cycle.supplier_ids))).all()

@@ -376,3 +376,30 @@ def test_member_terms_budget_by_representatives_weight_by_staff(client, world, c
     # clearing both removes the member's terms
     assert _ok(client.put(url, json={"budget": None, "weight": None}, headers=h))["budget"] is None
     assert _ok(client.get(f"/api/v1/order-cycles/{cid}/budgets", headers=h)) == []
+
+
+def test_price_list_upload_skips_a_merged_title_block_and_reads_numbers_by_the_stated_locale(
+        client, world, catalogue, session):
+    supplier, _ = catalogue
+    h = world.a.headers(MANAGER)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "Provence Alimentaire — tarif 2027"
+    ws.merge_cells("A1:D2")
+    for r, row in enumerate([["Référence", "Produit", "Colisage", "Prix HT"],
+                             ["GOB1", "Gobelets carton", "1.000", "1.250,00"]], start=4):
+        for c, value in enumerate(row, start=1):
+            ws.cell(row=r, column=c, value=value)
+    out = io.BytesIO()
+    wb.save(out)
+    url = f"/api/v1/suppliers/{supplier['id']}/price-list"
+    upload = {"data": out.getvalue(),
+              "headers": h | {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}}
+    problem = _problem(client.post(url, **upload), 422)
+    assert {(e["row"], e["column"]) for e in problem["rows"]} == {(5, "pack_size"), (5, "price")}
+    assert all("locale=fr" in e["message"] for e in problem["rows"])
+    assert "locale" in _problem(client.post(url + "?locale=de", **upload), 422)["errors"]
+    assert _ok(client.post(url + "?locale=fr", **upload))["created"] == 1
+    session.commit()
+    cups = session.scalars(select(Offer).where(Offer.reference == "GOB1")).one()
+    assert (cups.pack_size, cups.tiers) == (Decimal(1000), [{"min_packs": 1, "pack_price_cents": 125000}])

@@ -459,7 +459,8 @@ def test_price_list_round_trip(offers, sep, comma, encoding, as_tier_column):
             ]
         )
     data = buf.getvalue().encode(encoding)
-    assert parse_price_list(data, "tarif.csv") == offers
+    # quantities in grams (1.250 kg) are ambiguous without the file's locale
+    assert parse_price_list(data, "tarif.csv", locale="fr" if comma else "en") == offers
 
 
 @settings(max_examples=40, deadline=None)
@@ -492,7 +493,7 @@ def test_needs_round_trip(rows, sep):
         writer.writerow(
             [n.member, "|".join(n.references), n.minimum, n.target, n.maximum or "", n.note]
         )
-    got = parse_needs(buf.getvalue().encode(), "needs.csv")
+    got = parse_needs(buf.getvalue().encode(), "needs.csv", locale="en")
     assert [(g.row, g.member, g.references, g.note) for g in got] == [
         (e.row, e.member, e.references, e.note) for e in expected
     ]
@@ -506,3 +507,70 @@ def test_numbers_in_files_are_ascii_digits_with_one_decimal_separator(price):
     with pytest.raises(TableError) as caught:
         parse_price_list(data, "t.csv")
     assert [(e["row"], e["column"]) for e in caught.value.errors] == [(2, "price")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Title blocks above the header, ambiguous numbers and the file's locale
+
+
+def _titled_price_list(rows: list[list]) -> bytes:
+    """A supplier's XLSX as it comes: a title merged across the columns, a date line, a blank
+    line, then the header and the products."""
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "Grossiste Provence Alimentaire — tarif colis 2027"
+    ws.merge_cells("A1:E1")
+    ws["A2"] = "Prix HT, valables au 1er janvier 2027"
+    ws.merge_cells("A2:E2")
+    for r, row in enumerate(rows, start=4):
+        for c, value in enumerate(row, start=1):
+            ws.cell(row=r, column=c, value=value)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_xlsx_price_list_with_a_merged_title_block_finds_its_header_row():
+    data = _titled_price_list([["Référence", "Désignation", "Colisage", "Prix HT", "TVA"],
+                               ["RIZ5", "Riz long 5 kg", 4, 12.5, 5.5],
+                               ["HUI1", "Huile de tournesol 1 L", 12, 1.85, 5.5]])
+    offers = parse_price_list(data, "tarif.xlsx")
+    assert [(o.row, o.reference, o.pack_size, o.tiers[0][1]) for o in offers] == [
+        (5, "RIZ5", D(4), 1250), (6, "HUI1", D(12), 185)]
+
+
+def test_csv_price_list_with_a_title_block_finds_its_header_row():
+    data = table([["Tarif Provence Alimentaire"], ["Édité le 02/12/2026"], [],
+                  ["reference", "product", "pack_size", "price"], ["RIZ5", "Riz", "4", "12,50"]])
+    [offer] = parse_price_list(data, "tarif.csv")
+    assert (offer.row, offer.reference, offer.tiers[0][1]) == (5, "RIZ5", 1250)
+
+
+@pytest.mark.parametrize(("column", "text"), [("price", "1.250"), ("pack_size", "1.000"), ("price", "2,500")])
+def test_ambiguous_numbers_are_refused_with_their_row_and_column(column, text):
+    cells = {"reference": "LAIT", "product": "Lait UHT", "pack_size": "6", "price": "7,20"} | {column: text}
+    data = table([list(cells), list(cells.values())])
+    errors = errors_of(parse_price_list, data, "tarif.csv")
+    assert has(errors, 2, column, "ambiguous") and has(errors, 2, column, "locale=fr")
+
+
+def test_the_stated_locale_reads_thousands_and_decimals():
+    data = table([["reference", "product", "pack_size", "price", "tiers"],
+                  ["VERRE", "Gobelets", "1.000", "1.250,00", "10:1.190,50"]])
+    [fr] = parse_price_list(data, "tarif.csv", locale="fr")
+    assert (fr.pack_size, fr.tiers) == (D(1000), ((1, 125000), (10, 119050)))
+    data = table([["reference", "product", "pack_size", "price"], ["VERRE", "Gobelets", "1,000", "1.25"]])
+    [en] = parse_price_list(data, "tarif.csv", locale="en")
+    assert (en.pack_size, en.tiers) == (D(1000), ((1, 125),))
+    # a price list stated English but written with a decimal comma is refused, not misread
+    data = table([["reference", "product", "pack_size", "price"], ["VERRE", "Gobelets", "6", "1,25"]])
+    assert has(errors_of(lambda: parse_price_list(data, "tarif.csv", locale="en")), 2, "price", "locale")
+
+
+def test_numbers_an_xlsx_holds_as_numbers_are_never_ambiguous():
+    data = _titled_price_list([["reference", "product", "pack_size", "price", "divisible"],
+                               ["FROM", "Emmental râpé", 1.25, 1.25, "oui"]])
+    [offer] = parse_price_list(data, "tarif.xlsx")
+    assert (offer.pack_size, offer.tiers[0][1]) == (D("1.25"), 125)
+    data = _titled_price_list([["reference", "product", "pack_size", "price"], ["LAIT", "Lait", "1.000", 7.2]])
+    assert has(errors_of(parse_price_list, data, "tarif.xlsx"), 5, "pack_size", "ambiguous")
