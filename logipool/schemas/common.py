@@ -227,5 +227,20 @@ class CsvQuery(Schema):
 
 
 class LangQuery(Schema):
-    lang = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]),
-                         metadata={"description": "Language of the printed document (French by default)."})
+    lang = fields.String(load_default=None, validate=validate.OneOf(["fr", "en"]), metadata={
+        "description": "Language of the printed document; by default the language of the service's "
+                       "locale (LOGIPOOL_LOCALE, French unless set otherwise)."})
+
+    @post_load
+    def _default_lang(self, data, **kwargs):
+        if data.get("lang") is None:
+            data["lang"] = document_lang()
+        return data
+
+
+def document_lang() -> str:
+    """The documents' language by default: that of LOGIPOOL_LOCALE (``fr_FR`` → ``fr``)."""
+    from flask import current_app, has_app_context
+
+    locale = current_app.config["LOCALE"] if has_app_context() else "fr_FR"
+    return "fr" if locale.startswith("fr") else "en"

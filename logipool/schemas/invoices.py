@@ -12,7 +12,7 @@ from purchasing import format_cents
 from ..models import InvoiceKind, InvoiceStatus
 from ..services import invoicing
 from ..services.parties import vat_regime
-from .common import CsvQuery, Day, Money, PageArgs, UtcDateTime, Whole, page_of
+from .common import CsvQuery, Day, LangQuery, Money, PageArgs, UtcDateTime, Whole, page_of
 
 MONEY_NOTE = "Decimal string in euros, e.g. \"12.34\"."
 
@@ -188,9 +188,8 @@ class StatementQuery(Schema):
             raise ValidationError("The period ends before it starts.", "end")
 
 
-class StatementPdfQuery(StatementQuery):
-    lang = fields.String(load_default="fr", validate=validate.OneOf(["fr", "en"]),
-                         metadata={"description": "Language of the printed statement (French by default)."})
+class StatementPdfQuery(StatementQuery, LangQuery):
+    pass
 
 
 class OpenItemSchema(Schema):

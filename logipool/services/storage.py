@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 import invoices.i18n as fr
-from purchasing import apportion, format_cents
+from purchasing import apportion
 
 from ..auth import READERS, STAFF, Principal, require
 from ..db import utcnow
@@ -281,8 +281,7 @@ def _charge(session: Session, principal: Principal, booking: StorageBooking, upt
     amount = booking.pallets * days * zone.cost_per_pallet_day_cents
     basis = (
         f"{zone.name} : {booking.pallets} palette(s) × {days} jour(s) commencé(s) "
-        f"× {format_cents(zone.cost_per_pallet_day_cents).replace('.', ',')} € = "
-        f"{format_cents(amount).replace('.', ',')} €"
+        f"× {fr.money(zone.cost_per_pallet_day_cents, 'fr')} = {fr.money(amount, 'fr')}"
     )
     draft = ChargeDraft(
         payer=Payer(member_id=booking.member_id),

@@ -23,7 +23,6 @@ from sqlalchemy import Select, bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 import invoices.i18n as fr
-from purchasing import format_cents
 
 from ..auth import READERS, STAFF, Principal, require
 from ..db import utcnow
@@ -516,7 +515,7 @@ def _append(notes: str, label: str, text: str | None) -> str:
 
 
 def _euros(cents: int | Decimal) -> str:
-    return format_cents(int(cents)).replace(".", ",") + " €"
+    return fr.money(int(cents), "fr")
 
 
 def usage_charge(booking: VehicleBooking, vehicle: Vehicle) -> ChargeDraft:

@@ -272,7 +272,7 @@ def test_checkout_return_and_the_usage_charge(client, world, truck, session):
     charge = client.get("/api/v1/charges/?source_type=vehicle_booking", headers=h).get_json()["items"][0]
     # 1 day × 25.00 + 4 h × 6.00 + 38 km × 0.45 = 25.00 + 24.00 + 17.10
     assert charge["amount"] == "66.10" and charge["member_id"] == world.a.member.id
-    assert "38 km × 0,45 €" in charge["basis"] and "= 66,10 €" in charge["basis"]
+    assert "38 km × 0,45\xa0€" in charge["basis"] and "= 66,10\xa0€" in charge["basis"]
     # the next check-out cannot start below the last return
     nxt = book(client, world, truck.id, ago(-1), ago(-3)).get_json()
     low = client.post(f"/api/v1/vehicle-bookings/{nxt['id']}/checkout", json={"odometer_km": 15267}, headers=h)
