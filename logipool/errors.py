@@ -80,6 +80,50 @@ class TooManyRequests(ServiceError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+def N_(message: str) -> str:  # noqa: N802 — the usual name of gettext's "mark only" function
+    """Marks a message for the French catalogue (``pybabel extract -k N_``) without translating it."""
+    return message
+
+
+#: what the API answers besides the services' and schemas' messages (``logipool.web.messages``,
+#: which pages and API translate alike): the problems' titles and a few field messages
+API_MESSAGES = (
+    N_("Bad Request"), N_("Unauthorized"), N_("Forbidden"), N_("Not Found"), N_("Method Not Allowed"),
+    N_("Conflict"), N_("Request Entity Too Large"), N_("Unsupported Media Type"), N_("Unprocessable Entity"),
+    N_("Too Many Requests"), N_("Internal Server Error"),
+    N_("Invalid input."), N_("Unknown field."), N_("Not a valid string."), N_("Not a valid mapping type."),
+    N_("Not a valid list."), N_("Invalid input type."), N_("A whole number is expected."),
+    N_("This number is out of range."),
+    N_('An amount is a decimal string with at most two decimals, e.g. "12.34".'),
+    N_("Too long for an identifier."),
+)
+
+
+def api_language() -> str:
+    """``fr`` or ``en`` (the default) for an API request, by its ``Accept-Language``."""
+    return request.accept_languages.best_match(["en", "fr"], default="en")
+
+
+def _in_french(body: dict) -> None:
+    """The problem's title, detail and field messages in French where the catalogue has them,
+    through the same translation as the pages."""
+    from flask_babel import force_locale
+
+    from .web.messages import translate
+
+    with force_locale("fr"):
+        body["title"] = translate(body["title"])
+        errors = body.get("errors")
+        if isinstance(errors, dict) and all(isinstance(m, list) for m in errors.values()):
+            body["errors"] = {field: [translate(m) if isinstance(m, str) else m for m in messages]
+                              for field, messages in errors.items()}
+            if body["detail"].startswith("Invalid input. "):
+                body["detail"] = translate("Invalid input.") + " " + "; ".join(
+                    f"{field}: {' '.join(map(str, messages))}" for field, messages in body["errors"].items())
+                return
+        body["detail"] = translate(body["detail"])
+
+
 def problem(
     status: int,
     detail: str | None = None,
@@ -109,12 +153,20 @@ def problem(
         error_page = current_app.extensions.get("logipool.error_page")
         if error_page is not None and error_page.wants_page():
             return error_page.render(body, headers or {})
+    language = None
+    if has_request_context() and request.path.startswith("/api/"):
+        language = api_language()
+        if language == "fr":
+            _in_french(body)
     text = json.dumps(body, ensure_ascii=False)
     if text_error(text):  # an echoed field name or value that is not Unicode: keep it escaped
         text = json.dumps(body)
     response = Flask.response_class(text, status=status, mimetype=PROBLEM_MIMETYPE)
     for k, v in (headers or {}).items():
         response.headers[k] = v
+    if language is not None:
+        response.headers["Content-Language"] = language
+        response.vary.add("Accept-Language")
     return response
 
 

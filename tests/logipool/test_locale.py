@@ -52,3 +52,25 @@ def test_statement_pdf_follows_the_configured_locale(statement_pdf):
 def test_a_document_language_asked_for_overrides_the_locale(statement_pdf):
     assert "Relevé de compte" in statement_pdf("en_GB", "?lang=fr")
     assert "Account statement" in statement_pdf("fr_FR", "?lang=en")
+
+
+def test_api_errors_answer_in_french_to_accept_language_fr_and_in_english_by_default(client, world):
+    from .test_errors import assert_problem
+
+    body = {"legal_name": "X", "colour": "blue", "people_served_per_week": 1.5}
+    h = world.a.headers(Role.MANAGER)
+    english = client.post("/api/v1/members/", json=body, headers=h)
+    en = assert_problem(english, 422)
+    assert en["errors"]["colour"] == ["Unknown field."] and en["title"] == "Unprocessable Entity"
+    assert english.headers["Content-Language"] == "en"
+    french = client.post("/api/v1/members/", json=body, headers=h | {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+    fr = assert_problem(french, 422)
+    assert french.headers["Content-Language"] == "fr" and "Accept-Language" in french.headers["Vary"]
+    assert fr["title"] == "Données invalides"
+    assert fr["errors"]["colour"] == ["Champ inconnu."]
+    assert fr["errors"]["siren"] == ["Ce champ est obligatoire."]
+    assert fr["errors"]["people_served_per_week"] == ["Un nombre entier est attendu."]
+    assert fr["detail"].startswith("Données invalides. ") and "colour: Champ inconnu." in fr["detail"]
+    assert set(fr["errors"]) == set(en["errors"])
+    missing = client.get("/api/v1/members/999999", headers=h | {"Accept-Language": "fr"})
+    assert assert_problem(missing, 404)["title"] == "Introuvable"
