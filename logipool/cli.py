@@ -8,7 +8,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import migrate
 from .db import database, get_session
-from .errors import ServiceError
+from .errors import ServiceError, flatten_messages
 from .models import Role
 from .services import accounts
 
@@ -155,7 +155,7 @@ def coordinations_create(slug, admin_email, admin_name, **settings) -> None:
         admin = s.AdministratorSchema().load({"email": admin_email, "name": admin_name})
     except ValidationError as exc:
         lines = [f"--{field.replace('_', '-')}: {' '.join(map(str, messages))}"
-                 for field, messages in _flat(exc.messages).items()]
+                 for field, messages in flatten_messages(exc.messages).items()]
         raise click.ClickException("\n".join(lines)) from None
     session = get_session()
     coordination, grant, secret = coordinations.install_coordination(session, data, admin["email"], admin["name"])
@@ -165,16 +165,6 @@ def coordinations_create(slug, admin_email, admin_name, **settings) -> None:
     click.echo(external_url(f"/invitation/{secret}", current_app))
     click.echo(f"# {grant.user.email}: open this link to set a password (valid {passwords.INVITATION_DAYS} days, "
                "once)", err=True)
-
-
-def _flat(messages, prefix: str = "") -> dict[str, list]:
-    flat: dict[str, list] = {}
-    for field, value in messages.items():
-        if isinstance(value, dict):
-            flat |= _flat(value, f"{prefix}{field}.")
-        else:
-            flat[prefix + str(field)] = value if isinstance(value, list) else [value]
-    return flat
 
 
 @click.group("users")

@@ -234,11 +234,11 @@ class LangQuery(Schema):
     @post_load
     def _default_lang(self, data, **kwargs):
         if data.get("lang") is None:
-            data["lang"] = document_lang()
+            data["lang"] = _document_lang()
         return data
 
 
-def document_lang() -> str:
+def _document_lang() -> str:
     """The documents' language by default: that of LOGIPOOL_LOCALE (``fr_FR`` → ``fr``)."""
     from flask import current_app, has_app_context
 
