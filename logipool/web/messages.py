@@ -1,8 +1,9 @@
 """The services' and schemas' messages in the page's language.
 
 Services and schemas word their messages in English for every caller (the API's problem
-documents stay English). A page shows them through :func:`translate` (the ``message`` filter of
-the templates): the message itself is a gettext id, or it matches one of the templates below,
+documents are English unless the request asks French: ``logipool.errors``, through the same
+:func:`translate`). A page shows them through :func:`translate` (the ``message`` filter of the
+templates): the message itself is a gettext id, or it matches one of the templates below,
 whose ``%(name)s`` parts are the values the service put in. Each template is written as the
 service words it, so the catalogue's French follows the same sentence; a message that matches
 nothing is shown as the service worded it. A new message a page shows gets its line here.
