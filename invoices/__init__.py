@@ -12,9 +12,11 @@ from .archive import (
     verify_archive,
     year_archive,
 )
+from .bankfiles import BankFile, BankLine, read_statement
 from .cii import check_xsd, facturx_xml, render_facturx
 from .delivery import DeliveryItem, DeliveryNote, TemperatureClass
-from .exceptions import DocumentError, FacturXError, InvoiceError
+from .exceptions import DocumentError, FacturXError, InvoiceError, StatementError
+from .matching import Credit, Match, MatchResult, OpenInvoice, creditor_reference, match_credits
 from .model import (
     FRENCH_VAT_RATES,
     RECOVERY_INDEMNITY_CENTS,
@@ -46,6 +48,16 @@ from .statement import (
 )
 
 __all__ = [
+    "BankFile",
+    "BankLine",
+    "read_statement",
+    "StatementError",
+    "Credit",
+    "Match",
+    "MatchResult",
+    "OpenInvoice",
+    "creditor_reference",
+    "match_credits",
     "ArchivedDocument",
     "generate_signing_key",
     "key_fingerprint",
