@@ -120,13 +120,14 @@ def read_camt053(data: bytes) -> BankFile:
     first = statements[0]
     iban = text(first, "c:Acct/c:Id/c:IBAN")
     dates: list[date] = []
+    seen: dict[str, int] = {}
     for stmt in statements:
         account = text(stmt, "c:Acct/c:Id/c:IBAN") or text(stmt, "c:Acct/c:Id/c:Othr/c:Id")
         account_ccy = text(stmt, "c:Acct/c:Ccy")
         if account_ccy and account_ccy != "EUR":
             raise StatementError(f"file: the account is kept in {account_ccy}; only EUR accounts are imported.")
         for rank, entry in enumerate(stmt.findall("c:Ntry", ns), start=1):
-            status = text(entry, "c:Sts/c:Cd") if version >= 9 else text(entry, "c:Sts")
+            status = text(entry, "c:Sts/c:Cd") or text(entry, "c:Sts")  # a choice from version 08 on
             if status and status != "BOOK":
                 continue  # pending or information-only entries are not yet money
             amount = entry.find("c:Amt", ns)
@@ -181,8 +182,9 @@ def read_camt053(data: bytes) -> BankFile:
                 if reference:
                     key = f"ref:{account}:{reference}"
                 else:
-                    key = "hash:" + _digest(account, booked.isoformat(), str(sign * cents), name, party_iban,
-                                            remittance, e2e, str(rank), str(k))
+                    what = _digest(account, booked.isoformat(), str(sign * cents), name, party_iban, remittance, e2e)
+                    seen[what] = seen.get(what, 0) + 1  # identical lines of one file stay distinct
+                    key = f"hash:{_digest(what, str(seen[what]))}"
                 lines.append(BankLine(key=key[:200], booking_date=booked, value_date=valued,
                                       amount_cents=sign * cents, counterparty_name=name[:200],
                                       counterparty_iban=party_iban.replace(" ", "")[:34], remittance=remittance,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -20,6 +21,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import Base, UTCDateTime, utcnow
 from .base import enum_column
 from .directory import Funder, Member
+
+if TYPE_CHECKING:
+    from .invoices import Payment
 
 
 class BankLineState(enum.StrEnum):
@@ -76,6 +80,8 @@ class BankLine(Base):
     funder_id: Mapped[int | None] = mapped_column(ForeignKey("funder.id"), index=True)
     matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    payments: Mapped[list[Payment]] = relationship(order_by="Payment.id", viewonly=True)
 
 
 class AccountCredit(Base):
