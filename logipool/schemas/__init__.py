@@ -10,6 +10,7 @@ name is re-exported here, so ``from logipool import schemas as s`` then ``s.Book
 
 from __future__ import annotations
 
+from .accounting import ChartOfAccountsSchema, FecQuery
 from .accounts import (
     InvitationSchema,
     LanguageSchema,
@@ -208,5 +209,7 @@ __all__ = [
     "BankStatementSchema", "BankImportResultSchema", "BankLineQuery", "BankLinePaymentSchema", "BankLineSchema",
     "BankLineMatchSchema", "AccountCreditQuery", "AccountCreditSchema", "page_of_statements",
     "page_of_bank_lines", "page_of_credits",
+    # accounting
+    "FecQuery", "ChartOfAccountsSchema",
 ]
 
