@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         charges,
         coordinations,
         directory,
+        funding,
         health,
         invoices,
         orders,
@@ -70,7 +71,7 @@ def init_app(app: Flask) -> None:
     })
     api = LogipoolApi(app)
     for module in (coordinations, directory, users, tokens, charges, vehicles, storage, routes, orders, invoices,
-                   banking, accounting):
+                   banking, accounting, funding):
         for blp in module.blueprints():
             api.register_blueprint(blp, url_prefix=f"{API_PREFIX}/{blp.url_prefix_suffix}")
     health.init_app(app)

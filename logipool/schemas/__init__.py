@@ -5,7 +5,7 @@ two places ("12.34"), datetimes are ISO 8601 with an offset.
 
 One module per capability, as in ``api/``, ``services/``, ``web/`` and ``models/``: ``directory``,
 ``accounts``, ``ledger``, ``health``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``,
-``banking``, ``accounting``; ``common`` holds the shared field types and base schemas. Every public
+``banking``, ``accounting``, ``funding``; ``common`` holds the shared field types and base schemas. Every public
 name is re-exported here, so ``from logipool import schemas as s`` then ``s.BookingSchema`` works."""
 
 from __future__ import annotations
@@ -66,6 +66,16 @@ from .directory import (
     SiteSchema,
     SiteUpdateSchema,
     VatTreatmentsSchema,
+)
+from .funding import (
+    FundedMemberSchema,
+    FundedPartSchema,
+    FundedPeriodSchema,
+    FundedPeriodSourceSchema,
+    FundedSourceSchema,
+    FunderStatementPdfQuery,
+    FunderStatementQuery,
+    FunderStatementSchema,
 )
 from .health import HealthSchema
 from .invoices import (
@@ -211,5 +221,8 @@ __all__ = [
     "page_of_bank_lines", "page_of_credits",
     # accounting
     "FecQuery", "ChartOfAccountsSchema",
+    # funding
+    "FunderStatementQuery", "FunderStatementPdfQuery", "FundedPeriodSchema", "FundedSourceSchema",
+    "FundedPeriodSourceSchema", "FundedMemberSchema", "FundedPartSchema", "FunderStatementSchema",
 ]
 
