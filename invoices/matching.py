@@ -95,9 +95,16 @@ class MatchResult:
 
 
 def name_words(name: str) -> frozenset[str]:
-    """A name's significant words, upper case without accents or punctuation."""
+    """A name's significant words, upper case without accents or punctuation (numbers kept:
+    « Association solidaire n° 5 » is {SOLIDAIRE, 5})."""
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
-    return frozenset(w for w in re.split(r"[^A-Z0-9]+", plain) if len(w) > 1 and w not in NAME_NOISE)
+    return frozenset(w for w in re.split(r"[^A-Z0-9]+", plain)
+                     if (len(w) > 1 or w.isdigit()) and w not in NAME_NOISE)
+
+
+def _distinctive(words: frozenset[str]) -> bool:
+    # a name that is only a number or initials says too little to recognise a payer by
+    return any(len(w) >= 3 and not w.isdigit() for w in words)
 
 
 def references_in(text: str) -> list[str]:
@@ -145,8 +152,16 @@ def match_credits(credits: Iterable[Credit], invoices: Sequence[OpenInvoice], *,
     by_amount: dict[tuple[str, int], dict[int, list[OpenInvoice]]] = {}
     for inv in sorted(invoices, key=lambda i: (i.issue_date, i.number)):
         by_amount.setdefault(inv.customer, {}).setdefault(inv.remaining_cents, []).append(inv)
-    words = [(customer, name_words(n)) for customer, names in dict(customer_names).items() for n in names]
-    words = [(c, w) for c, w in words if w]
+    # each customer name is indexed under its rarest word: a payer's text is compared only with
+    # the names whose rarest word it contains
+    named = [(c, w) for c, names in dict(customer_names).items() for w in map(name_words, names) if _distinctive(w)]
+    frequency: dict[str, int] = {}
+    for _c, w in named:
+        for word in w:
+            frequency[word] = frequency.get(word, 0) + 1
+    by_word: dict[str, list[tuple[tuple[str, int], frozenset[str]]]] = {}
+    for c, w in named:
+        by_word.setdefault(min(w, key=lambda word: (frequency[word], word)), []).append((c, w))
     ibans = {iban.replace(" ", "").upper(): c for iban, c in dict(known_ibans).items()}
     payer_cache: dict[str, tuple[str, int] | None] = {}
 
@@ -157,7 +172,7 @@ def match_credits(credits: Iterable[Credit], invoices: Sequence[OpenInvoice], *,
         text = credit.counterparty_name or credit.remittance
         if text not in payer_cache:
             said = name_words(text)
-            found = {c for c, w in words if w <= said}
+            found = {c for word in said for c, w in by_word.get(word, ()) if w <= said}
             payer_cache[text] = found.pop() if len(found) == 1 else None
         return payer_cache[text]
 
