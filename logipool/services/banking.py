@@ -5,7 +5,7 @@ An import stores every line once: a line whose key is already known (from an ear
 the same or an overlapping statement) is counted as a duplicate and left alone, and a file
 imported again is the same statement. Credits are matched by ``invoices.match_credits`` (by
 reference, then by amount and payer); each match becomes payments through
-``invoicing.record_payment``, the one rule for money received, and what exceeds the invoices
+``invoicing.pay`` (the rules of a payment typed in: ``invoicing.check_payment``), and what exceeds the invoices
 cited becomes an ``AccountCredit`` that pays the customer's next issued invoices.
 """
 
@@ -102,13 +102,17 @@ def _credit_on_account(session: Session, line: BankLine, customer: tuple[str, in
     return credit
 
 
-def _pay(session: Session, principal: Principal, line: BankLine, allocations: Sequence[tuple[int, int]],
+def _transfer(line: BankLine, cents: int) -> dict:
+    return {"amount_cents": cents, "paid_on": line.booking_date, "method": "transfer",
+            "reference": line.bank_reference or line.remittance[:100]}
+
+
+def _pay(session: Session, principal: Principal, line: BankLine, allocations: Sequence[tuple[Invoice, int]],
          surplus: int, customer: tuple[str, int], rule: str, *, tz: ZoneInfo) -> None:
-    """Record a line as payments of invoices (and a credit on the account for the surplus)."""
-    for invoice_id, cents in allocations:
-        invoicing.record_payment(session, principal, invoice_id, {
-            "amount_cents": cents, "paid_on": line.booking_date, "method": "transfer",
-            "reference": line.bank_reference or line.remittance[:100]}, tz=tz, bank_line_id=line.id)
+    """Record a line as payments of invoices (locked, their payments checked by the caller) and a
+    credit on the account for the surplus."""
+    for invoice, cents in allocations:
+        invoicing.pay(session, principal, invoice, _transfer(line, cents), tz=tz, bank_line_id=line.id)
     if surplus > 0:
         _credit_on_account(session, line, customer, surplus)
     _set_customer(line, customer)
@@ -118,7 +122,9 @@ def _pay(session: Session, principal: Principal, line: BankLine, allocations: Se
 
 
 def match_lines(session: Session, principal: Principal, lines: Sequence[BankLine], *, tz: ZoneInfo) -> dict:
-    """Match unmatched credits to the coordination's open invoices; the rest stays in the queue."""
+    """Match unmatched credits to the coordination's open invoices; the rest stays in the queue.
+    The invoices matched are locked together; a line whose payment the rules refuse (dated
+    before an advance may be) stays in the queue."""
     by_key = {line.line_key: line for line in lines if line.state == BankLineState.UNMATCHED}
     result = match_credits(
         (Credit(line.line_key, line.booking_date, line.amount_cents, line.counterparty_name, line.counterparty_iban,
@@ -126,20 +132,28 @@ def match_lines(session: Session, principal: Principal, lines: Sequence[BankLine
         _open_invoices(session, principal.coordination_id),
         customer_names=_names(session, principal.coordination_id),
         known_ibans=_known_ibans(session, principal.coordination_id))
+    invoices = invoicing.open_invoices_locked(
+        session, principal, (a.invoice_id for m in result.matches for a in m.allocations))
     left = list(result.unmatched)
+    matched = paid = credit = 0
     for match in result.matches:
         line = by_key[match.key]
+        allocations = [(invoices[a.invoice_id], a.amount_cents) for a in match.allocations]
         try:
-            with session.begin_nested():  # a payment the invoice refuses leaves this line for a person
-                _pay(session, principal, line, [(a.invoice_id, a.amount_cents) for a in match.allocations],
-                     match.surplus_cents, match.customer, match.rule, tz=tz)
+            for invoice, cents in allocations:
+                invoicing.check_payment(invoice, _transfer(line, cents), tz=tz)
         except InvalidInput:
             left.append(match.key)
+            continue
+        _pay(session, principal, line, allocations, match.surplus_cents, match.customer, match.rule, tz=tz)
+        matched, paid, credit = matched + 1, paid + sum(c for _i, c in allocations), credit + match.surplus_cents
     session.flush()
-    summary = result.summary()
-    summary["unmatched"] = len(left)
-    summary["matched"] = len(result.matches) - (len(left) - len(result.unmatched))
-    return summary
+    rules: dict[str, int] = {}
+    queued = set(left)
+    for match in result.matches:
+        if match.key not in queued:
+            rules[match.rule] = rules.get(match.rule, 0) + 1
+    return {"matched": matched, "unmatched": len(left), "by_rule": rules, "paid_cents": paid, "credit_cents": credit}
 
 
 def import_statement(session: Session, principal: Principal, data: bytes, *, tz: ZoneInfo) -> dict:
@@ -227,8 +241,9 @@ def match_line(session: Session, principal: Principal, line_id: int, data: dict,
             raise InvalidInput.field("invoice_id", f"No invoice {data['invoice_id']} here.")
         if invoice.kind != InvoiceKind.INVOICE or invoice.status not in OPEN:
             raise InvalidInput.field("invoice_id", f"Invoice {invoice.number or invoice.id} is not open for payment.")
+        invoice = invoicing.open_invoices_locked(session, principal, [invoice.id])[invoice.id]
         part = min(line.amount_cents, invoice.remaining_cents)
-        _pay(session, principal, line, [(invoice.id, part)], line.amount_cents - part, _customer(invoice), "manual",
+        _pay(session, principal, line, [(invoice, part)], line.amount_cents - part, _customer(invoice), "manual",
              tz=tz)
     else:
         member = session.get(Member, data["member_id"])

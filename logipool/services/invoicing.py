@@ -745,23 +745,19 @@ def _check_amount(invoice: Invoice, amount: int) -> None:
 def _add_payment(session: Session, invoice: Invoice, amount: int, paid_on: date, method: str, reference: str,
                  user_id: int | None, **source) -> Payment:
     """The one way money is put on an invoice (typed in, matched from the bank, or taken from a
-    credit on the account): never more than what remains."""
+    credit on the account): never more than what remains. The caller flushes."""
     _check_amount(invoice, amount)
     payment = Payment(coordination_id=invoice.coordination_id, invoice_id=invoice.id, amount_cents=amount,
                       paid_on=paid_on, method=method, reference=reference[:100], created_by_id=user_id, **source)
     session.add(payment)
     invoice.paid_cents += amount
     _settle(invoice)
-    session.flush()
     return payment
 
 
-def record_payment(session: Session, principal: Principal, invoice_id: int, data: dict, *,
-                   tz: ZoneInfo, bank_line_id: int | None = None) -> Payment:
-    """Record money received for an issued invoice (``amount`` cents, ``paid_on``, ``method``,
-    ``reference``); never more than what remains. ``bank_line_id``: the statement line it was
-    matched from."""
-    invoice = _open_invoice(session, principal, invoice_id)
+def check_payment(invoice: Invoice, data: dict, *, tz: ZoneInfo) -> None:
+    """The rules of money received for an issued invoice: a positive amount, never more than what
+    remains, dated between the earliest advance and today, by a known method (422 naming the field)."""
     _check_amount(invoice, data["amount_cents"])
     earliest = _earliest_payment(invoice)
     if not earliest <= data["paid_on"] <= today_in(tz):
@@ -769,8 +765,35 @@ def record_payment(session: Session, principal: Principal, invoice_id: int, data
                                             f"up to {ADVANCE_DAYS} days before the period invoiced) and today.")
     if data["method"] not in PAYMENT_METHODS:
         raise InvalidInput.field("method", f"One of {', '.join(PAYMENT_METHODS)}.")
+
+
+def open_invoices_locked(session: Session, principal: Principal, invoice_ids: Iterable[int]) -> dict[int, Invoice]:
+    """Open (issued, not credit notes) invoices locked for payment, read in a few statements."""
+    require(principal, *STAFF)
+    ids, found = sorted(set(invoice_ids)), {}
+    for i in range(0, len(ids), 500):
+        found.update((inv.id, inv) for inv in session.scalars(INVOICES.query(principal).where(
+            Invoice.id.in_(ids[i:i + 500]), Invoice.kind == InvoiceKind.INVOICE,
+            Invoice.status != InvoiceStatus.DRAFT).with_for_update()))
+    return found
+
+
+def pay(session: Session, principal: Principal, invoice: Invoice, data: dict, *, tz: ZoneInfo,
+        bank_line_id: int | None = None) -> Payment:
+    """Record money received for an invoice already locked (``open_invoices_locked``), after
+    ``check_payment``; the caller flushes."""
+    check_payment(invoice, data, tz=tz)
     return _add_payment(session, invoice, data["amount_cents"], data["paid_on"], data["method"],
                         data.get("reference") or "", principal.user_id, bank_line_id=bank_line_id)
+
+
+def record_payment(session: Session, principal: Principal, invoice_id: int, data: dict, *,
+                   tz: ZoneInfo) -> Payment:
+    """Record money received for an issued invoice (``amount`` cents, ``paid_on``, ``method``,
+    ``reference``); never more than what remains."""
+    payment = pay(session, principal, _open_invoice(session, principal, invoice_id), data, tz=tz)
+    session.flush()
+    return payment
 
 
 #: the method of a payment taken from a credit on the customer's account (no money moves)
@@ -797,6 +820,7 @@ def apply_account_credits(session: Session, invoice: Invoice) -> list[Payment]:
         payments.append(_add_payment(
             session, invoice, part, max(credit.received_on, _earliest_payment(invoice)), ACCOUNT_CREDIT,
             credit.reference or f"Avoir sur compte n° {credit.id}", None, account_credit_id=credit.id))
+    session.flush()
     return payments
 
 
