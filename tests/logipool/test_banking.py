@@ -100,7 +100,7 @@ def test_camt_credits_pay_invoices_by_reference_partly_and_overpaid_once(client,
         ("paid", "0.00")
     partly = invoice(client, staff, second["id"])
     assert (partly["status"], partly["paid"], partly["remaining"]) == ("partly_paid", "120.00", "80.00")
-    assert partly["payments"][0]["method"] == "transfer"
+    assert partly["payments"][0]["method"] == "transfer" and partly["payments"][0]["bank_line_id"] is not None
     assert invoice(client, staff, third["id"])["status"] == "paid"
     credits = client.get("/api/v1/account-credits/?open=true", headers=staff).get_json()["items"]
     assert [(c["member_id"], c["amount"], c["remaining"]) for c in credits] == [(world.a.member.id, "15.00", "15.00")]
@@ -240,6 +240,7 @@ def test_credit_on_account_pays_the_next_invoice(client, world, session, staff, 
     nxt = client.post(f"/api/v1/invoices/{r.get_json()['id']}/issue", headers=staff).get_json()
     assert (nxt["status"], nxt["paid"]) == ("paid", "15.00")
     assert [p["method"] for p in nxt["payments"]] == ["account_credit"]
+    assert nxt["payments"][0]["account_credit_id"] is not None and nxt["payments"][0]["bank_line_id"] is None
     credits = client.get("/api/v1/account-credits/", headers=staff).get_json()["items"]
     assert [(c["amount"], c["remaining"]) for c in credits] == [("20.00", "5.00")]
     st = client.get(f"/api/v1/statement?member_id={world.a.member.id}", headers=staff).get_json()
