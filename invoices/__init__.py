@@ -12,9 +12,12 @@ from .archive import (
     verify_archive,
     year_archive,
 )
+from .bankfiles import BankFile, BankLine, read_statement
 from .cii import check_xsd, facturx_xml, render_facturx
 from .delivery import DeliveryItem, DeliveryNote, TemperatureClass
-from .exceptions import DocumentError, FacturXError, InvoiceError
+from .exceptions import DocumentError, FacturXError, InvoiceError, StatementError
+from .funder_statement import FundedPart, FunderStatement
+from .matching import Credit, Match, MatchResult, OpenInvoice, creditor_reference, match_credits
 from .model import (
     FRENCH_VAT_RATES,
     RECOVERY_INDEMNITY_CENTS,
@@ -30,7 +33,13 @@ from .model import (
     VatBreakdown,
     VatRegime,
 )
-from .pdf import render_delivery_note, render_invoice, render_purchase_order, render_statement
+from .pdf import (
+    render_delivery_note,
+    render_funder_statement,
+    render_invoice,
+    render_purchase_order,
+    render_statement,
+)
 from .purchase_order import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -46,6 +55,19 @@ from .statement import (
 )
 
 __all__ = [
+    "BankFile",
+    "BankLine",
+    "read_statement",
+    "StatementError",
+    "Credit",
+    "Match",
+    "MatchResult",
+    "OpenInvoice",
+    "creditor_reference",
+    "match_credits",
+    "FundedPart",
+    "FunderStatement",
+    "render_funder_statement",
     "ArchivedDocument",
     "generate_signing_key",
     "key_fingerprint",

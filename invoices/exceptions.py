@@ -11,3 +11,7 @@ class DocumentError(InvoiceError):
 
 class FacturXError(InvoiceError):
     """The Factur-X XML or the PDF/A-3 it is embedded in is not valid."""
+
+
+class StatementError(InvoiceError):
+    """A bank statement file cannot be read: not CAMT.053 nor a known CSV, not EUR, malformed."""

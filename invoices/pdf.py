@@ -39,11 +39,13 @@ from reportlab.platypus import (
 
 from .delivery import DeliveryNote
 from .exceptions import DocumentError
+from .funder_statement import FunderStatement
 from .i18n import (
     LABELS,
     check_lang,
     long_date,
     money,
+    month_year,
     number,
     percent,
     quantity,
@@ -1276,3 +1278,46 @@ def render_statement(statement: Statement, *, lang: str = "fr", logo: Logo = Non
         doc_title,
     )
     return _build(_statement_story(statement, lang, logo), footer, pdfa=False)
+
+
+def _funder_statement_story(st: FunderStatement, lang: str, logo: Logo) -> list:
+    lab = LABELS[lang]
+    period = lab["statement_period"].format(start=long_date(st.start, lang), end=long_date(st.end, lang))
+    story: list = [
+        _header(_issuer_block(st.issuer, lang, logo),
+                [_p(_esc(lab["funder_statement"].upper()), "title"), Spacer(1, 1.5 * mm), _p(_esc(period), "meta")]),
+        Spacer(1, 6 * mm),
+        _boxes([(lab["funder"], [_name(st.funder)])]),
+        Spacer(1, 5 * mm),
+    ]
+    widths = [40 * mm, 0, 32 * mm]
+    widths[1] = CONTENT_W - sum(widths)
+    rows: list[list] = [[lab["period"], lab["source"], lab["amount"].split(" ")[0]]]
+    for (month, source), cents in st.by_period_and_source():
+        rows.append([month_year(month, lang), _Cell(source, ""), money(cents, lang)])
+    rows.append(["", _Cell(lab["funded_total"], ""), money(st.total_cents, lang)])
+    story += [_p(lab["per_period_source"], "section"),
+              _grid(rows, widths, right_cols=(2,), extra=[("FONTNAME", (0, len(rows) - 1), (-1, len(rows) - 1),
+                                                           FONT_BOLD)])]
+    mrows: list[list] = [[lab["member"], lab["amount"].split(" ")[0]]]
+    mrows += [[_Cell(member, ""), money(cents, lang)] for member, cents in st.by_member()]
+    story += [Spacer(1, 5 * mm), _p(lab["per_member"], "section"),
+              _grid(mrows, [CONTENT_W - 32 * mm, 32 * mm], right_cols=(1,))]
+    dw = [24 * mm, 0, 50 * mm, 28 * mm]
+    dw[1] = CONTENT_W - sum(dw)
+    drows: list[list] = [[lab["reference"], lab["label"], lab["member"], lab["amount"].split(" ")[0]]]
+    drows += [[p.invoice_reference, _Cell(p.label, ""), _Cell(p.member, ""), money(p.amount_cents, lang)]
+              for p in sorted(st.parts, key=lambda p: (p.period, p.invoice_reference, p.label))]
+    story += [Spacer(1, 5 * mm), _p(lab["funded_detail"], "section"), _grid(drows, dw, right_cols=(3,))]
+    return story
+
+
+def render_funder_statement(statement: FunderStatement, *, lang: str = "fr", logo: Logo = None) -> bytes:
+    """A funder's statement as PDF bytes: its parts per period and source, per member, per invoice."""
+    check_lang(lang)
+    lab = LABELS[lang]
+    doc_title = f"{lab['funder_statement']} — {statement.funder}"
+    footer = _Footer(_footer_left(statement.issuer, lang),
+                     f"{lab['funder_statement']} · {short_date(statement.end, lang)}", lang,
+                     f"{statement.issuer.legal_name} — {doc_title}", doc_title)
+    return _build(_funder_statement_story(statement, lang, logo), footer, pdfa=False)

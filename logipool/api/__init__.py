@@ -34,9 +34,12 @@ API_PREFIX = "/api/v1"
 
 def init_app(app: Flask) -> None:
     from . import (
+        accounting,
+        banking,
         charges,
         coordinations,
         directory,
+        funding,
         health,
         invoices,
         orders,
@@ -67,7 +70,8 @@ def init_app(app: Flask) -> None:
         "security": [{"bearerAuth": []}],
     })
     api = LogipoolApi(app)
-    for module in (coordinations, directory, users, tokens, charges, vehicles, storage, routes, orders, invoices):
+    for module in (coordinations, directory, users, tokens, charges, vehicles, storage, routes, orders, invoices,
+                   banking, accounting, funding):
         for blp in module.blueprints():
             api.register_blueprint(blp, url_prefix=f"{API_PREFIX}/{blp.url_prefix_suffix}")
     health.init_app(app)

@@ -1,13 +1,16 @@
 """Database models (SQLAlchemy 2.x typed declarative). Every row belongs to one coordination.
 
 One module per capability, as in ``api/``, ``services/`` and ``web/``: ``directory``, ``accounts``,
-``ledger``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``; ``base`` holds what they
-share (the enum column type, the address mixin, shared enums). Every model is re-exported here, so
-``from logipool.models import Member`` works, and importing this package registers every table."""
+``ledger``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``, ``banking``, ``accounting``;
+``base`` holds what they share (the enum column type, the address mixin, shared enums). Every model
+is re-exported here, so ``from logipool.models import Member`` works, and importing this package
+registers every table."""
 
 from __future__ import annotations
 
+from .accounting import ChartOfAccounts
 from .accounts import ApiToken, Role, RoleGrant, User
+from .banking import AccountCredit, BankLine, BankLineState, BankStatement
 from .base import AddressMixin, Nature, TemperatureClass, VatRegime, VatTreatment, enum_column
 from .directory import Coordination, Funder, FunderKind, Member, MemberKind, Site, SiteKind
 from .invoices import (
@@ -56,5 +59,9 @@ __all__ = [
     # invoices
     "InvoiceKind", "InvoiceStatus", "InvoiceCounter", "BillingRun", "Invoice", "InvoiceLine",
     "InvoiceDeduction", "Payment",
+    # banking
+    "BankStatement", "BankLine", "BankLineState", "AccountCredit",
+    # accounting
+    "ChartOfAccounts",
 ]
 

@@ -166,3 +166,6 @@ class Payment(Base):
     reference: Mapped[str] = mapped_column(String(100), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # where the money came from: a line of an imported bank statement, or a credit on the account
+    bank_line_id: Mapped[int | None] = mapped_column(ForeignKey("bank_line.id"), index=True)
+    account_credit_id: Mapped[int | None] = mapped_column(ForeignKey("account_credit.id"), index=True)

@@ -4,12 +4,13 @@ Body schemas and query-argument schemas are separate classes; money is a decimal
 two places ("12.34"), datetimes are ISO 8601 with an offset.
 
 One module per capability, as in ``api/``, ``services/``, ``web/`` and ``models/``: ``directory``,
-``accounts``, ``ledger``, ``health``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``;
-``common`` holds the shared field types and base schemas. Every public name is re-exported here, so
-``from logipool import schemas as s`` then ``s.BookingSchema`` works."""
+``accounts``, ``ledger``, ``health``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``,
+``banking``, ``accounting``, ``funding``; ``common`` holds the shared field types and base schemas. Every public
+name is re-exported here, so ``from logipool import schemas as s`` then ``s.BookingSchema`` works."""
 
 from __future__ import annotations
 
+from .accounting import ChartOfAccountsSchema, FecQuery
 from .accounts import (
     AdministratorSchema,
     InvitationSchema,
@@ -22,6 +23,19 @@ from .accounts import (
     UserQuery,
     UserSchema,
     UserUpdateSchema,
+)
+from .banking import (
+    AccountCreditQuery,
+    AccountCreditSchema,
+    BankImportResultSchema,
+    BankLineMatchSchema,
+    BankLinePaymentSchema,
+    BankLineQuery,
+    BankLineSchema,
+    BankStatementSchema,
+    page_of_bank_lines,
+    page_of_credits,
+    page_of_statements,
 )
 from .common import (
     MAX_CENTS,
@@ -58,6 +72,16 @@ from .directory import (
     SiteSchema,
     SiteUpdateSchema,
     VatTreatmentsSchema,
+)
+from .funding import (
+    FundedMemberSchema,
+    FundedPartSchema,
+    FundedPeriodSchema,
+    FundedPeriodSourceSchema,
+    FundedSourceSchema,
+    FunderStatementPdfQuery,
+    FunderStatementQuery,
+    FunderStatementSchema,
 )
 from .health import HealthSchema
 from .invoices import (
@@ -199,5 +223,14 @@ __all__ = [
     "InvoiceSummarySchema", "InvoiceSchema", "BillingRunCreateSchema", "RunInvoiceSchema", "BillingRunSchema",
     "StatementQuery", "StatementPdfQuery", "OpenItemSchema", "StatementEntrySchema", "StatementSchema",
     "ExportQuery", "page_of_summaries", "page_of_runs",
+    # banking
+    "BankStatementSchema", "BankImportResultSchema", "BankLineQuery", "BankLinePaymentSchema", "BankLineSchema",
+    "BankLineMatchSchema", "AccountCreditQuery", "AccountCreditSchema", "page_of_statements",
+    "page_of_bank_lines", "page_of_credits",
+    # accounting
+    "FecQuery", "ChartOfAccountsSchema",
+    # funding
+    "FunderStatementQuery", "FunderStatementPdfQuery", "FundedPeriodSchema", "FundedSourceSchema",
+    "FundedPeriodSourceSchema", "FundedMemberSchema", "FundedPartSchema", "FunderStatementSchema",
 ]
 

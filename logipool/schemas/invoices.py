@@ -94,6 +94,10 @@ class PaymentSchema(PaymentCreateSchema):
     id = Whole(dump_only=True)
     invoice_id = Whole(dump_only=True)
     created_at = UtcDateTime(dump_only=True)
+    bank_line_id = Whole(dump_only=True, allow_none=True, metadata={
+        "description": "The bank statement line it was matched from, if any."})
+    account_credit_id = Whole(dump_only=True, allow_none=True, metadata={
+        "description": "The credit on the account it was taken from (method account_credit), if any."})
 
 
 class CreditNoteRequestSchema(Schema):

@@ -46,6 +46,7 @@ from ..db import read_in_chunks, utcnow
 from ..errors import Conflict, InvalidInput, NotFound
 from ..exports import EXCEL_FR, Column, Dialect, csv_header, csv_line
 from ..models import (
+    AccountCredit,
     BillingRun,
     Charge,
     ChargeSource,
@@ -677,6 +678,7 @@ def _seal(session: Session, invoice: Invoice, coordination: Coordination, today:
     document = _prepare(session, invoice, coordination, today)
     _store(invoice, document, lib.render_facturx(document, logo=coordination.logo))
     session.flush()
+    apply_account_credits(session, invoice)
 
 
 def issue_invoice(session: Session, principal: Principal, invoice_id: int, *, tz: ZoneInfo) -> Invoice:
@@ -726,33 +728,100 @@ def _open_invoice(session: Session, principal: Principal, invoice_id: int) -> In
     return invoice
 
 
-def record_payment(session: Session, principal: Principal, invoice_id: int, data: dict, *,
-                   tz: ZoneInfo) -> Payment:
-    """Record money received for an issued invoice (``amount`` cents, ``paid_on``, ``method``,
-    ``reference``); never more than what remains."""
-    invoice = _open_invoice(session, principal, invoice_id)
-    amount = data["amount_cents"]
+def _earliest_payment(invoice: Invoice) -> date:
+    # an advance (acompte) received before the invoice was issued is recorded with its real date:
+    # on the statement it stands as a credit on the account until the invoice comes
+    return (invoice.period_start or invoice.issue_date) - timedelta(days=ADVANCE_DAYS)
+
+
+def _check_amount(invoice: Invoice, amount: int) -> None:
     if amount <= 0:
         raise InvalidInput.field("amount", "A payment is a positive amount.")
     if amount > invoice.remaining_cents:
         raise InvalidInput.field("amount", f"{format_cents(amount)} € exceeds what remains of {invoice.number} "
                                            f"({format_cents(invoice.remaining_cents)} €).")
-    # an advance (acompte) received before the invoice was issued is recorded with its real date:
-    # on the statement it stands as a credit on the account until the invoice comes
-    earliest = (invoice.period_start or invoice.issue_date) - timedelta(days=ADVANCE_DAYS)
+
+
+def _add_payment(session: Session, invoice: Invoice, amount: int, paid_on: date, method: str, reference: str,
+                 user_id: int | None, **source) -> Payment:
+    """The one way money is put on an invoice (typed in, matched from the bank, or taken from a
+    credit on the account): never more than what remains. The caller flushes."""
+    _check_amount(invoice, amount)
+    payment = Payment(coordination_id=invoice.coordination_id, invoice_id=invoice.id, amount_cents=amount,
+                      paid_on=paid_on, method=method, reference=reference[:100], created_by_id=user_id, **source)
+    session.add(payment)
+    invoice.paid_cents += amount
+    _settle(invoice)
+    return payment
+
+
+def check_payment(invoice: Invoice, data: dict, *, tz: ZoneInfo) -> None:
+    """The rules of money received for an issued invoice: a positive amount, never more than what
+    remains, dated between the earliest advance and today, by a known method (422 naming the field)."""
+    _check_amount(invoice, data["amount_cents"])
+    earliest = _earliest_payment(invoice)
     if not earliest <= data["paid_on"] <= today_in(tz):
         raise InvalidInput.field("paid_on", f"A payment of {invoice.number} is dated between {earliest} (an advance "
                                             f"up to {ADVANCE_DAYS} days before the period invoiced) and today.")
     if data["method"] not in PAYMENT_METHODS:
         raise InvalidInput.field("method", f"One of {', '.join(PAYMENT_METHODS)}.")
-    payment = Payment(coordination_id=invoice.coordination_id, invoice_id=invoice.id, amount_cents=amount,
-                      paid_on=data["paid_on"], method=data["method"], reference=data.get("reference") or "",
-                      created_by_id=principal.user_id)
-    session.add(payment)
-    invoice.paid_cents += amount
-    _settle(invoice)
+
+
+def open_invoices_locked(session: Session, principal: Principal, invoice_ids: Iterable[int]) -> dict[int, Invoice]:
+    """Open (issued, not credit notes) invoices locked for payment, read in a few statements."""
+    require(principal, *STAFF)
+    ids, found = sorted(set(invoice_ids)), {}
+    for i in range(0, len(ids), 500):
+        found.update((inv.id, inv) for inv in session.scalars(INVOICES.query(principal).where(
+            Invoice.id.in_(ids[i:i + 500]), Invoice.kind == InvoiceKind.INVOICE,
+            Invoice.status != InvoiceStatus.DRAFT).with_for_update()))
+    return found
+
+
+def pay(session: Session, principal: Principal, invoice: Invoice, data: dict, *, tz: ZoneInfo,
+        bank_line_id: int | None = None) -> Payment:
+    """Record money received for an invoice already locked (``open_invoices_locked``), after
+    ``check_payment``; the caller flushes."""
+    check_payment(invoice, data, tz=tz)
+    return _add_payment(session, invoice, data["amount_cents"], data["paid_on"], data["method"],
+                        data.get("reference") or "", principal.user_id, bank_line_id=bank_line_id)
+
+
+def record_payment(session: Session, principal: Principal, invoice_id: int, data: dict, *,
+                   tz: ZoneInfo) -> Payment:
+    """Record money received for an issued invoice (``amount`` cents, ``paid_on``, ``method``,
+    ``reference``); never more than what remains."""
+    payment = pay(session, principal, _open_invoice(session, principal, invoice_id), data, tz=tz)
     session.flush()
     return payment
+
+
+#: the method of a payment taken from a credit on the customer's account (no money moves)
+ACCOUNT_CREDIT = "account_credit"
+
+
+def apply_account_credits(session: Session, invoice: Invoice) -> list[Payment]:
+    """Pay a newly issued invoice from its customer's credits on account (overpayments), oldest
+    first. Each payment is dated when the money was received (or, for older money, as early as
+    an advance may be), so the statement shows it when it came."""
+    if invoice.kind != InvoiceKind.INVOICE or invoice.remaining_cents <= 0:
+        return []
+    customer = (AccountCredit.member_id == invoice.member_id if invoice.member_id is not None
+                else AccountCredit.funder_id == invoice.funder_id)
+    credits = session.scalars(select(AccountCredit).where(
+        AccountCredit.coordination_id == invoice.coordination_id, customer, AccountCredit.remaining_cents > 0)
+        .order_by(AccountCredit.received_on, AccountCredit.id).with_for_update()).all()
+    payments = []
+    for credit in credits:
+        part = min(credit.remaining_cents, invoice.remaining_cents)
+        if part <= 0:
+            break
+        credit.remaining_cents -= part
+        payments.append(_add_payment(
+            session, invoice, part, max(credit.received_on, _earliest_payment(invoice)), ACCOUNT_CREDIT,
+            credit.reference or f"Avoir sur compte n° {credit.id}", None, account_credit_id=credit.id))
+    session.flush()
+    return payments
 
 
 def _rate_totals(invoice: Invoice) -> dict[Decimal | None, tuple[int, int]]:
@@ -934,6 +1003,9 @@ def issue_run(session: Session, principal: Principal, run_id: int, *, tz: ZoneIn
     documents = [_prepare(session, invoice, coordination, today) for invoice in drafts]  # all checked first
     for invoice, document, pdf in zip(drafts, documents, render_all(documents, coordination.logo), strict=True):
         _store(invoice, document, pdf)
+    session.flush()
+    for invoice in drafts:
+        apply_account_credits(session, invoice)
     run.issued_at = utcnow()
     session.flush()
     return run
@@ -1086,10 +1158,17 @@ def statement(session: Session, principal: Principal, member_id: int | None, *, 
         .where(Invoice.member_id == member.id, Payment.paid_on <= as_of).order_by(Payment.paid_on, Payment.id)).all()
     for p in payments:
         label = {"transfer": "Virement", "cheque": "Chèque", "cash": "Espèces", "direct_debit": "Prélèvement",
-                 "card": "Carte"}.get(p.method, p.method)
+                 "card": "Carte", ACCOUNT_CREDIT: "Crédit sur compte"}.get(p.method, p.method)
         # an advance on an invoice issued after the statement's end stands as a credit on the account
         entries.append(lib.StatementEntry(lib.EntryKind.PAYMENT, p.paid_on, (p.reference.strip() or f"P-{p.id}")[:35],
                                           f"{label} reçu", p.amount_cents, invoice_reference=numbers.get(p.invoice_id)))
+    # what was paid beyond the invoices and is not yet used by one stands as a credit on the account
+    for credit in session.scalars(select(AccountCredit).where(
+            AccountCredit.member_id == member.id, AccountCredit.remaining_cents > 0,
+            AccountCredit.received_on <= as_of).order_by(AccountCredit.received_on, AccountCredit.id)):
+        entries.append(lib.StatementEntry(lib.EntryKind.PAYMENT, credit.received_on,
+                                          (credit.reference.strip() or f"C-{credit.id}")[:35],
+                                          "Trop-perçu, crédit sur compte", credit.remaining_cents))
     issuer = issuer_party(_coordination(session, principal))
     customer = member_party(member)
     return document_part("statement", lambda: lib.Statement(
