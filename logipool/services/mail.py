@@ -15,6 +15,7 @@ chose English), from ``templates/mail/<language>/<kind>.txt`` (subject and plain
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections.abc import Iterable, Mapping, Sequence
@@ -69,6 +70,9 @@ CLOSING_NOTICE = timedelta(hours=48)
 #: how many days before its due date an unpaid invoice's treasurers are reminded
 DUE_SOON_DAYS = 3
 _BACKOFF_CAP = timedelta(hours=6)
+# Headers are not folded below the 998-character line limit: the standard library's folding of
+# encoded words drops the space between two of them ("décembre » : …" arrives as "décembre »: …").
+_WIRE = policy.SMTP.clone(max_line_length=998)
 
 
 class MailNotConfigured(ServiceError):
@@ -138,7 +142,7 @@ def render(kind: MailKind, language: str, context: Mapping) -> Rendered:
     text_template = _ENV.get_template(f"{language}/{kind.value}.txt")
     ctx = dict(context, language=language, kind=kind.value)
     subject = "".join(text_template.blocks["subject"](text_template.new_context(ctx))).strip()
-    return Rendered(" ".join(subject.split()), text_template.render(ctx),
+    return Rendered(re.sub(r"[ \t\r\n]+", " ", subject), text_template.render(ctx),
                     _ENV.get_template(f"{language}/{kind.value}.html").render(ctx))
 
 
@@ -473,7 +477,6 @@ def build_message(session: Session, row: OutboxMessage, settings: Mapping) -> Em
     msg["Subject"] = row.subject
     msg["Date"] = formatdate(row.created_at.timestamp())
     msg["Message-ID"] = row.message_id
-    msg["Content-Language"] = language_of(row.locale)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(row.body_text)
     msg.add_alternative(row.body_html, subtype="html")
@@ -483,6 +486,7 @@ def build_message(session: Session, row: OutboxMessage, settings: Mapping) -> Em
             data = session.get(Invoice, attachment.invoice_id).pdf
         maintype, _, subtype = attachment.content_type.partition("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.filename)
+    msg["Content-Language"] = language_of(row.locale)  # last: set_content and add_* move Content-* headers
     return msg
 
 
@@ -571,7 +575,7 @@ def deliver_pending(session: Session, settings: Mapping, limit: int = 100, now: 
             report.ids.append(row.id)
             row.attempts += 1
             row.message_id = row.message_id or make_msgid(f"outbox{row.id}", domain=domain)
-            data = build_message(session, row, settings).as_bytes(policy=policy.SMTP)
+            data = build_message(session, row, settings).as_bytes(policy=_WIRE)
             if smtp is None:
                 try:
                     smtp = _connect(settings)
