@@ -34,7 +34,7 @@ from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from marshmallow import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from purchasing.money import to_cents
 
@@ -192,10 +192,13 @@ def enqueue(session: Session, kind: MailKind, event: str, recipients: Iterable[R
             coordination: Coordination | None, attachments: Sequence[Attachment] = ()) -> list[OutboxMessage]:
     """Write one message per recipient in the current transaction (never commits).
 
-    Skipped: users who turned this optional kind off, inactive users, and a recipient who already
-    has a message for ``event`` (a reminder run twice). An address that cannot receive mail is
-    kept as a refused row, so nothing disappears silently."""
+    Nothing is written while no SMTP server is configured. Skipped: users who turned this optional
+    kind off, inactive users, and a recipient who already has a message for ``event`` (a reminder
+    run twice). An address that cannot receive mail is kept as a refused row, so nothing
+    disappears silently."""
     config = current_app.config
+    if not config.get("SMTP_HOST"):
+        return []  # no mail configured: nothing piles up to be sent, stale, the day it is
     tz = ZoneInfo(str(config["TIMEZONE"]))
     rows, seen = [], set()
     for recipient in recipients:
@@ -567,7 +570,8 @@ def deliver_pending(session: Session, settings: Mapping, limit: int = 100, now: 
     if ids is not None:  # only these (e.g. the invitation just written)
         stmt = stmt.where(OutboxMessage.id.in_(ids))
     rows = session.scalars(stmt.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
-                           .with_for_update(skip_locked=True)).all()
+                           .with_for_update(skip_locked=True, of=OutboxMessage)
+                           .options(selectinload(OutboxMessage.attachments))).all()
     report = DeliveryReport()
     smtp = None
     try:

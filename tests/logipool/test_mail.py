@@ -130,7 +130,8 @@ def _html(message) -> str:
 # The outbox and the transaction --------------------------------------------------------------
 
 
-def test_a_booking_request_rolled_back_leaves_no_mail_and_a_committed_one_keeps_it(app, world, truck, session):
+def test_a_booking_request_rolled_back_leaves_no_mail_and_a_committed_one_keeps_it(app, world, truck, session,
+                                                                                  mailing):
     from logipool.models import RoleGrant
     from logipool.services.passwords import principal_for_grant
 
@@ -157,7 +158,7 @@ def test_a_booking_request_rolled_back_leaves_no_mail_and_a_committed_one_keeps_
     assert all(r.state == OutboxState.PENDING and r.attempts == 0 for r in rows)
 
 
-def test_a_refused_request_writes_no_mail(client, world, truck, session):
+def test_a_refused_request_writes_no_mail(client, world, truck, session, mailing):
     assert book(client, world, truck.id, at(0), at(4)).status_code == 201  # staff: confirmed, no mail
     assert_problem(book(client, world, truck.id, at(1), at(3), role=REP), 409)
     assert outbox(session) == []
@@ -315,7 +316,7 @@ def test_an_unreachable_server_keeps_every_message_pending(app, client, world, t
     assert "Connection refused" in next(r.last_error for r in rows if r.attempts)
 
 
-def test_an_undeliverable_address_is_kept_as_refused(app, world, session):
+def test_an_undeliverable_address_is_kept_as_refused(app, world, session, mailing):
     with app.app_context():
         s = get_session()
         rows = mail.enqueue(s, MailKind.INVITATION, "test:1", [mail.Recipient("not an address")],
@@ -325,6 +326,11 @@ def test_an_undeliverable_address_is_kept_as_refused(app, world, session):
     [row] = outbox(session)
     assert row.id == rows[0].id and row.state == OutboxState.REFUSED
     assert row.last_error.startswith("Not a deliverable address: Not a valid email address.")
+
+
+def test_without_an_smtp_server_nothing_piles_up_in_the_outbox(client, world, truck, session):
+    assert book(client, world, truck.id, at(0), at(3), role=REP).status_code == 201
+    assert outbox(session) == []
 
 
 def test_sending_without_an_smtp_server_configured_is_refused_clearly(runner):
