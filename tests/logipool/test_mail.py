@@ -544,3 +544,27 @@ def test_invitation_over_the_api_goes_to_the_outbox(client, world, session, smtp
     mailing()
     [message] = smtp.to(email_of(world, TREASURER))
     assert r.get_json()["url"] in _text(message)
+
+
+def test_a_deleted_coordination_takes_its_mail_history_with_it(app, client, world, session, smtp, mailing):
+    from logipool.services.accounts import grant_role
+
+    from ..factories import make_coordination, platform_token
+
+    empty = make_coordination(session, "gamma")
+    grant = grant_role(session, empty.id, "admin@gamma.example", ADMIN, None)
+    session.commit()
+    user_id, gamma_id = grant.user_id, empty.id
+    with app.app_context():
+        s = get_session()
+        user = s.get(User, user_id)
+        from logipool.services.passwords import create_invitation
+
+        create_invitation(s, user)
+        assert mail.invitation(s, user, "http://127.0.0.1:8000/invitation/x")
+        s.commit()
+    mailing()
+    assert len(outbox(session, coordination_id=gamma_id)) == 1
+    headers = platform_token(session, world.a)
+    assert client.delete(f"/api/v1/coordinations/{gamma_id}", headers=headers).status_code == 204
+    assert outbox(session) == []
