@@ -481,8 +481,9 @@ def build_message(session: Session, row: OutboxMessage, settings: Mapping) -> Em
     msg["Date"] = formatdate(row.created_at.timestamp())
     msg["Message-ID"] = row.message_id
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(row.body_text)
-    msg.add_alternative(row.body_html, subtype="html")
+    # quoted-printable: 7-bit clean, so any server takes it (with or without 8BITMIME)
+    msg.set_content(row.body_text, cte="quoted-printable")
+    msg.add_alternative(row.body_html, subtype="html", cte="quoted-printable")
     for attachment in row.attachments:
         data = attachment.content
         if data is None:

@@ -46,6 +46,7 @@ class Inbox:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.raw: list[bytes] = []
         self.refuse: set[str] = set()
         self.defer: set[str] = set()
 
@@ -59,6 +60,7 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.raw.append(envelope.content)
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 2.0.0 Ok: queued as 4F2A1"
 
@@ -178,6 +180,8 @@ def test_booking_request_reaches_the_staff_in_french_with_both_parts(client, wor
     assert message["Content-Language"] == "fr"
     assert message["Message-ID"] and message["Date"]
     assert message.get_content_type() == "multipart/alternative"
+    assert all(raw.isascii() for raw in smtp.raw)  # 7-bit clean: any server takes it
+    assert smtp.envelopes[0][0] == "logistique@coordination.example"
     text, html = _text(message), _html(message)
     assert "alpha-m1 demande le véhicule Master frigo (GA-123-LP)" in text
     assert "Motif : Collecte Banque alimentaire" in text
