@@ -254,6 +254,22 @@ def mail_send(limit, batch) -> None:
     click.echo(total.summary())
 
 
+@mail_group.command("remind")
+@with_appcontext
+@_fail_cleanly
+def mail_remind() -> None:
+    """Write the reminders due now (vehicles due back, cycles closing, invoices due soon or overdue)
+    to the outbox; each is written once, so running this often is fine."""
+    from .db import utcnow
+    from .services import mail
+
+    session = get_session()
+    now = utcnow()
+    written = [len(f(session, now)) for f in (mail.vehicle_due_back, mail.cycles_closing, mail.invoice_reminders)]
+    session.commit()
+    click.echo(f"{written[0]} due-back, {written[1]} closing, {written[2]} invoice reminders written")
+
+
 @click.group("tokens")
 def tokens_group() -> None:
     """API tokens."""

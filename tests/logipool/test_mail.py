@@ -572,3 +572,21 @@ def test_a_deleted_coordination_takes_its_mail_history_with_it(app, client, worl
     headers = platform_token(session, world.a)
     assert client.delete(f"/api/v1/coordinations/{gamma_id}", headers=headers).status_code == 204
     assert outbox(session) == []
+
+
+def test_cli_writes_the_reminders_due_now_once(runner, client, world, session, smtp, mailing):
+    a = world.a
+    make_billable(session, a)
+    charge(session, a, 5000)
+    session.commit()
+    run_and_issue(client, a.headers(MANAGER))
+    session.rollback()
+    invoice = session.scalars(select(Invoice).where(Invoice.member_id == a.member.id)).one()
+    invoice.due_date = date.today()  # due today: "due soon"
+    session.commit()
+    first = runner.invoke(args=["mail", "remind"])
+    assert first.exit_code == 0, first.output
+    assert "0 due-back, 0 closing, 1 invoice reminders written" in first.output
+    assert "1 invoice reminders" not in runner.invoke(args=["mail", "remind"]).output
+    assert [r.kind for r in outbox(session, recipient=email_of(world, TREASURER))] == [
+        MailKind.INVOICE_ISSUED, MailKind.INVOICE_DUE_SOON]
