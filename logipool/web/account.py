@@ -8,7 +8,7 @@ from flask import g, redirect, render_template, request, session, url_for
 from .. import schemas as s
 from ..db import get_session
 from ..services import accounts, mail, passwords
-from .common import FORM_ERRORS, PageBlueprint, _, commit, flash_done, refused, start_session
+from .common import FORM_ERRORS, PageBlueprint, _, commit, flash_done, refused, save, start_session
 
 bp = PageBlueprint("account", public=True)
 
@@ -96,14 +96,15 @@ def preferences():
 def preferences_post():
     if (away := _signed_in()) is not None:
         return away
-    try:
-        data = s.MeUpdateSchema().load({"mail": {kind: kind in request.form for kind in mail.preferences(g.web_user)}})
-        accounts.update_me(get_session(), g.principal, data)
-        commit()
-    except FORM_ERRORS as exc:
-        return refused("account/preferences.html", exc, choices=mail.preferences(g.web_user))
-    flash_done(_("Your e-mail choices are saved."))
-    return redirect(url_for("account.preferences"), 303)
+    choices = mail.preferences(g.web_user)
+
+    def write():
+        data = s.MeUpdateSchema().load({"mail": {kind: kind in request.form for kind in choices}})
+        return accounts.update_me(get_session(), g.principal, data)
+
+    return save(write, then=url_for("account.preferences"), done=_("Your e-mail choices are saved."),
+                refused=lambda errors, status: (render_template("account/preferences.html", choices=choices,
+                                                                errors=errors), status))
 
 
 @bp.post("/language")
