@@ -20,6 +20,7 @@ RUNS = [
     ("billing", ["billing_bench.py", "--members", "1000"]),
     ("pages", ["pages_bench.py", "--runs", "50"]),
     ("matching", ["matching_bench.py", "--lines", "5000", "--invoices", "2000"]),
+    ("mail", ["mail_bench.py", "--members", "1000"]),
 ]
 
 

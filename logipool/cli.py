@@ -32,7 +32,7 @@ def _create_app():
 def register(app) -> None:
     """Attach the commands to the app, so ``logipool`` and Flask's test runner both see them."""
     for command in (db_group, demo_command, coordinations_group, users_group, tokens_group, serve, routing_group,
-                    purchasing_group):
+                    purchasing_group, mail_group):
         app.cli.add_command(command)
 
 
@@ -207,17 +207,67 @@ def users_create(email, role, member_ref, slug, name, platform_admin) -> None:
 def users_invite(email) -> None:
     """Print a single-use link (valid 7 days) where the user sets a password for the web pages.
 
-    logipool sends no mail: give the link to the person yourself."""
-    from .services import passwords
+    When mail is configured (LOGIPOOL_SMTP_HOST) it is also e-mailed to the user at once;
+    otherwise give the link to the person yourself."""
+    from .security import external_url
+    from .services import mail, passwords
 
     session = get_session()
     user = passwords.user_by_email(session, email)
     secret = passwords.create_invitation(session, user)
+    url = external_url(f"/invitation/{secret}", current_app)
+    rows = mail.invitation(session, user, url) if mail.mail_configured() else []
     session.commit()
-    from .security import external_url
-
-    click.echo(external_url(f"/invitation/{secret}", current_app))
+    click.echo(url)
     click.echo(f"# {user.email}: valid {passwords.INVITATION_DAYS} days, once", err=True)
+    if rows:
+        report = mail.deliver_pending(session, current_app.config, ids=[r.id for r in rows])
+        session.commit()
+        click.echo(f"# e-mailed to {user.email}: {report.summary()}", err=True)
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """Outgoing e-mail (the outbox)."""
+
+
+@mail_group.command("send")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100000),
+              help="At most this many messages in this run.")
+@click.option("--batch", default=50, show_default=True, type=click.IntRange(1, 1000),
+              help="Messages sent per transaction (each batch is committed before the next).")
+@with_appcontext
+@_fail_cleanly
+def mail_send(limit, batch) -> None:
+    """Send the pending e-mails whose attempt is due, once; print what happened."""
+    from .services import mail
+
+    session = get_session()
+    total = mail.DeliveryReport()
+    while limit > 0:
+        report = mail.deliver_pending(session, current_app.config, limit=min(batch, limit))
+        session.commit()
+        total.add(report)
+        limit -= len(report.ids)
+        if len(report.ids) < batch or report.stopped:
+            break
+    click.echo(total.summary())
+
+
+@mail_group.command("remind")
+@with_appcontext
+@_fail_cleanly
+def mail_remind() -> None:
+    """Write the reminders due now (vehicles due back, cycles closing, invoices due soon or overdue)
+    to the outbox; each is written once, so running this often is fine."""
+    from .db import utcnow
+    from .services import mail
+
+    session = get_session()
+    now = utcnow()
+    written = [len(f(session, now)) for f in (mail.vehicle_due_back, mail.cycles_closing, mail.invoice_reminders)]
+    session.commit()
+    click.echo(f"{written[0]} due-back, {written[1]} closing, {written[2]} invoice reminders written")
 
 
 @click.group("tokens")

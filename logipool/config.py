@@ -45,6 +45,15 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_HOURS": 12,
+    # outgoing mail (the outbox is sent by `logipool mail send` or a job): no host, no mail sent
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,  # STARTTLS after connecting (port 587); the password is only sent then
+    "SMTP_FROM": "logipool <no-reply@localhost>",
+    "SMTP_TIMEOUT": 30,  # seconds per SMTP command
+    "MAIL_MAX_ATTEMPTS": 8,  # transient failures retried with back-off (1, 2, 4 … minutes), then failed
 }
 
 SUPPORTED_LOCALES = ("fr_FR", "en_GB", "en_US")
@@ -103,6 +112,39 @@ def _check(config) -> None:
             parse(str(config[f"RATELIMIT_{name}"]))
         except ValueError:
             raise ConfigError(f"LOGIPOOL_RATELIMIT_{name} must read like '10 per hour'") from None
+    _check_mail(config)
     url = str(config["DATABASE_URL"])
     if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
         raise ConfigError("LOGIPOOL_DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+
+
+def _check_mail(config) -> None:
+    from email.utils import parseaddr
+
+    from marshmallow import ValidationError
+
+    from .schemas.common import Email
+
+    host = config["SMTP_HOST"]
+    if host is not None and (not isinstance(host, str) or not host.strip() or any(c.isspace() for c in host)):
+        raise ConfigError("LOGIPOOL_SMTP_HOST must be a host name or address, e.g. smtp.example.org")
+    port = config["SMTP_PORT"]
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError("LOGIPOOL_SMTP_PORT must be a port number (25, 587 …)")
+    if not isinstance(config["SMTP_STARTTLS"], bool):
+        raise ConfigError("LOGIPOOL_SMTP_STARTTLS must be true or false")
+    if config["SMTP_PASSWORD"] and not config["SMTP_USER"]:
+        raise ConfigError("LOGIPOOL_SMTP_PASSWORD is set without LOGIPOOL_SMTP_USER")
+    for name in ("SMTP_USER", "SMTP_PASSWORD"):
+        if config[name] is not None and not isinstance(config[name], str):
+            config[name] = str(config[name])
+    address = parseaddr(str(config["SMTP_FROM"]))[1]
+    try:
+        Email(required=True).deserialize(address)
+    except ValidationError:
+        raise ConfigError(f"LOGIPOOL_SMTP_FROM={config['SMTP_FROM']!r} is not an e-mail address, "
+                          "e.g. 'Coordination <logistique@example.org>'") from None
+    for name in ("SMTP_TIMEOUT", "MAIL_MAX_ATTEMPTS"):
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"LOGIPOOL_{name} must be a whole number of at least 1")

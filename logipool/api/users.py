@@ -33,9 +33,17 @@ class Users(MethodView):
 
 @blp.route("/me")
 class Me(MethodView):
-    @blp.response(200, s.UserSchema)
+    @blp.response(200, s.MeSchema)
     def get(self):
-        return svc.get_user(get_session(), current(), current().user_id)
+        return svc.get_me(get_session(), current())
+
+    @blp.arguments(s.MeUpdateSchema)
+    @blp.response(200, s.MeSchema)
+    def patch(self, data):
+        """Change your own name, language (pages and e-mails) and which optional e-mails you get."""
+        view = svc.update_me(get_session(), current(), data)
+        commit()
+        return view
 
 
 @blp.route("/<int:user_id>")
@@ -63,11 +71,13 @@ class UserInvitation(MethodView):
     @blp.response(201, s.InvitationSchema)
     def post(self, user_id):
         """Administrators: a single-use link (valid 7 days) where the user sets a password for the
-        web pages; any earlier link stops working. Shown this once; logipool sends no mail."""
-        secret = passwords.invite_user(get_session(), current(), user_id)
+        web pages; any earlier link stops working. Shown this once, and e-mailed to the user when
+        mail is configured."""
+        user, secret = passwords.invite_user(get_session(), current(), user_id)
+        url = external_url(url_for("account.invitation", secret=secret), current_app)
+        mailed = passwords.mail_invitation(get_session(), user, url)
         commit()
-        return {"url": external_url(url_for("account.invitation", secret=secret), current_app),
-                "expires_in_days": passwords.INVITATION_DAYS}
+        return {"url": url, "expires_in_days": passwords.INVITATION_DAYS, "mailed": mailed}
 
 
 def blueprints():

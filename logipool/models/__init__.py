@@ -1,7 +1,7 @@
 """Database models (SQLAlchemy 2.x typed declarative). Every row belongs to one coordination.
 
 One module per capability, as in ``api/``, ``services/`` and ``web/``: ``directory``, ``accounts``,
-``ledger``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``, ``banking``, ``accounting``;
+``ledger``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``, ``banking``, ``accounting``, ``mail``;
 ``base`` holds what they share (the enum column type, the address mixin, shared enums). Every model
 is re-exported here, so ``from logipool.models import Member`` works, and importing this package
 registers every table."""
@@ -24,6 +24,7 @@ from .invoices import (
     Payment,
 )
 from .ledger import Charge, ChargeSource
+from .mail import OPTIONAL_KINDS, MailKind, OutboxAttachment, OutboxMessage, OutboxState
 from .orders import CycleBudget, CycleStatus, Offer, OrderCycle, OrderNeed, Supplier
 from .routes import PlanStatus, RoutePlan
 from .storage import StorageBooking, StorageStatus, StorageZone
@@ -63,5 +64,7 @@ __all__ = [
     "BankStatement", "BankLine", "BankLineState", "AccountCredit",
     # accounting
     "ChartOfAccounts",
+    # mail
+    "MailKind", "OPTIONAL_KINDS", "OutboxState", "OutboxMessage", "OutboxAttachment",
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -44,6 +44,8 @@ class User(Base):
     # the one pending invitation / password-setting link (SHA-256 of its secret), single use
     invitation_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     invitation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the optional e-mail kinds (models.mail.OPTIONAL_KINDS) this person turned off
+    mail_opt_outs: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     grants: Mapped[list[RoleGrant]] = relationship(back_populates="user")
 

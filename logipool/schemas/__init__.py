@@ -5,7 +5,7 @@ two places ("12.34"), datetimes are ISO 8601 with an offset.
 
 One module per capability, as in ``api/``, ``services/``, ``web/`` and ``models/``: ``directory``,
 ``accounts``, ``ledger``, ``health``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``,
-``banking``, ``accounting``, ``funding``; ``common`` holds the shared field types and base schemas. Every public
+``banking``, ``accounting``, ``funding``, ``mail``; ``common`` holds the shared field types and base schemas. Every public
 name is re-exported here, so ``from logipool import schemas as s`` then ``s.BookingSchema`` works."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from .accounts import (
     AdministratorSchema,
     InvitationSchema,
     LanguageSchema,
+    MeSchema,
+    MeUpdateSchema,
     NewPasswordSchema,
     SignInSchema,
     TokenCreatedSchema,
@@ -109,6 +111,7 @@ from .invoices import (
     page_of_summaries,
 )
 from .ledger import ChargeQuery, ChargeSchema, ChargeTotalsSchema, SubsidySchema
+from .mail import MailPreferencesSchema
 from .orders import (
     FEE_KEYS,
     AllocateSchema,
@@ -193,7 +196,10 @@ __all__ = [
     "SiteSchema", "SiteUpdateSchema", "SiteQuery", "FunderSchema", "FunderUpdateSchema",
     # accounts
     "UserSchema", "UserUpdateSchema", "UserQuery", "TokenSchema", "TokenCreateSchema", "TokenCreatedSchema",
-    "SignInSchema", "NewPasswordSchema", "InvitationSchema", "AdministratorSchema", "LanguageSchema",
+    "SignInSchema", "NewPasswordSchema", "InvitationSchema", "AdministratorSchema", "LanguageSchema", "MeSchema",
+    "MeUpdateSchema",
+    # mail
+    "MailPreferencesSchema",
     # ledger
     "SubsidySchema", "ChargeSchema", "ChargeQuery", "ChargeTotalsSchema",
     # health

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..models import Role
 from .common import Email, PageArgs, UtcDateTime, Whole
+from .mail import MailPreferencesSchema
 
 
 class UserSchema(Schema):
@@ -24,6 +25,22 @@ class UserSchema(Schema):
 
 class UserUpdateSchema(UserSchema):
     email = fields.Email(dump_only=True)
+
+
+class MeSchema(UserSchema):
+    """The signed-in person: as a user of the coordination, plus their own settings."""
+
+    locale = fields.String(dump_only=True, allow_none=True,
+                           metadata={"description": "Pages and e-mails in this language (null: French)."})
+    mail = fields.Nested(MailPreferencesSchema, dump_only=True)
+
+
+class MeUpdateSchema(Schema):
+    """What a person changes about themselves."""
+
+    name = fields.String(validate=validate.Length(max=200))
+    locale = fields.String(validate=validate.OneOf(["fr_FR", "en_GB"]))
+    mail = fields.Nested(MailPreferencesSchema, metadata={"description": "Only the kinds given change."})
 
 
 class UserQuery(PageArgs):
@@ -75,6 +92,7 @@ class NewPasswordSchema(Schema):
 class InvitationSchema(Schema):
     url = fields.String(metadata={"description": "The password-setting page; shown this once."})
     expires_in_days = Whole()
+    mailed = fields.Boolean(metadata={"description": "Also put in the outbox to the user (mail is configured)."})
 
 
 class AdministratorSchema(Schema):

@@ -66,6 +66,29 @@ def get_user(session: Session, principal: Principal, user_id: int) -> UserView:
     return UserView.of(_grant(session, principal, user_id))
 
 
+def get_me(session: Session, principal: Principal) -> dict:
+    """The signed-in person: their user here, language and choice of optional e-mails."""
+    from . import mail
+
+    grant = _grant(session, principal, principal.user_id)
+    return dict(vars(UserView.of(grant)), locale=grant.user.locale, mail=mail.preferences(grant.user))
+
+
+def update_me(session: Session, principal: Principal, data: dict) -> dict:
+    """A person changes their own name, language or optional e-mails (any role, even an auditor)."""
+    from . import mail
+
+    user = _grant(session, principal, principal.user_id).user
+    if "name" in data:
+        user.name = data["name"]
+    if "locale" in data:
+        user.locale = data["locale"]
+    if "mail" in data:
+        mail.set_preferences(session, user, data["mail"])
+    session.flush()
+    return get_me(session, principal)
+
+
 def _check_scope(session: Session, principal: Principal, role: Role, member_id: int | None) -> None:
     if role.needs_member and member_id is None:
         raise InvalidInput.field("member_id", f"A {role.value} acts for one member: give member_id.")

@@ -110,15 +110,33 @@ def render_feed(session: Session, secret: str) -> bytes:
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"{title} – {coordination.name}")
     for b in session.scalars(stmt.order_by(VehicleBooking.start_at)).all():
-        event = Event()
-        event.add("uid", f"vehicle-booking-{b.id}@{coordination.slug}.logipool")
-        event.add("dtstamp", now)
-        event.add("dtstart", b.start_at)
-        event.add("dtend", b.end_at)
         who = b.vehicle.name if feed.member_id is not None else b.member.short_name
-        tentative = b.status == BookingStatus.REQUESTED
-        event.add("summary", f"{who}{' (demandée)' if tentative else ''}" + (f" – {b.purpose}" if b.purpose else ""))
-        event.add("status", "TENTATIVE" if tentative else "CONFIRMED")
-        event.add("description", f"Réservation {b.id}, statut {b.status.value}")
-        cal.add_component(event)
+        cal.add_component(booking_event(b, coordination, who, now))
+    return cal.to_ical()
+
+
+def booking_event(b: VehicleBooking, coordination: Coordination, who: str, now) -> Event:
+    """The booking as one VEVENT, the same in the feeds and in the e-mails: its UID is stable, so a
+    calendar that imported a request sees it confirmed, or removed when it is rejected."""
+    event = Event()
+    event.add("uid", f"vehicle-booking-{b.id}@{coordination.slug}.logipool")
+    event.add("dtstamp", now)
+    event.add("dtstart", b.start_at)
+    event.add("dtend", b.end_at)
+    tentative = b.status == BookingStatus.REQUESTED
+    event.add("summary", f"{who}{' (demandée)' if tentative else ''}" + (f" – {b.purpose}" if b.purpose else ""))
+    ended = b.status in (BookingStatus.REJECTED, BookingStatus.CANCELLED)
+    event.add("status", "CANCELLED" if ended else "TENTATIVE" if tentative else "CONFIRMED")
+    event.add("description", f"Réservation {b.id}, statut {b.status.value}")
+    return event
+
+
+def booking_ics(b: VehicleBooking, coordination: Coordination) -> bytes:
+    """A one-event calendar file for an e-mail: published when confirmed, a cancellation when not."""
+    cal = Calendar()
+    cal.add("prodid", "-//logipool//booking//FR")
+    cal.add("version", "2.0")
+    ended = b.status in (BookingStatus.REJECTED, BookingStatus.CANCELLED)
+    cal.add("method", "CANCEL" if ended else "PUBLISH")
+    cal.add_component(booking_event(b, coordination, b.vehicle.name, utcnow()))
     return cal.to_ical()

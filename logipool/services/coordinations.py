@@ -15,6 +15,7 @@ from ..models import (
     Funder,
     Member,
     Nature,
+    OutboxMessage,
     Role,
     RoleGrant,
     Site,
@@ -155,6 +156,8 @@ def delete_coordination(session: Session, principal: Principal, coordination_id:
     grants = select(RoleGrant.id).where(RoleGrant.coordination_id == row.id)
     session.execute(delete(ApiToken).where(ApiToken.grant_id.in_(grants)))
     session.execute(delete(RoleGrant).where(RoleGrant.coordination_id == row.id))
+    # its mail history goes with it (attachments follow by ON DELETE CASCADE)
+    session.execute(delete(OutboxMessage).where(OutboxMessage.coordination_id == row.id))
     session.delete(row)
     session.flush()
 

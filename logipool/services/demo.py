@@ -252,6 +252,9 @@ USERS = [
     ("marmite.tresorerie", "Nadia Haddad", Role.TREASURER, "marmite"),
     ("audit", "Agnès Morel", Role.AUDITOR, None),
 ]
+# optional e-mails some demo users turned off: L'Escale's treasurer pays each invoice when it
+# arrives and needs no "due soon" reminder
+OPTED_OUT = {"escale.tresorerie": ("invoice_due_soon",)}
 
 
 @dataclass
@@ -373,6 +376,8 @@ def load_demo(session: Session) -> DemoReport:
             grant = grant_role(session, cid, email, role, members[member_short].id if member_short else None, name)
             grant.user.platform_admin = role == Role.ADMIN
             set_password(grant.user, DEMO_PASSWORD)
+            if local in OPTED_OUT:  # what the account page and GET /users/me show
+                grant.user.mail_opt_outs = list(OPTED_OUT[local])
 
     _coordination_fee(session, report, cid, members)
     session.flush()

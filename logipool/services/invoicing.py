@@ -65,6 +65,7 @@ from ..models import (
     VatRegime,
     VatTreatment,
 )
+from . import mail
 from .crud import Resource, own_member_only
 from .parties import (
     coordination_party,
@@ -685,6 +686,7 @@ def issue_invoice(session: Session, principal: Principal, invoice_id: int, *, tz
     """Issue a draft today (local date): number, due date, stored PDF. A second issue is a 409."""
     invoice = _draft(session, principal, invoice_id)
     _seal(session, invoice, _coordination(session, principal), today_in(tz))
+    mail.invoices_issued(session, [invoice])
     return invoice
 
 
@@ -1008,6 +1010,7 @@ def issue_run(session: Session, principal: Principal, run_id: int, *, tz: ZoneIn
         apply_account_credits(session, invoice)
     run.issued_at = utcnow()
     session.flush()
+    mail.invoices_issued(session, drafts)
     return run
 
 

@@ -47,6 +47,7 @@ from ..models import (
     TemperatureClass,
     VatTreatment,
 )
+from . import mail
 from .crud import Resource, own_member_only, refers
 from .directory import member_in_coordination
 from .ledger import ChargeDraft, Payer, post_charges
@@ -291,6 +292,8 @@ def move(session: Session, principal: Principal, cycle_id: int, action: str) -> 
     if stamp:
         setattr(cycle, stamp, utcnow())
     session.flush()
+    if action == "open":
+        mail.cycle_opened(session, cycle)
     return cycle
 
 
@@ -576,6 +579,7 @@ def allocate(session: Session, principal: Principal, cycle_id: int, time_limit_s
     cycle.status = CycleStatus.ALLOCATED
     cycle.allocated_at = utcnow()
     session.flush()
+    mail.cycle_allocated(session, cycle)
     return cycle
 
 
@@ -646,6 +650,7 @@ def receive(session: Session, principal: Principal, cycle_id: int, data: dict) -
     cycle.status = CycleStatus.RECEIVED
     cycle.received_at = utcnow()
     session.flush()
+    mail.cycle_delivered(session, cycle)
     return cycle
 
 

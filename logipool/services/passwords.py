@@ -6,7 +6,8 @@ counted on the account in the database, so the limit holds across server process
 e-mail and a wrong password answer the same message, so sign-in tells nobody who has an account.
 
 An invitation is a single-use link (256 random bits, only its SHA-256 stored) that lets a person
-set their password; an administrator creates it, and the CLI prints it when no mail is sent.
+set their password; an administrator creates it; it is e-mailed when mail is configured, and always shown to the
+administrator too.
 """
 
 from __future__ import annotations
@@ -108,14 +109,25 @@ def create_invitation(session: Session, user: User, now: datetime | None = None)
     return secret
 
 
-def invite_user(session: Session, principal: Principal, user_id: int) -> str:
+def invite_user(session: Session, principal: Principal, user_id: int) -> tuple[User, str]:
     """Administrators: a password-setting link for a user of their coordination."""
     require(principal, Role.ADMIN)
     grant = session.scalars(select(RoleGrant).where(
         RoleGrant.user_id == user_id, RoleGrant.coordination_id == principal.coordination_id)).first()
     if grant is None:
         raise NotFound(f"No user {user_id} in this coordination.")
-    return create_invitation(session, grant.user)
+    return grant.user, create_invitation(session, grant.user)
+
+
+def mail_invitation(session: Session, user: User, url: str) -> bool:
+    """Put the link in the outbox when mail is configured; False when it is not (the link is
+    then only shown to the administrator, who passes it on)."""
+    from . import mail
+
+    if not mail.mail_configured():
+        return False
+    mail.invitation(session, user, url)
+    return True
 
 
 def invited_user(session: Session, secret: str, now: datetime | None = None) -> User:

@@ -41,6 +41,7 @@ from ..models import (
     VehicleQuota,
 )
 from ..timeline import free_gaps, overlaps
+from . import mail
 from .crud import Resource, by_start, own_member_only, period_filters, refers
 from .directory import member_in_coordination
 from .ledger import ChargeDraft, Payer, post_charges
@@ -338,6 +339,7 @@ def _reject_overlapping_requests(session: Session, booking: VehicleBooking) -> N
             f"Créneau attribué à la réservation {booking.id} "
             f"({booking.start_at:%Y-%m-%d %H:%M}–{booking.end_at:%H:%M} UTC)."
         )
+        mail.booking_decided(session, other, decided_by=None)
 
 
 # Writing bookings ----------------------------------------------------------------------------
@@ -379,6 +381,8 @@ def create_booking(
     if confirmed:
         _reject_overlapping_requests(session, row)
         session.flush()
+    else:
+        mail.booking_requested(session, row)
     return row
 
 
@@ -406,6 +410,7 @@ def confirm_booking(session: Session, principal: Principal, booking_id: int) -> 
     booking.decision_reason = None
     _reject_overlapping_requests(session, booking)
     session.flush()
+    mail.booking_decided(session, booking, decided_by=principal.user_id)
     return booking
 
 
@@ -417,6 +422,7 @@ def reject_booking(session: Session, principal: Principal, booking_id: int, reas
         raise InvalidInput.field("reason", "Say why the request is rejected: the member will read it.")
     booking.status, booking.decision_reason = BookingStatus.REJECTED, reason
     session.flush()
+    mail.booking_decided(session, booking, decided_by=principal.user_id)
     return booking
 
 

@@ -1,4 +1,5 @@
-"""Sign-in, sign-out, the invitation (password-setting) link and the page language."""
+"""Sign-in, sign-out, the invitation (password-setting) link, the page language and the person's
+choice of optional e-mails."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from flask import g, redirect, render_template, request, session, url_for
 
 from .. import schemas as s
 from ..db import get_session
-from ..services import passwords
-from .common import FORM_ERRORS, PageBlueprint, _, commit, flash_done, refused, start_session
+from ..services import accounts, mail, passwords
+from .common import FORM_ERRORS, PageBlueprint, _, commit, flash_done, refused, save, start_session
 
 bp = PageBlueprint("account", public=True)
 
@@ -76,6 +77,34 @@ def invitation_post(secret):
     start_session(user, grant)
     flash_done(_("Your password is set."))
     return redirect(url_for("home.index"))
+
+
+def _signed_in():
+    if g.principal is None:
+        return redirect(url_for("account.sign_in", next=request.full_path if request.method == "GET" else None))
+    return None
+
+
+@bp.get("/account")
+def preferences():
+    """The optional e-mails, one checkbox each (the same choice as ``PATCH /api/v1/users/me``)."""
+    return _signed_in() or render_template("account/preferences.html", choices=mail.preferences(g.web_user),
+                                           errors={})
+
+
+@bp.post("/account")
+def preferences_post():
+    if (away := _signed_in()) is not None:
+        return away
+    choices = mail.preferences(g.web_user)
+
+    def write():
+        data = s.MeUpdateSchema().load({"mail": {kind: kind in request.form for kind in choices}})
+        return accounts.update_me(get_session(), g.principal, data)
+
+    return save(write, then=url_for("account.preferences"), done=_("Your e-mail choices are saved."),
+                refused=lambda errors, status: (render_template("account/preferences.html", choices=choices,
+                                                                errors=errors), status))
 
 
 @bp.post("/language")

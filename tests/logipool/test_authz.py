@@ -128,6 +128,8 @@ CASES = [
     # users
     Case("list users", "GET", "/api/v1/users/", expect(200, (ADMIN, MANAGER, AUDITOR))),
     Case("read me", "GET", "/api/v1/users/me", expect(200, ALL)),
+    Case("change my own e-mail choices", "PATCH", "/api/v1/users/me", expect(200, ALL),
+         body={"mail": {"cycle_opened": False}}),
     Case("read user", "GET", "/api/v1/users/{a.user_ids[auditor]}", expect(200, (ADMIN, MANAGER, AUDITOR))),
     Case(
         "read user of other coordination",
