@@ -5,8 +5,8 @@ two places ("12.34"), datetimes are ISO 8601 with an offset.
 
 One module per capability, as in ``api/``, ``services/``, ``web/`` and ``models/``: ``directory``,
 ``accounts``, ``ledger``, ``health``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``,
-``banking``, ``accounting``, ``funding``, ``mail``; ``common`` holds the shared field types and base schemas. Every public
-name is re-exported here, so ``from logipool import schemas as s`` then ``s.BookingSchema`` works."""
+``banking``, ``accounting``, ``funding``, ``mail``; ``common`` holds the shared field types and base schemas.
+Every public name is re-exported here, so ``from logipool import schemas as s`` then ``s.BookingSchema`` works."""
 
 from __future__ import annotations
 

@@ -326,6 +326,20 @@ CASES = [
         everyone(403),
         body={"slug": "gamma", "name": "G", "legal_name": "G", "vat_regime": "outside_vat"},
     ),
+    Case(
+        "name an administrator of the own coordination (not platform admin)",
+        "POST",
+        "/api/v1/coordinations/{a.coordination.id}/administrators",
+        everyone(403),
+        body={"email": "new.admin@example.org", "name": "New Admin"},
+    ),
+    Case(
+        "name an administrator of another coordination",
+        "POST",
+        "/api/v1/coordinations/{b.coordination.id}/administrators",
+        everyone(404),
+        body={"email": "new.admin@example.org", "name": "New Admin"},
+    ),
 ]
 
 
