@@ -12,13 +12,18 @@ from .base import AddressMixin, Nature, TemperatureClass, VatRegime, VatTreatmen
 from .directory import Coordination, Funder, FunderKind, Member, MemberKind, Site, SiteKind
 from .invoices import (
     BillingRun,
+    DirectDebit,
     Invoice,
     InvoiceCounter,
     InvoiceDeduction,
     InvoiceKind,
     InvoiceLine,
+    InvoiceReminder,
     InvoiceStatus,
+    MandateSequence,
     Payment,
+    Refund,
+    SepaMandate,
 )
 from .ledger import Charge, ChargeSource
 from .orders import CycleBudget, CycleStatus, Offer, OrderCycle, OrderNeed, Supplier
@@ -55,6 +60,6 @@ __all__ = [
     "Supplier", "Offer", "CycleStatus", "OrderCycle", "OrderNeed", "CycleBudget",
     # invoices
     "InvoiceKind", "InvoiceStatus", "InvoiceCounter", "BillingRun", "Invoice", "InvoiceLine",
-    "InvoiceDeduction", "Payment",
+    "InvoiceDeduction", "Payment", "MandateSequence", "SepaMandate", "DirectDebit", "Refund", "InvoiceReminder",
 ]
 
