@@ -21,6 +21,7 @@ from .model import (
     UNITS,
     Deduction,
     DeliveryAddress,
+    DirectDebitNotice,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -30,7 +31,26 @@ from .model import (
     VatBreakdown,
     VatRegime,
 )
-from .pdf import render_delivery_note, render_invoice, render_purchase_order, render_statement
+from .payment import (
+    Collection,
+    LateFigures,
+    TransferRequest,
+    check_bic,
+    check_creditor_id,
+    creditor_reference,
+    direct_debit_xml,
+    format_reference,
+    invoice_reference,
+    pain008_schema,
+)
+from .pdf import (
+    render_delivery_note,
+    render_invoice,
+    render_purchase_order,
+    render_reminder,
+    render_statement,
+)
+from .reminder import Reminder
 from .purchase_order import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -57,6 +77,19 @@ __all__ = [
     "UNITS",
     "Deduction",
     "DeliveryAddress",
+    "DirectDebitNotice",
+    "Collection",
+    "LateFigures",
+    "Reminder",
+    "TransferRequest",
+    "check_bic",
+    "check_creditor_id",
+    "creditor_reference",
+    "direct_debit_xml",
+    "format_reference",
+    "invoice_reference",
+    "pain008_schema",
+    "render_reminder",
     "DocumentError",
     "FacturXError",
     "Invoice",
