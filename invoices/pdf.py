@@ -1269,6 +1269,7 @@ def _statement_story(st: Statement, lang: str, logo: Logo) -> list:
         EntryKind.INVOICE: lab["entry_invoice"],
         EntryKind.CREDIT_NOTE: lab["entry_credit_note"],
         EntryKind.PAYMENT: lab["entry_payment"],
+        EntryKind.REFUND: lab["entry_refund"],
     }
     if st.period_start is not None:
         opening = lab["opening_balance"].format(date=short_date(st.period_start, lang))
@@ -1277,8 +1278,9 @@ def _statement_story(st: Statement, lang: str, logo: Logo) -> list:
         note = f"{kind_label[entry.kind]}"
         if entry.invoice_reference:
             note += f" · {entry.invoice_reference}"
-        debit = money(entry.amount_cents, lang) if entry.kind is EntryKind.INVOICE else ""
-        credit = "" if entry.kind is EntryKind.INVOICE else money(entry.amount_cents, lang)
+        owed = entry.kind in (EntryKind.INVOICE, EntryKind.REFUND)
+        debit = money(entry.amount_cents, lang) if owed else ""
+        credit = "" if owed else money(entry.amount_cents, lang)
         rows.append(
             [
                 short_date(entry.entry_date, lang),

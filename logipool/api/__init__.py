@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
         health,
         invoices,
         orders,
+        payments,
         routes,
         storage,
         tokens,
@@ -67,7 +68,8 @@ def init_app(app: Flask) -> None:
         "security": [{"bearerAuth": []}],
     })
     api = LogipoolApi(app)
-    for module in (coordinations, directory, users, tokens, charges, vehicles, storage, routes, orders, invoices):
+    for module in (coordinations, directory, users, tokens, charges, vehicles, storage, routes, orders, invoices,
+                   payments):
         for blp in module.blueprints():
             api.register_blueprint(blp, url_prefix=f"{API_PREFIX}/{blp.url_prefix_suffix}")
     health.init_app(app)

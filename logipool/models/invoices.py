@@ -107,6 +107,8 @@ class Invoice(Base):
     debit_on: Mapped[date | None] = mapped_column(Date)
     direct_debit_id: Mapped[int | None] = mapped_column(ForeignKey("direct_debit.id"), index=True)
     refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # credit notes
+    # the late-payment penalty rate (% a year) the invoice states, fixed at issue
+    late_penalty_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
 
     lines: Mapped[list[InvoiceLine]] = relationship(order_by="InvoiceLine.position", cascade="all, delete-orphan")
     deductions: Mapped[list[InvoiceDeduction]] = relationship(

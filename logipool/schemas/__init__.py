@@ -113,6 +113,22 @@ from .orders import (
     SupplierUpdateSchema,
     TierSchema,
 )
+from .payments import (
+    DebitInvoiceSchema,
+    DirectDebitCreateSchema,
+    DirectDebitSchema,
+    MandateCreateSchema,
+    MandateQuery,
+    MandateRevokeSchema,
+    MandateSchema,
+    OverdueQuery,
+    OverdueSchema,
+    RefundCreateSchema,
+    RefundSchema,
+    ReminderSchema,
+    page_of_direct_debits,
+    page_of_mandates,
+)
 from .routes import SHARE_METHODS, PlanStopSchema, RoutePlanRequestSchema, RoutePlanResultSchema, RoutePlanSchema
 from .storage import (
     ChargeUntilSchema,
@@ -191,5 +207,9 @@ __all__ = [
     "InvoiceSummarySchema", "InvoiceSchema", "BillingRunCreateSchema", "RunInvoiceSchema", "BillingRunSchema",
     "StatementQuery", "StatementPdfQuery", "OpenItemSchema", "StatementEntrySchema", "StatementSchema",
     "ExportQuery", "page_of_summaries", "page_of_runs",
+    # payments
+    "MandateCreateSchema", "MandateSchema", "MandateQuery", "MandateRevokeSchema", "DirectDebitCreateSchema",
+    "DebitInvoiceSchema", "DirectDebitSchema", "OverdueQuery", "OverdueSchema", "ReminderSchema",
+    "RefundCreateSchema", "RefundSchema", "page_of_mandates", "page_of_direct_debits",
 ]
 
