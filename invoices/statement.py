@@ -108,7 +108,7 @@ class Statement:
             _date(self.period_start, "period_start")
             if self.period_start > self.as_of:
                 raise DocumentError("period_start: after the statement date")
-        # same day: the invoice before what settles it
+        # same day: the invoice before what settles it, a refund last
         order = {EntryKind.INVOICE: 0, EntryKind.CREDIT_NOTE: 1, EntryKind.PAYMENT: 2, EntryKind.REFUND: 3}
         entries = tuple(sorted(self.entries, key=lambda e: (e.entry_date, order[e.kind])))
         refs = [e.reference for e in entries if e.kind is EntryKind.INVOICE]
@@ -148,6 +148,7 @@ class Statement:
         remaining: dict[str, int] = {}
         invoices = {}
         unallocated = 0
+        settled: dict[str, dict[EntryKind, int]] = {}
         # an advance paid before the invoice it names is a credit on the account until then
         advances: dict[str, list[StatementEntry]] = {}
         for e in self.entries:
@@ -170,18 +171,22 @@ class Statement:
                     remaining[e.reference] -= advance.amount_cents
             elif e.invoice_reference is not None and e.invoice_reference not in remaining:
                 advances.setdefault(e.invoice_reference, []).append(e)
-            elif e.invoice_reference is not None and e.kind is EntryKind.CREDIT_NOTE:
-                # crediting what was paid already leaves a credit on the account
-                take = min(e.amount_cents, remaining[e.invoice_reference])
-                remaining[e.invoice_reference] -= take
-                unallocated += e.amount_cents - take
             elif e.invoice_reference is not None:
-                if e.amount_cents > remaining[e.invoice_reference]:
+                # payments and credit notes each settle at most the invoice's amount; together
+                # they may exceed it (an invoice paid, then credited): the excess is a credit on
+                # the account
+                ref = e.invoice_reference
+                tally = settled.setdefault(ref, {EntryKind.PAYMENT: 0, EntryKind.CREDIT_NOTE: 0})
+                tally[e.kind] += e.amount_cents
+                if tally[e.kind] > invoices[ref].amount_cents:
+                    what = "credit notes" if e.kind is EntryKind.CREDIT_NOTE else "payments"
                     raise DocumentError(
-                        f"{e.reference}: {e.amount_cents} cents exceed what remains of "
-                        f"{e.invoice_reference} ({remaining[e.invoice_reference]} cents)"
+                        f"{e.reference}: {what} of {tally[e.kind]} cents exceed what remains of "
+                        f"{ref} ({invoices[ref].amount_cents} cents invoiced)"
                     )
-                remaining[e.invoice_reference] -= e.amount_cents
+                take = min(e.amount_cents, remaining[ref])
+                remaining[ref] -= take
+                unallocated += e.amount_cents - take
             else:
                 left = e.amount_cents + unallocated
                 unallocated = 0
