@@ -50,13 +50,13 @@ from .pdf import (
     render_reminder,
     render_statement,
 )
-from .reminder import Reminder
 from .purchase_order import (
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderTotals,
     PurchaseOrderVat,
 )
+from .reminder import Reminder
 from .statement import (
     EntryKind,
     OpenItem,

@@ -48,6 +48,7 @@ from .parties import document_part, logo_of
 
 _MANDATE_REFERENCE = re.compile(r"^[A-Za-z0-9+?/:().,' \-]{1,35}$")
 OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _field(name: str, check, value: str) -> str:
@@ -297,7 +298,7 @@ class DueReminder:
     on: date
 
 
-def due_reminders(session: Session, now: datetime, *, tz: ZoneInfo = ZoneInfo("Europe/Paris")) -> list[DueReminder]:
+def due_reminders(session: Session, now: datetime, *, tz: ZoneInfo = PARIS) -> list[DueReminder]:
     """Every reminder due at ``now`` across coordinations, by each one's schedule: the first
     ``reminder_first_days`` after the due date, the second ``reminder_second_days`` after it
     (once the first was sent). Sending one (``send_reminder``) removes it from this list."""
@@ -346,7 +347,7 @@ def send_reminder(session: Session, invoice: Invoice, level: int, on: date) -> I
     return reminder
 
 
-def send_due_reminders(session: Session, now: datetime, *, tz: ZoneInfo = ZoneInfo("Europe/Paris")) -> list[InvoiceReminder]:
+def send_due_reminders(session: Session, now: datetime, *, tz: ZoneInfo = PARIS) -> list[InvoiceReminder]:
     """What the scheduler runs: every reminder due now, rendered and kept (the caller commits)."""
     sent = []
     for due in due_reminders(session, now, tz=tz):

@@ -17,7 +17,6 @@ from logipool.models import (
     DirectDebit,
     Invoice,
     InvoiceReminder,
-    MandateSequence,
     Refund,
     Role,
     SepaMandate,
