@@ -225,6 +225,21 @@ def debit_invoices(session: Session, debit: DirectDebit) -> list[Invoice]:
     return list(session.scalars(select(Invoice).where(Invoice.direct_debit_id == debit.id).order_by(Invoice.number)))
 
 
+def transfer_of(session: Session, invoice: Invoice) -> lib.TransferRequest | None:
+    """What an EPC QR code asks to pay now for an issued invoice: what remains, to the
+    coordination's account, with the invoice's reference; none when it is collected by direct
+    debit, fully settled, or the coordination has no IBAN."""
+    if (invoice.kind != InvoiceKind.INVOICE or invoice.status not in OPEN_STATUSES or invoice.remaining_cents <= 0
+            or not invoice.payment_reference or invoice.mandate_id is not None):
+        return None
+    coordination = session.get(Coordination, invoice.coordination_id)
+    if not coordination.iban:
+        return None
+    return document_part("transfer", lambda: lib.TransferRequest(
+        name=coordination.legal_name[:70], iban=coordination.iban, bic=coordination.bic,
+        amount_cents=invoice.remaining_cents, reference=invoice.payment_reference))
+
+
 # Overdue invoices and reminders ---------------------------------------------------------------
 
 
