@@ -9,13 +9,15 @@ import zxingcpp
 from PIL import Image
 
 
-def qr_codes_of(pdf: bytes, *, page: int = 1, dpi: int = 200) -> list[str]:
+def qr_codes_of(pdf: bytes, *, dpi: int = 200) -> list[str]:
+    """The QR codes of every page, in page order."""
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "doc.pdf"
         source.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), str(source),
-                        str(Path(tmp) / "page")], check=True, timeout=60)
-        (image,) = Path(tmp).glob("page*.png")
-        with Image.open(image) as im:
-            results = zxingcpp.read_barcodes(im, formats=zxingcpp.BarcodeFormat.QRCode)
-    return [r.text for r in results]
+        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(source), str(Path(tmp) / "page")],
+                       check=True, timeout=60)
+        codes = []
+        for image in sorted(Path(tmp).glob("page*.png")):
+            with Image.open(image) as im:
+                codes += [r.text for r in zxingcpp.read_barcodes(im, formats=zxingcpp.BarcodeFormat.QRCode)]
+    return codes

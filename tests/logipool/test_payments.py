@@ -384,3 +384,23 @@ def test_a_credit_note_of_an_unpaid_invoice_has_nothing_to_refund(client, world,
                                       json={"amount": "1.00", "paid_on": date.today().isoformat(),
                                             "method": "transfer"}), 422)
     assert "amount" in body["errors"]
+
+
+def test_the_demos_invoices_carry_their_reference_and_qr_code_or_the_direct_debit(app, session):
+    from logipool.models import Member
+    from logipool.services.demo import DEMO_MANDATE, load_demo
+
+    with app.app_context():
+        load_demo(session)
+        session.commit()
+    invoices = session.scalars(select(Invoice).where(Invoice.member_id.is_not(None))).all()
+    assert invoices
+    debited = session.scalars(select(Member.id).where(Member.short_name == DEMO_MANDATE[0])).one()
+    for invoice in invoices:
+        assert iso11649.is_valid(invoice.payment_reference)
+        codes = qr_codes_of(invoice.pdf)
+        if invoice.member_id == debited:
+            assert codes == [] and invoice.debit_on == invoice.due_date
+            assert "Prélevé le" in pdf_flow_text(invoice.pdf)
+        else:
+            assert len(codes) == 1 and codes[0].endswith(invoice.payment_reference)
