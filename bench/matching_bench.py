@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from invoices import creditor_reference, match_credits, read_statement  # noqa: E402
+from invoices import invoice_reference, match_credits, read_statement  # noqa: E402
 from invoices.identifiers import luhn_complete  # noqa: E402
 from invoices.matching import Credit, OpenInvoice  # noqa: E402
 
@@ -47,7 +47,7 @@ def make_statement(invoices, lines: int, members: int, rng: random.Random, booke
         inv_id, number, m, cents = invoices[k % len(invoices)]
         roll, name, text, amount, credit = rng.random(), f"ASSOCIATION SOLIDAIRE N {m + 1}", "", cents, True
         if roll < 0.40:
-            text = f"<Strd><CdtrRefInf><Ref>{creditor_reference(number)}</Ref></CdtrRefInf></Strd>"
+            text = f"<Strd><CdtrRefInf><Ref>{invoice_reference(1, number)}</Ref></CdtrRefInf></Strd>"
         elif roll < 0.60:
             text = f"<Ustrd>REGLEMENT FACTURE {number}</Ustrd>"
         elif roll < 0.75:
@@ -75,7 +75,7 @@ def pure(data: bytes, invoices, members: int) -> tuple[float, float, float, dict
     t0, c0 = time.perf_counter(), time.process_time()
     parsed = read_statement(data)
     t1 = time.perf_counter()
-    open_invoices = [OpenInvoice(i, number, ("member", m), cents, date(2026, 12, 1), creditor_reference(number))
+    open_invoices = [OpenInvoice(i, number, ("member", m), cents, date(2026, 12, 1), invoice_reference(1, number))
                      for i, number, m, cents in invoices]
     names = {("member", m): [f"Association solidaire n° {m + 1}", f"asso-{m + 1}"] for m in range(members)}
     result = match_credits((Credit(x.key, x.booking_date, x.amount_cents, x.counterparty_name, x.counterparty_iban,

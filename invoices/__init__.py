@@ -17,13 +17,14 @@ from .cii import check_xsd, facturx_xml, render_facturx
 from .delivery import DeliveryItem, DeliveryNote, TemperatureClass
 from .exceptions import DocumentError, FacturXError, InvoiceError, StatementError
 from .funder_statement import FundedPart, FunderStatement
-from .matching import Credit, Match, MatchResult, OpenInvoice, creditor_reference, match_credits
+from .matching import Credit, Match, MatchResult, OpenInvoice, match_credits
 from .model import (
     FRENCH_VAT_RATES,
     RECOVERY_INDEMNITY_CENTS,
     UNITS,
     Deduction,
     DeliveryAddress,
+    DirectDebitNotice,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -33,11 +34,24 @@ from .model import (
     VatBreakdown,
     VatRegime,
 )
+from .payment import (
+    Collection,
+    LateFigures,
+    TransferRequest,
+    check_bic,
+    check_creditor_id,
+    creditor_reference,
+    direct_debit_xml,
+    format_reference,
+    invoice_reference,
+    pain008_schema,
+)
 from .pdf import (
     render_delivery_note,
     render_funder_statement,
     render_invoice,
     render_purchase_order,
+    render_reminder,
     render_statement,
 )
 from .purchase_order import (
@@ -46,6 +60,7 @@ from .purchase_order import (
     PurchaseOrderTotals,
     PurchaseOrderVat,
 )
+from .reminder import Reminder
 from .statement import (
     EntryKind,
     OpenItem,
@@ -63,7 +78,6 @@ __all__ = [
     "Match",
     "MatchResult",
     "OpenInvoice",
-    "creditor_reference",
     "match_credits",
     "FundedPart",
     "FunderStatement",
@@ -79,6 +93,19 @@ __all__ = [
     "UNITS",
     "Deduction",
     "DeliveryAddress",
+    "DirectDebitNotice",
+    "Collection",
+    "LateFigures",
+    "Reminder",
+    "TransferRequest",
+    "check_bic",
+    "check_creditor_id",
+    "creditor_reference",
+    "direct_debit_xml",
+    "format_reference",
+    "invoice_reference",
+    "pain008_schema",
+    "render_reminder",
     "DocumentError",
     "FacturXError",
     "Invoice",

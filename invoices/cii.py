@@ -250,8 +250,17 @@ def build_cii(invoice: Invoice) -> etree._Element:
         _date(event, "ram:OccurrenceDateTime", completed)
 
     settlement = _sub(tx, "ram:ApplicableHeaderTradeSettlement")
+    debit = invoice.direct_debit
+    if debit is not None:
+        _sub(settlement, "ram:CreditorReferenceID", debit.creditor_id)  # BT-90
+    if invoice.payment_reference and not invoice.is_credit_note:
+        _sub(settlement, "ram:PaymentReference", invoice.payment_reference)  # BT-83 remittance information
     _sub(settlement, "ram:InvoiceCurrencyCode", invoice.currency)
-    if invoice.issuer.iban and not invoice.is_credit_note:
+    if debit is not None:
+        means = _sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
+        _sub(means, "ram:TypeCode", "59")  # SEPA direct debit
+        _sub(_sub(means, "ram:PayerPartyDebtorFinancialAccount"), "ram:IBANID", debit.iban)  # BT-91
+    elif invoice.issuer.iban and not invoice.is_credit_note:
         means = _sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
         _sub(means, "ram:TypeCode", "58")
         _sub(
@@ -290,6 +299,8 @@ def build_cii(invoice: Invoice) -> etree._Element:
     _sub(terms, "ram:Description", invoice.payment_terms)
     if invoice.due_date is not None:
         _date(terms, "ram:DueDateDateTime", invoice.due_date)
+    if debit is not None:
+        _sub(terms, "ram:DirectDebitMandateID", debit.mandate_reference)  # BT-89
     summation = _sub(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
     _sub(summation, "ram:LineTotalAmount", _amount(totals.lines_cents))
     _sub(summation, "ram:ChargeTotalAmount", _amount(0))

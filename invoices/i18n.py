@@ -93,6 +93,39 @@ LABELS: dict[str, dict[str, str]] = {
         "no_discount": "Pas d'escompte pour paiement anticipé.",
         "bank": "Virement : IBAN {iban}",
         "bic": "BIC {bic}",
+        "payment_reference": "Référence de paiement à rappeler : {reference}",
+        "scan_to_pay": (
+            "Payer par virement : scannez ce code avec votre application bancaire (QR code EPC, "
+            "{amount}, référence {reference})."
+        ),
+        "direct_debit_notice": (
+            "Prélevé le {date} par prélèvement SEPA sur le compte {iban} (mandat {mandate}, ICS "
+            "{creditor})."
+        ),
+        "reminder_1": "RELANCE",
+        "reminder_2": "SECONDE RELANCE",
+        "reminder_intro_1": (
+            "Sauf erreur de notre part, la facture n° {number} du {date}, échue le {due}, reste "
+            "impayée à ce jour ({days} jours de retard). Nous vous remercions de bien vouloir la "
+            "régler dès réception de ce courrier."
+        ),
+        "reminder_intro_2": (
+            "Malgré notre première relance, la facture n° {number} du {date}, échue le {due}, "
+            "reste impayée ({days} jours de retard). Nous vous demandons de la régler sous huit "
+            "jours ; à défaut, les pénalités ci-dessous seront exigées."
+        ),
+        "reminder_remaining": "Reste dû sur la facture",
+        "reminder_penalty": "Pénalités de retard ({rate} l'an × {days} jours)",
+        "reminder_indemnity": "Indemnité forfaitaire pour frais de recouvrement",
+        "reminder_total": "Total exigible au {date}",
+        "reminder_legal": (
+            "Pénalités et indemnité dues de plein droit (art. L441-10 et D441-5 du Code de "
+            "commerce), au taux indiqué sur la facture."
+        ),
+        "reminder_ignore": (
+            "Si votre paiement nous est parvenu entre-temps, merci de ne pas tenir compte de ce "
+            "courrier."
+        ),
         "page": "Page {page}/{pages}",
         "legal": "Mentions légales",
         "member": "Adhérent",
@@ -113,6 +146,7 @@ LABELS: dict[str, dict[str, str]] = {
         "entry_invoice": "Facture",
         "entry_credit_note": "Avoir",
         "entry_payment": "Règlement",
+        "entry_refund": "Remboursement",
         "invoiced": "Total facturé",
         "credited_total": "Total des avoirs",
         "paid": "Total réglé",
@@ -252,6 +286,37 @@ LABELS: dict[str, dict[str, str]] = {
         "no_discount": "No discount for early payment.",
         "bank": "Bank transfer: IBAN {iban}",
         "bic": "BIC {bic}",
+        "payment_reference": "Payment reference to quote: {reference}",
+        "scan_to_pay": (
+            "Pay by bank transfer: scan this code with your banking app (EPC QR code, {amount}, "
+            "reference {reference})."
+        ),
+        "direct_debit_notice": (
+            "Collected on {date} by SEPA direct debit from account {iban} (mandate {mandate}, "
+            "creditor ID {creditor})."
+        ),
+        "reminder_1": "REMINDER",
+        "reminder_2": "SECOND REMINDER",
+        "reminder_intro_1": (
+            "According to our records, invoice no. {number} of {date}, due on {due}, is still "
+            "unpaid ({days} days late). Please pay it on receipt of this letter."
+        ),
+        "reminder_intro_2": (
+            "Despite our first reminder, invoice no. {number} of {date}, due on {due}, is still "
+            "unpaid ({days} days late). Please pay it within eight days; failing that, the "
+            "penalties below will be claimed."
+        ),
+        "reminder_remaining": "Remaining on the invoice",
+        "reminder_penalty": "Late-payment penalties ({rate} a year × {days} days)",
+        "reminder_indemnity": "Fixed recovery indemnity",
+        "reminder_total": "Total due on {date}",
+        "reminder_legal": (
+            "Penalties and indemnity due by law (art. L441-10 and D441-5 of the French Commercial"
+            " Code), at the rate stated on the invoice."
+        ),
+        "reminder_ignore": (
+            "If your payment has reached us in the meantime, please disregard this letter."
+        ),
         "page": "Page {page}/{pages}",
         "legal": "Legal notices",
         "member": "Member",
@@ -272,6 +337,7 @@ LABELS: dict[str, dict[str, str]] = {
         "entry_invoice": "Invoice",
         "entry_credit_note": "Credit note",
         "entry_payment": "Payment",
+        "entry_refund": "Refund",
         "invoiced": "Total invoiced",
         "credited_total": "Total credited",
         "paid": "Total paid",

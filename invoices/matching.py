@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from stdnum import iso11649
-from stdnum.iso7064 import mod_97_10
 
 #: an RF reference as people write it (groups of four, spaces optional), and an invoice number
 RF_PATTERN = re.compile(r"\bRF\s?[0-9]{2}\b|\bRF[0-9]{2}(?=[0-9A-Z])")
@@ -33,14 +32,6 @@ NAME_NOISE = frozenset({"ASSOCIATION", "ASSOC", "ASS", "ASSO", "L", "LA", "LE", 
                         "ET", "AU", "AUX", "M", "MME", "MR", "SARL", "SAS", "SA", "VIR", "VIREMENT", "SEPA",
                         "RECU", "INST", "INSTANTANE", "FAVEUR", "POUR", "PAR"})
 
-
-def creditor_reference(invoice_number: str) -> str:
-    """The ISO 11649 structured creditor reference of an invoice: ``RF`` + two check digits +
-    the invoice number's letters and digits (``2026-000123`` → ``RF462026000123``, check digits by
-    ISO 7064 MOD 97-10)."""
-    body = re.sub(r"[^0-9A-Za-z]", "", invoice_number).upper()
-    reference = f"RF{mod_97_10.calc_check_digits(body + 'RF')}{body}"
-    return iso11649.validate(reference)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from functools import cached_property
 
+from stdnum import iso11649
+
 from purchasing import apportion
 
 from .exceptions import DocumentError
@@ -399,6 +401,27 @@ class InvoiceTotals:
 
 
 @dataclass(frozen=True)
+class DirectDebitNotice:
+    """The pre-notification an invoice collected by SEPA direct debit prints: the date, the
+    mandate, the creditor identifier and the debited account (masked)."""
+
+    collection_date: date
+    mandate_reference: str
+    creditor_id: str
+    iban: str
+
+    def __post_init__(self) -> None:
+        _date(self.collection_date, "direct_debit.collection_date")
+        _text(self.mandate_reference, "direct_debit.mandate_reference", max_len=35)
+        _text(self.creditor_id, "direct_debit.creditor_id", max_len=35)
+        _set(self, "iban", check_iban(self.iban, "direct_debit.iban"))
+
+    @property
+    def masked_iban(self) -> str:
+        return self.iban[:4] + " •••• " + self.iban[-4:]
+
+
+@dataclass(frozen=True)
 class Invoice:
     """An invoice or a credit note from the coordination (issuer) to a member (customer)."""
 
@@ -425,6 +448,10 @@ class Invoice:
     buyer_reference: str = ""
     #: BT-13: the public buyer's commitment number (numéro d'engagement)
     order_reference: str = ""
+    #: BT-83: the ISO 11649 creditor reference the payer quotes ("RF…")
+    payment_reference: str = ""
+    #: collected by SEPA direct debit: the notice printed instead of transfer details
+    direct_debit: DirectDebitNotice | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.number, str) or not _NUMBER.match(self.number):
@@ -449,6 +476,15 @@ class Invoice:
             )
         _text(self.buyer_reference, "buyer_reference", max_len=100, required=False)
         _text(self.order_reference, "order_reference", max_len=50, required=False)
+        if self.payment_reference and not iso11649.is_valid(self.payment_reference):
+            raise DocumentError(
+                f"payment_reference: {self.payment_reference!r} is not an ISO 11649 creditor reference"
+            )
+        if self.direct_debit is not None:
+            if not isinstance(self.direct_debit, DirectDebitNotice):
+                raise DocumentError("direct_debit: expected a DirectDebitNotice")
+            if self.kind is InvoiceKind.CREDIT_NOTE:
+                raise DocumentError("direct_debit: a credit note is not collected")
         if self.customer.public_body and not self.customer.siret:
             raise DocumentError(
                 "customer.siret: a public buyer is invoiced through Chorus Pro, which identifies "
@@ -680,6 +716,7 @@ __all__ = [
     "UNITS",
     "DeliveryAddress",
     "Deduction",
+    "DirectDebitNotice",
     "Invoice",
     "InvoiceKind",
     "InvoiceLine",

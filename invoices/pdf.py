@@ -53,7 +53,9 @@ from .i18n import (
     unit_price,
 )
 from .model import RECOVERY_INDEMNITY_CENTS, UNITS, Invoice, Party, VatRegime
+from .payment import TransferRequest, format_reference
 from .purchase_order import PurchaseOrder
+from .reminder import Reminder
 from .statement import EntryKind, Statement
 
 Logo = bytes | str | Path | None
@@ -696,15 +698,85 @@ def _invoice_story(inv: Invoice, lang: str, logo: Logo) -> list:
         )
         legal.append(_Cell(penalties, size=7.6))
         legal.append(_Cell(lab["no_discount"], size=7.6))
-        if inv.issuer.iban:
+        if inv.issuer.iban and inv.direct_debit is None:
             bank = lab["bank"].format(iban=_spaced_iban(inv.issuer.iban))
             if inv.issuer.bic:
                 bank += " · " + lab["bic"].format(bic=inv.issuer.bic)
             legal.append(_Cell(bank, size=7.6))
+        if inv.payment_reference:
+            reference = lab["payment_reference"].format(reference=format_reference(inv.payment_reference))
+            legal.append(_Cell(reference, bold=True, size=7.6))
     story.append(Spacer(1, 4 * mm))
-    story.append(KeepTogether([summary, Spacer(1, 5 * mm), _p(lab["legal"], "section"), *legal]))
+    story.append(KeepTogether([summary, Spacer(1, 5 * mm), _p(lab["legal"], "section"), *legal,
+                               *_how_to_pay(inv, lang)]))
     story += _calculation_annex(inv, lang)
     return story
+
+
+class QrCode(Flowable):
+    """A QR code drawn as vector squares from segno's module matrix (crisp at any scale),
+    with its quiet zone of four modules."""
+
+    def __init__(self, qr, size: float = 32 * mm):
+        super().__init__()
+        self.matrix = [list(row) for row in qr.matrix]
+        self.size = size
+
+    def wrap(self, avail_width, avail_height):
+        return self.size, self.size
+
+    def draw(self):
+        n = len(self.matrix) + 8
+        step = self.size / n
+        c = self.canv
+        c.setFillColor(colors.white)
+        c.rect(0, 0, self.size, self.size, stroke=0, fill=1)
+        c.setFillColor(colors.black)
+        for y, row in enumerate(self.matrix):
+            x = 0
+            while x < len(row):  # one rectangle per run of dark modules
+                if row[x]:
+                    start = x
+                    while x < len(row) and row[x]:
+                        x += 1
+                    c.rect((start + 4) * step, self.size - (y + 5) * step, (x - start) * step, step,
+                           stroke=0, fill=1)
+                else:
+                    x += 1
+
+
+def transfer_request(inv: Invoice) -> TransferRequest | None:
+    """What the invoice's EPC QR code asks to pay: its amount due to the issuer's account, with
+    its reference; none for a credit note, a direct debit or an issuer without IBAN."""
+    if inv.is_credit_note or inv.direct_debit is not None or not inv.issuer.iban or not inv.payment_reference:
+        return None
+    if inv.totals.due_cents <= 0:
+        return None
+    return TransferRequest(name=inv.issuer.legal_name[:70], iban=inv.issuer.iban, bic=inv.issuer.bic,
+                           amount_cents=inv.totals.due_cents, reference=inv.payment_reference)
+
+
+def _pay_box(transfer: TransferRequest, lang: str) -> list:
+    lab = LABELS[lang]
+    text = lab["scan_to_pay"].format(amount=money(transfer.amount_cents, lang),
+                                     reference=format_reference(transfer.reference))
+    table = Table([[QrCode(transfer.qr()), _Cell(text, size=7.6, leading=9.6)]],
+                  colWidths=[36 * mm, CONTENT_W - 36 * mm], hAlign="LEFT")
+    table.setStyle(TableStyle([_FONT_CMD, ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return [Spacer(1, 3 * mm), table]
+
+
+def _how_to_pay(inv: Invoice, lang: str) -> list:
+    """The direct-debit notice, or the EPC QR code of a transfer."""
+    if inv.direct_debit is not None:
+        d = inv.direct_debit
+        text = LABELS[lang]["direct_debit_notice"].format(
+            date=long_date(d.collection_date, lang), iban=d.masked_iban, mandate=d.mandate_reference,
+            creditor=d.creditor_id)
+        return [Spacer(1, 2 * mm), _Cell(text, bold=True, size=8)]
+    transfer = transfer_request(inv)
+    return [] if transfer is None else _pay_box(transfer, lang)
 
 
 def _calculation_annex(inv: Invoice, lang: str) -> list:
@@ -1199,6 +1271,7 @@ def _statement_story(st: Statement, lang: str, logo: Logo) -> list:
         EntryKind.INVOICE: lab["entry_invoice"],
         EntryKind.CREDIT_NOTE: lab["entry_credit_note"],
         EntryKind.PAYMENT: lab["entry_payment"],
+        EntryKind.REFUND: lab["entry_refund"],
     }
     if st.period_start is not None:
         opening = lab["opening_balance"].format(date=short_date(st.period_start, lang))
@@ -1207,8 +1280,9 @@ def _statement_story(st: Statement, lang: str, logo: Logo) -> list:
         note = f"{kind_label[entry.kind]}"
         if entry.invoice_reference:
             note += f" · {entry.invoice_reference}"
-        debit = money(entry.amount_cents, lang) if entry.kind is EntryKind.INVOICE else ""
-        credit = "" if entry.kind is EntryKind.INVOICE else money(entry.amount_cents, lang)
+        owed = entry.kind in (EntryKind.INVOICE, EntryKind.REFUND)
+        debit = money(entry.amount_cents, lang) if owed else ""
+        credit = "" if owed else money(entry.amount_cents, lang)
         rows.append(
             [
                 short_date(entry.entry_date, lang),
@@ -1321,3 +1395,56 @@ def render_funder_statement(statement: FunderStatement, *, lang: str = "fr", log
                      f"{lab['funder_statement']} · {short_date(statement.end, lang)}", lang,
                      f"{statement.issuer.legal_name} — {doc_title}", doc_title)
     return _build(_funder_statement_story(statement, lang, logo), footer, pdfa=False)
+# ---------------------------------------------------------------------------------------------
+# Reminder letters
+
+
+def _reminder_story(r: Reminder, lang: str, logo: Logo) -> list:
+    lab = LABELS[lang]
+    late = r.late
+    title = lab[f"reminder_{r.level}"]
+    meta = [(lab["number"], r.invoice_number), (lab["issue_date"], long_date(r.sent_on, lang))]
+    story: list = [
+        _header(_issuer_block(r.issuer, lang, logo), _title_block(title, meta)),
+        Spacer(1, 6 * mm),
+        _boxes([(lab["billed_to"], [_name(r.customer.legal_name), _small(_party_lines(r.customer, lang))])]),
+        Spacer(1, 6 * mm),
+    ]
+    intro = lab[f"reminder_intro_{r.level}"].format(
+        number=r.invoice_number, date=long_date(r.issue_date, lang), due=long_date(late.due_date, lang),
+        days=late.days_late)
+    story += [_p(_esc(intro), "base"), Spacer(1, 5 * mm)]
+    rows = [
+        [_p(_esc(lab["reminder_remaining"]), "cell"), _p(money(late.remaining_cents, lang), "cell_r")],
+        [_p(_esc(lab["reminder_penalty"].format(rate=percent(late.annual_rate, lang), days=late.days_late)), "cell"),
+         _p(money(late.penalty_cents, lang), "cell_r")],
+    ]
+    if late.indemnity_cents:
+        rows.append([_p(_esc(lab["reminder_indemnity"]), "cell"), _p(money(late.indemnity_cents, lang), "cell_r")])
+    total = lab["reminder_total"].format(date=long_date(late.on, lang))
+    rows.append([_p(f"<b>{_esc(total)}</b>", "cell"), _p(f"<b>{money(late.total_cents, lang)}</b>", "cell_r")])
+    table = Table(rows, colWidths=[110 * mm, 40 * mm], hAlign="LEFT")
+    table.setStyle(TableStyle([
+        _FONT_CMD,
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+        ("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), SHADE),
+        ("LINEABOVE", (0, len(rows) - 1), (-1, len(rows) - 1), 1, ACCENT),
+    ]))
+    story += [table, Spacer(1, 4 * mm), _Cell(lab["reminder_legal"], size=7.6)]
+    if r.payment_reference:
+        story.append(_Cell(lab["payment_reference"].format(reference=format_reference(r.payment_reference)),
+                           bold=True, size=7.6))
+    if r.transfer is not None:
+        story += _pay_box(r.transfer, lang)
+    story += [Spacer(1, 4 * mm), _p(_esc(lab["reminder_ignore"]), "muted")]
+    return story
+
+
+def render_reminder(reminder: Reminder, *, lang: str = "fr", logo: Logo = None) -> bytes:
+    """A first or second reminder letter as PDF bytes: what remains, the penalties and the
+    indemnity the invoice states, and how to pay (its reference and EPC QR code)."""
+    check_lang(lang)
+    lab = LABELS[lang]
+    doc_title = f"{lab[f'reminder_{reminder.level}'].capitalize()} — {lab['number']} {reminder.invoice_number}"
+    footer = _exchange_footer(reminder.issuer, reminder.customer, doc_title, lang)
+    return _build(_reminder_story(reminder, lang, logo), footer, pdfa=False)

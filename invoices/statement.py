@@ -1,7 +1,8 @@
 """Member statements: what a treasurer owes, what is overdue, and how it adds up.
 
 Credit notes settle the invoice they cite; a payment settles the invoice it names, otherwise the
-oldest open invoices first. Every figure is integer cents and reproducible from the entries.
+oldest open invoices first. A credit note of an invoice already paid leaves a credit on the
+account, which a refund pays back. Every figure is integer cents and reproducible from the entries.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class EntryKind(Enum):
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"
     PAYMENT = "payment"
+    REFUND = "refund"  # money paid back to the member (of a credit beyond what was due)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class StatementEntry:
     @property
     def signed_cents(self) -> int:
         """Positive for what the member owes, negative for what reduces it."""
-        return self.amount_cents if self.kind is EntryKind.INVOICE else -self.amount_cents
+        return self.amount_cents if self.kind in (EntryKind.INVOICE, EntryKind.REFUND) else -self.amount_cents
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class StatementSummary:
     unallocated_cents: int
     open_items: tuple[OpenItem, ...]
     opening_balance_cents: int = 0
+    refunded_cents: int = 0
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,8 @@ class Statement:
             _date(self.period_start, "period_start")
             if self.period_start > self.as_of:
                 raise DocumentError("period_start: after the statement date")
-        # same day: the invoice before what settles it
-        order = {EntryKind.INVOICE: 0, EntryKind.CREDIT_NOTE: 1, EntryKind.PAYMENT: 2}
+        # same day: the invoice before what settles it, a refund last
+        order = {EntryKind.INVOICE: 0, EntryKind.CREDIT_NOTE: 1, EntryKind.PAYMENT: 2, EntryKind.REFUND: 3}
         entries = tuple(sorted(self.entries, key=lambda e: (e.entry_date, order[e.kind])))
         refs = [e.reference for e in entries if e.kind is EntryKind.INVOICE]
         if len(refs) != len(set(refs)):
@@ -119,7 +122,7 @@ class Statement:
                     f"entries[{i}].invoice_reference: {e.invoice_reference} is not on the statement"
                 )
         _set(self, "entries", entries)
-        self.summary()  # refuses credits larger than their invoice
+        self.summary()  # refuses payments larger than their invoice, refunds larger than the credit
 
     def running_balances(self) -> list[int]:
         """Balance after each entry, in entry order."""
@@ -145,10 +148,18 @@ class Statement:
         remaining: dict[str, int] = {}
         invoices = {}
         unallocated = 0
+        settled: dict[str, dict[EntryKind, int]] = {}
         # an advance paid before the invoice it names is a credit on the account until then
         advances: dict[str, list[StatementEntry]] = {}
         for e in self.entries:
-            if e.kind is EntryKind.INVOICE:
+            if e.kind is EntryKind.REFUND:
+                if e.amount_cents > unallocated:
+                    raise DocumentError(
+                        f"{e.reference}: a refund of {e.amount_cents} cents exceeds the credit on the "
+                        f"account ({unallocated} cents)"
+                    )
+                unallocated -= e.amount_cents
+            elif e.kind is EntryKind.INVOICE:
                 remaining[e.reference] = e.amount_cents
                 invoices[e.reference] = e
                 for advance in advances.pop(e.reference, ()):
@@ -161,12 +172,21 @@ class Statement:
             elif e.invoice_reference is not None and e.invoice_reference not in remaining:
                 advances.setdefault(e.invoice_reference, []).append(e)
             elif e.invoice_reference is not None:
-                if e.amount_cents > remaining[e.invoice_reference]:
+                # payments and credit notes each settle at most the invoice's amount; together
+                # they may exceed it (an invoice paid, then credited): the excess is a credit on
+                # the account
+                ref = e.invoice_reference
+                tally = settled.setdefault(ref, {EntryKind.PAYMENT: 0, EntryKind.CREDIT_NOTE: 0})
+                tally[e.kind] += e.amount_cents
+                if tally[e.kind] > invoices[ref].amount_cents:
+                    what = "credit notes" if e.kind is EntryKind.CREDIT_NOTE else "payments"
                     raise DocumentError(
-                        f"{e.reference}: {e.amount_cents} cents exceed what remains of "
-                        f"{e.invoice_reference} ({remaining[e.invoice_reference]} cents)"
+                        f"{e.reference}: {what} of {tally[e.kind]} cents exceed what remains of "
+                        f"{ref} ({invoices[ref].amount_cents} cents invoiced)"
                     )
-                remaining[e.invoice_reference] -= e.amount_cents
+                take = min(e.amount_cents, remaining[ref])
+                remaining[ref] -= take
+                unallocated += e.amount_cents - take
             else:
                 left = e.amount_cents + unallocated
                 unallocated = 0
@@ -203,4 +223,5 @@ class Statement:
             unallocated_cents=unallocated,
             open_items=open_items,
             opening_balance_cents=self.opening_balance_cents,
+            refunded_cents=total[EntryKind.REFUND],
         )

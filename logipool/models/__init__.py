@@ -15,13 +15,18 @@ from .base import AddressMixin, Nature, TemperatureClass, VatRegime, VatTreatmen
 from .directory import Coordination, Funder, FunderKind, Member, MemberKind, Site, SiteKind
 from .invoices import (
     BillingRun,
+    DirectDebit,
     Invoice,
     InvoiceCounter,
     InvoiceDeduction,
     InvoiceKind,
     InvoiceLine,
+    InvoiceReminder,
     InvoiceStatus,
+    MandateSequence,
     Payment,
+    Refund,
+    SepaMandate,
 )
 from .ledger import Charge, ChargeSource
 from .mail import OPTIONAL_KINDS, MailKind, OutboxAttachment, OutboxMessage, OutboxState
@@ -59,7 +64,7 @@ __all__ = [
     "Supplier", "Offer", "CycleStatus", "OrderCycle", "OrderNeed", "CycleBudget",
     # invoices
     "InvoiceKind", "InvoiceStatus", "InvoiceCounter", "BillingRun", "Invoice", "InvoiceLine",
-    "InvoiceDeduction", "Payment",
+    "InvoiceDeduction", "Payment", "MandateSequence", "SepaMandate", "DirectDebit", "Refund", "InvoiceReminder",
     # banking
     "BankStatement", "BankLine", "BankLineState", "AccountCredit",
     # accounting

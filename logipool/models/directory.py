@@ -58,6 +58,11 @@ class Coordination(AddressMixin, Base):
     iban: Mapped[str | None] = mapped_column(String(34))
     bic: Mapped[str | None] = mapped_column(String(11))
     invoice_note: Mapped[str] = mapped_column(String(500), default="")
+    # SEPA creditor identifier (ICS, "identifiant créancier SEPA"), needed for direct debits
+    sepa_creditor_id: Mapped[str | None] = mapped_column(String(35))
+    # reminders: the first and second reminder letters, this many days after the due date
+    reminder_first_days: Mapped[int] = mapped_column(default=10, server_default="10")
+    reminder_second_days: Mapped[int] = mapped_column(default=30, server_default="30")
     logo: Mapped[bytes | None] = mapped_column(LargeBinary)  # PNG or JPEG, printed on documents
     # VAT treatment per charge nature, {"goods": "vat_registered", ...}; a nature not listed
     # follows vat_regime (see vat_treatment)

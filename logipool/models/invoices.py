@@ -100,6 +100,15 @@ class Invoice(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # ISO 11649 creditor reference ("RF…"), given at issue: what the payer quotes on a transfer
+    payment_reference: Mapped[str | None] = mapped_column(String(25), unique=True)
+    # SEPA direct debit: the mandate it is collected under and the collection date it states
+    mandate_id: Mapped[int | None] = mapped_column(ForeignKey("sepa_mandate.id"), index=True)
+    debit_on: Mapped[date | None] = mapped_column(Date)
+    direct_debit_id: Mapped[int | None] = mapped_column(ForeignKey("direct_debit.id"), index=True)
+    refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # credit notes
+    # the late-payment penalty rate (% a year) the invoice states, fixed at issue
+    late_penalty_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
 
     lines: Mapped[list[InvoiceLine]] = relationship(order_by="InvoiceLine.position", cascade="all, delete-orphan")
     deductions: Mapped[list[InvoiceDeduction]] = relationship(
@@ -108,10 +117,17 @@ class Invoice(Base):
     member: Mapped[Member | None] = relationship()
     funder: Mapped[Funder | None] = relationship()
     original: Mapped[Invoice | None] = relationship(remote_side=[id])
+    mandate: Mapped[SepaMandate | None] = relationship()
 
     @property
     def remaining_cents(self) -> int:
-        return self.total_cents - self.paid_cents - self.credited_cents
+        """What is left to pay; never negative (a credit beyond it is credit on the account)."""
+        return max(self.total_cents - self.paid_cents - self.credited_cents, 0)
+
+    @property
+    def creditable_cents(self) -> int:
+        """What a credit note may still cancel: the total not yet credited, paid or not."""
+        return self.total_cents - self.credited_cents
 
 
 class InvoiceLine(Base):
@@ -169,3 +185,82 @@ class Payment(Base):
     # where the money came from: a line of an imported bank statement, or a credit on the account
     bank_line_id: Mapped[int | None] = mapped_column(ForeignKey("bank_line.id"), index=True)
     account_credit_id: Mapped[int | None] = mapped_column(ForeignKey("account_credit.id"), index=True)
+
+
+class MandateSequence(enum.StrEnum):
+    """SEPA sequence type: the first collection under a mandate, then recurring ones."""
+
+    FIRST = "FRST"
+    RECURRING = "RCUR"
+
+
+class SepaMandate(Base):
+    """A member's SEPA direct-debit mandate (core scheme) to the coordination."""
+
+    __tablename__ = "sepa_mandate"
+    __table_args__ = (UniqueConstraint("coordination_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(35))  # the unique mandate reference (RUM)
+    signed_on: Mapped[date] = mapped_column(Date)
+    iban: Mapped[str] = mapped_column(String(34))
+    bic: Mapped[str] = mapped_column(String(11))
+    account_holder: Mapped[str] = mapped_column(String(70))
+    sequence: Mapped[MandateSequence] = mapped_column(enum_column(MandateSequence, "mandate_sequence"))
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship()
+
+
+class DirectDebit(Base):
+    """One pain.008 direct-debit file: the collections of some issued invoices."""
+
+    __tablename__ = "direct_debit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    message_id: Mapped[str] = mapped_column(String(35))
+    count: Mapped[int]
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Refund(Base):
+    """Money paid back to the customer of a credit note (what it credited beyond what was due)."""
+
+    __tablename__ = "refund"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    credit_note_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(30))
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InvoiceReminder(Base):
+    """A reminder letter sent for an overdue invoice (level 1 or 2), kept as sent."""
+
+    __tablename__ = "invoice_reminder"
+    __table_args__ = (UniqueConstraint("invoice_id", "level"), CheckConstraint("level IN (1, 2)", name="level"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordination_id: Mapped[int] = mapped_column(ForeignKey("coordination.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    level: Mapped[int]
+    sent_on: Mapped[date] = mapped_column(Date)
+    days_late: Mapped[int]
+    remaining_cents: Mapped[int] = mapped_column(BigInteger)
+    penalty_cents: Mapped[int] = mapped_column(BigInteger)
+    indemnity_cents: Mapped[int] = mapped_column(BigInteger)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

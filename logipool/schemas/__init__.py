@@ -147,6 +147,22 @@ from .orders import (
     SupplierUpdateSchema,
     TierSchema,
 )
+from .payments import (
+    DebitInvoiceSchema,
+    DirectDebitCreateSchema,
+    DirectDebitSchema,
+    MandateCreateSchema,
+    MandateQuery,
+    MandateRevokeSchema,
+    MandateSchema,
+    OverdueQuery,
+    OverdueSchema,
+    RefundCreateSchema,
+    RefundSchema,
+    ReminderSchema,
+    page_of_direct_debits,
+    page_of_mandates,
+)
 from .routes import SHARE_METHODS, PlanStopSchema, RoutePlanRequestSchema, RoutePlanResultSchema, RoutePlanSchema
 from .storage import (
     ChargeUntilSchema,
@@ -238,5 +254,9 @@ __all__ = [
     # funding
     "FunderStatementQuery", "FunderStatementPdfQuery", "FundedPeriodSchema", "FundedSourceSchema",
     "FundedPeriodSourceSchema", "FundedMemberSchema", "FundedPartSchema", "FunderStatementSchema",
+    # payments
+    "MandateCreateSchema", "MandateSchema", "MandateQuery", "MandateRevokeSchema", "DirectDebitCreateSchema",
+    "DebitInvoiceSchema", "DirectDebitSchema", "OverdueQuery", "OverdueSchema", "ReminderSchema",
+    "RefundCreateSchema", "RefundSchema", "page_of_mandates", "page_of_direct_debits",
 ]
 

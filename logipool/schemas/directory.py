@@ -59,6 +59,13 @@ class CoordinationSchema(AddressFields):
     iban = Iban(allow_none=True)
     bic = Bic(allow_none=True)
     invoice_note = fields.String(validate=validate.Length(max=500))
+    sepa_creditor_id = fields.String(allow_none=True, validate=validate.Length(max=35), metadata={
+        "description": "SEPA creditor identifier (ICS, e.g. FR72ZZZ123456), needed for direct debits; "
+                       "checked (ISO 7064 mod 97-10)."})
+    reminder_first_days = Whole(validate=validate.Range(min=1, max=365), metadata={
+        "description": "The first reminder is due this many days after an invoice's due date (default 10)."})
+    reminder_second_days = Whole(validate=validate.Range(min=2, max=730), metadata={
+        "description": "The second reminder, this many days after the due date (default 30), after the first."})
     vat_treatments = fields.Nested(VatTreatmentsSchema, attribute="vat_treatment_by_nature", metadata={
         "description": "VAT treatment per nature of charge (docs/invoices.md, legal references); read back "
                        "with every nature, those not chosen following vat_regime. An update merges."})

@@ -126,6 +126,13 @@ class InvoiceSummarySchema(Schema):
                                 metadata={"description": "Left to pay (0 for drafts and credit notes)."})
     original_id = Whole(allow_none=True)
     original_number = fields.Function(lambda inv: inv.original.number if inv.original else None)
+    payment_reference = fields.String(allow_none=True, metadata={
+        "description": "ISO 11649 creditor reference (RF…) given at issue: what the payer quotes on a transfer "
+                       "(printed, in the EPC QR code and in the Factur-X PaymentReference)."})
+    debit_on = Day(allow_none=True, metadata={
+        "description": "Collected by SEPA direct debit on this day (« prélevé le »); null: paid by transfer."})
+    mandate_id = Whole(allow_none=True)
+    direct_debit_id = Whole(allow_none=True, metadata={"description": "The pain.008 file that collects it."})
     created_at = UtcDateTime()
     issued_at = UtcDateTime(allow_none=True)
 
@@ -141,6 +148,9 @@ class InvoiceSchema(InvoiceSummarySchema):
     lines = fields.List(fields.Nested(InvoiceLineSchema))
     deductions = fields.List(fields.Nested(InvoiceDeductionSchema))
     payments = fields.List(fields.Nested(PaymentSchema))
+    refunded = Money(attribute="refunded_cents", metadata={"description": "A credit note: what was paid back."})
+    late_penalty_rate = fields.Decimal(as_string=True, places=2, allow_none=True, metadata={
+        "description": "The late-payment penalty rate (% a year) the invoice states."})
 
 
 class BillingRunCreateSchema(Schema):
@@ -207,7 +217,7 @@ class OpenItemSchema(Schema):
 
 class StatementEntrySchema(Schema):
     date = Day()
-    kind = fields.String(metadata={"description": "invoice, credit_note or payment"})
+    kind = fields.String(metadata={"description": "invoice, credit_note, payment or refund"})
     reference = fields.String()
     label = fields.String()
     amount = Money(attribute="amount_cents")
@@ -224,9 +234,13 @@ class StatementSchema(Schema):
     invoiced = Money(attribute="invoiced_cents")
     credited = Money(attribute="credited_cents")
     paid = Money(attribute="paid_cents")
+    refunded = Money(attribute="refunded_cents", metadata={"description": "Credit paid back to the member."})
+    credit = Money(attribute="credit_cents", metadata={
+        "description": "Credit on the account: credit notes beyond what was due and payments not yet used, "
+                       "less refunds."})
     balance = Money(attribute="balance_cents", metadata={
         "description": "What the member owes at the end of the period (negative: credit): the opening balance "
-                       "plus invoiced, less credited and paid in the period."})
+                       "plus invoiced and refunded, less credited and paid in the period."})
     overdue = Money(attribute="overdue_cents")
     open_items = fields.List(fields.Nested(OpenItemSchema))
     entries = fields.List(fields.Nested(StatementEntrySchema))

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import invoices as lib
-from invoices.matching import Credit, OpenInvoice, creditor_reference, match_credits
+from invoices.matching import Credit, OpenInvoice, match_credits
+from invoices.payment import invoice_reference
 
 from ..auth import STAFF, STAFF_READERS, Principal, require
 from ..db import utcnow
@@ -49,8 +50,9 @@ OPEN = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
 
 
 def payment_reference(invoice: Invoice) -> str:
-    """The RF creditor reference a payer cites for an invoice (ISO 11649, from its number)."""
-    return creditor_reference(invoice.number)
+    """The RF creditor reference a payer cites for an invoice: the one stored at issue (ISO 11649,
+    printed on the invoice and in its QR code), else the same rule from its number."""
+    return invoice.payment_reference or invoice_reference(invoice.coordination_id, invoice.number)
 
 
 def _customer(row) -> tuple[str, int]:
@@ -59,12 +61,13 @@ def _customer(row) -> tuple[str, int]:
 
 def _open_invoices(session: Session, coordination_id: int) -> list[OpenInvoice]:
     rows = session.execute(select(Invoice.id, Invoice.number, Invoice.member_id, Invoice.funder_id,
-                                  Invoice.total_cents, Invoice.paid_cents, Invoice.credited_cents, Invoice.issue_date)
+                                  Invoice.total_cents, Invoice.paid_cents, Invoice.credited_cents, Invoice.issue_date,
+                                  Invoice.payment_reference)
                            .where(Invoice.coordination_id == coordination_id, Invoice.kind == InvoiceKind.INVOICE,
                                   Invoice.status.in_(OPEN))).all()
     return [OpenInvoice(id=r.id, number=r.number, customer=_customer(r),
                         remaining_cents=r.total_cents - r.paid_cents - r.credited_cents, issue_date=r.issue_date,
-                        reference=creditor_reference(r.number))
+                        reference=r.payment_reference or invoice_reference(coordination_id, r.number))
             for r in rows if r.total_cents - r.paid_cents - r.credited_cents > 0]
 
 

@@ -26,6 +26,7 @@ from . import passwords
 from .accounts import grant_role
 from .crud import paginate, refers
 from .directory import _check_vat
+from .payments import check_creditor_id
 
 
 def _set_treatments(coordination: Coordination, data: dict) -> None:
@@ -70,6 +71,13 @@ def _check(coordination: Coordination) -> None:
     _check_treatments(coordination)
     if coordination.siret and coordination.siren and coordination.siret[:9] != coordination.siren:
         raise InvalidInput.field("siret", "The SIRET must start with the coordination's SIREN.")
+    coordination.sepa_creditor_id = check_creditor_id(coordination.sepa_creditor_id)
+    if coordination.reminder_first_days is None:
+        coordination.reminder_first_days = 10
+    if coordination.reminder_second_days is None:
+        coordination.reminder_second_days = 30
+    if coordination.reminder_second_days <= coordination.reminder_first_days:
+        raise InvalidInput.field("reminder_second_days", "The second reminder comes after the first.")
 
 
 def list_coordinations(session: Session, principal: Principal, limit: int, offset: int) -> dict:

@@ -8,7 +8,7 @@ people are invented; towns and their coordinates are real.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -24,12 +24,14 @@ from ..models import (
     Coordination,
     Funder,
     FunderKind,
+    MandateSequence,
     Member,
     MemberKind,
     Nature,
     PlanStatus,
     Role,
     RoleGrant,
+    SepaMandate,
     Site,
     SiteKind,
     StorageZone,
@@ -56,6 +58,11 @@ DEMO_DOMAIN = "coordination-aubagne.example"
 
 WEEKDAYS_WAREHOUSE = {d: [["07:00", "12:00"], ["13:30", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 SHOP_HOURS = {d: [["08:30", "20:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}
+
+#: The coordination's bank account and SEPA creditor identifier (ICS).
+DEMO_BANK = {"iban": "FR7630003012340005012345665", "bic": "SOGEFRPP", "creditor_id": "FR95ZZZ5A1B2C"}
+#: The mandate one member signed: member, unique reference (RUM), signature date, IBAN, BIC.
+DEMO_MANDATE = ("colis-penne", "GCA-PENNE-0001", date(2026, 1, 12), "FR7610278089000002001234585", "CMCIFR2A")
 
 MEMBERS = [
     # short name, legal name, kind, SIREN, SIRET, street, postcode, city, regime, VAT no., people/week,
@@ -291,6 +298,9 @@ def load_demo(session: Session) -> DemoReport:
         )
         session.add(coordination)
         session.flush()
+    if coordination.iban is None:  # paid by transfer (EPC QR code) or direct debit (its ICS)
+        coordination.iban, coordination.bic = DEMO_BANK["iban"], DEMO_BANK["bic"]
+        coordination.sepa_creditor_id = DEMO_BANK["creditor_id"]
     cid = coordination.id
 
     members: dict[str, Member] = {}
@@ -330,6 +340,17 @@ def load_demo(session: Session) -> DemoReport:
             hours,
             member_id=member.id,
         )
+
+    # one association pays by SEPA direct debit: its invoices say when they are collected
+    short, reference, signed_on, iban, bic = DEMO_MANDATE
+    mandate = session.scalars(select(SepaMandate).filter_by(coordination_id=cid, reference=reference)).first()
+    report.count("mandates", mandate is None)
+    if mandate is None:
+        member = members[short]
+        session.add(SepaMandate(coordination_id=cid, member_id=member.id, reference=reference, signed_on=signed_on,
+                                iban=iban, bic=bic, account_holder=member.legal_name[:70],
+                                sequence=MandateSequence.FIRST))
+        session.flush()
 
     for name, kind, street, postcode, city, lat, lon, hours, contact, phone in SITES:
         _ensure_site(

@@ -62,6 +62,8 @@ from ..models import (
     Nature,
     OrderCycle,
     Payment,
+    Refund,
+    SepaMandate,
     VatRegime,
     VatTreatment,
 )
@@ -629,8 +631,37 @@ def next_number(session: Session, coordination_id: int, year: int) -> str:
     return f"{year}-{counter.last_number:06d}"
 
 
-def _prepare(session: Session, invoice: Invoice, coordination: Coordination, today: date) -> lib.Invoice:
-    """Check the draft, give it its number: the document to render."""
+def active_mandates(session: Session, coordination_id: int, member_ids: Iterable[int]) -> dict[int, SepaMandate]:
+    """Each member's mandate in force (not revoked; the latest signed when several are)."""
+    ids = {m for m in member_ids if m is not None}
+    if not ids:
+        return {}
+    rows = session.scalars(select(SepaMandate).where(
+        SepaMandate.coordination_id == coordination_id, SepaMandate.member_id.in_(ids),
+        SepaMandate.revoked_on.is_(None)).order_by(SepaMandate.signed_on, SepaMandate.id)).all()
+    return {m.member_id: m for m in rows}
+
+
+def _direct_debit(invoice: Invoice, coordination: Coordination,
+                  mandates: dict[int, SepaMandate] | None, session: Session) -> lib.DirectDebitNotice | None:
+    """The pre-notification printed on an invoice of a member with a mandate in force, when the
+    coordination has its SEPA creditor identifier: collected on the due date."""
+    if invoice.kind != InvoiceKind.INVOICE or invoice.member_id is None or not coordination.sepa_creditor_id:
+        return None
+    if mandates is None:
+        mandates = active_mandates(session, coordination.id, [invoice.member_id])
+    mandate = mandates.get(invoice.member_id)
+    if mandate is None:
+        invoice.mandate_id = invoice.debit_on = None
+        return None
+    invoice.mandate_id, invoice.debit_on = mandate.id, invoice.due_date
+    return lib.DirectDebitNotice(collection_date=invoice.due_date, mandate_reference=mandate.reference,
+                                 creditor_id=coordination.sepa_creditor_id, iban=mandate.iban)
+
+
+def _prepare(session: Session, invoice: Invoice, coordination: Coordination, today: date,
+             mandates: dict[int, SepaMandate] | None = None) -> lib.Invoice:
+    """Check the draft, give it its number and its payment reference: the document to render."""
     if not invoice.lines:
         raise InvalidInput(f"lines: invoice draft {invoice.id} has no line; add charges before issuing it.",
                            errors={"lines": ["An invoice needs at least one line."]}, extra={"invoice_id": invoice.id})
@@ -642,14 +673,19 @@ def _prepare(session: Session, invoice: Invoice, coordination: Coordination, tod
     invoice.issue_date = today
     # every check before taking a number
     document = _document(invoice, coordination, "DRAFT", _delivery_address(session, invoice))
+    debit = document_part("invoice", lambda: _direct_debit(invoice, coordination, mandates, session))
     # the row takes its number with its PDF (a draft has none): see _store
-    return replace(document, number=next_number(session, coordination.id, today.year))
+    number = next_number(session, coordination.id, today.year)
+    reference = lib.invoice_reference(coordination.id, number) if invoice.kind == InvoiceKind.INVOICE else ""
+    return replace(document, number=number, payment_reference=reference, direct_debit=debit)
 
 
 def _store(invoice: Invoice, document: lib.Invoice, pdf: bytes) -> None:
     """The rendered PDF and its totals are stored: the invoice is now immutable."""
     totals = document.totals
     invoice.number = document.number
+    invoice.payment_reference = document.payment_reference or None
+    invoice.late_penalty_rate = document.late_penalty_rate
     invoice.lines_cents, invoice.deductions_cents = totals.lines_cents, totals.deductions_cents
     invoice.vat_cents, invoice.total_cents = totals.vat_cents, totals.due_cents
     invoice.pdf = pdf
@@ -856,7 +892,7 @@ def _credit_bases(original: Invoice, amount: int) -> dict[Decimal | None, int]:
         return parts
     targets = vat_targets(parts)
     if sum(targets.values()) != amount:
-        near = [c for c in (amount - 1, amount + 1) if c <= original.remaining_cents]
+        near = [c for c in (amount - 1, amount + 1) if c <= original.creditable_cents]
         raise InvalidInput.field("amount", f"No base excl. VAT at {rates[0]} % gives exactly "
                                            f"{format_cents(amount)} € incl. VAT; credit "
                                            f"{' or '.join(format_cents(c) for c in near)} € instead.")
@@ -879,16 +915,19 @@ def _credit_treatments(original: Invoice, rate: Decimal | None, base: int) -> li
 def create_credit_note(session: Session, principal: Principal, invoice_id: int, data: dict, *,
                        tz: ZoneInfo) -> Invoice:
     """Issue at once a credit note citing the invoice (``reason``; ``amount`` cents, default all
-    that remains), numbered in the same series; the invoice's status follows."""
+    that remains to pay, or all that is not yet credited of a paid invoice), numbered in the
+    same series; the invoice's status follows. What it credits beyond what remained to pay was
+    paid already: a credit on the member's account, until it is refunded (``record_refund``)."""
     original = _open_invoice(session, principal, invoice_id)
     amount = data.get("amount_cents")
-    amount = original.remaining_cents if amount is None else amount
+    if amount is None:
+        amount = original.remaining_cents or original.creditable_cents
     if amount <= 0:
         raise InvalidInput.field("amount", f"Nothing remains to credit on {original.number}."
-                                 if original.remaining_cents == 0 else "A credit is a positive amount.")
-    if amount > original.remaining_cents:
-        raise InvalidInput.field("amount", f"{format_cents(amount)} € exceeds what remains of {original.number} "
-                                           f"({format_cents(original.remaining_cents)} €).")
+                                 if original.creditable_cents == 0 else "A credit is a positive amount.")
+    if amount > original.creditable_cents:
+        raise InvalidInput.field("amount", f"{format_cents(amount)} € exceeds what is not yet credited of "
+                                           f"{original.number} ({format_cents(original.creditable_cents)} €).")
     bases = _credit_bases(original, amount)
     reason = data["reason"].strip()
     if not reason:
@@ -1002,7 +1041,8 @@ def issue_run(session: Session, principal: Principal, run_id: int, *, tz: ZoneIn
     if not drafts:
         raise Conflict(f"Billing run {run.id} has no draft left to issue.")
     coordination, today = _coordination(session, principal), today_in(tz)
-    documents = [_prepare(session, invoice, coordination, today) for invoice in drafts]  # all checked first
+    mandates = active_mandates(session, coordination.id, (i.member_id for i in drafts))
+    documents = [_prepare(session, invoice, coordination, today, mandates) for invoice in drafts]  # all checked
     for invoice, document, pdf in zip(drafts, documents, render_all(documents, coordination.logo), strict=True):
         _store(invoice, document, pdf)
     session.flush()
@@ -1172,6 +1212,13 @@ def statement(session: Session, principal: Principal, member_id: int | None, *, 
         entries.append(lib.StatementEntry(lib.EntryKind.PAYMENT, credit.received_on,
                                           (credit.reference.strip() or f"C-{credit.id}")[:35],
                                           "Trop-perçu, crédit sur compte", credit.remaining_cents))
+    refunds = session.scalars(
+        select(Refund).join(Invoice, Refund.credit_note_id == Invoice.id)
+        .where(Invoice.member_id == member.id, Refund.paid_on <= as_of).order_by(Refund.paid_on, Refund.id)).all()
+    for r in refunds:
+        entries.append(lib.StatementEntry(lib.EntryKind.REFUND, r.paid_on, (r.reference.strip() or f"R-{r.id}")[:35],
+                                          f"Remboursement de l'avoir {numbers.get(r.credit_note_id, '')}".strip(),
+                                          r.amount_cents))
     issuer = issuer_party(_coordination(session, principal))
     customer = member_party(member)
     return document_part("statement", lambda: lib.Statement(
@@ -1184,7 +1231,8 @@ def statement_summary(st: lib.Statement, member_id: int) -> dict:
         "member_id": member_id, "start": st.period_start, "as_of": st.as_of,
         "opening_balance_cents": summary.opening_balance_cents,
         "invoiced_cents": summary.invoiced_cents, "credited_cents": summary.credited_cents,
-        "paid_cents": summary.paid_cents, "balance_cents": summary.balance_cents,
+        "paid_cents": summary.paid_cents, "refunded_cents": summary.refunded_cents,
+        "credit_cents": summary.unallocated_cents, "balance_cents": summary.balance_cents,
         "overdue_cents": summary.overdue_cents,
         "open_items": [{"number": o.reference, "issue_date": o.issue_date, "due_date": o.due_date,
                         "amount_cents": o.amount_cents, "remaining_cents": o.remaining_cents, "overdue": o.overdue}

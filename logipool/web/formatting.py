@@ -66,8 +66,15 @@ def input_format(kind: str) -> str:
     return ""
 
 
+def payment_reference(value: str | None) -> str:
+    """An ISO 11649 reference in groups of four, as printed on the invoice."""
+    from invoices import format_reference
+
+    return "" if not value else format_reference(value)
+
+
 def register(app: Flask) -> None:
     for name, fn in (("money", money), ("euros", euros), ("day", day), ("moment", moment), ("clock", clock),
-                     ("number", number), ("percent", percent)):
+                     ("number", number), ("percent", percent), ("payment_reference", payment_reference)):
         app.jinja_env.filters[name] = fn
     app.jinja_env.globals["input_format"] = input_format

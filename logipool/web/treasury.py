@@ -12,6 +12,7 @@ from ..models import ChargeSource
 from ..schemas import StatementQuery
 from ..services import invoicing as svc
 from ..services import ledger
+from ..services import payments as pay
 from ..services.parties import logo_of
 from .common import FORM_ERRORS, PageBlueprint, form_errors, load_form, page_lang, principal, tz
 
@@ -42,7 +43,24 @@ def invoice(invoice_id):
     ses, p = get_session(), principal()
     document = svc.get_invoice(ses, p, invoice_id)
     charges = {line.id: ledger.get_charge(ses, p, line.charge_id) for line in document.lines if line.charge_id}
-    return render_template("treasury/invoice.html", invoice=document, charges=charges, source_link=source_link)
+    transfer = pay.transfer_of(ses, document)
+    qr_svg = transfer.qr().svg_inline(scale=4, title=transfer.payload.split("\n")[-1]) if transfer else None
+    return render_template("treasury/invoice.html", invoice=document, charges=charges, source_link=source_link,
+                           transfer=transfer, qr_svg=qr_svg)
+
+
+@bp.get("/overdue")
+def overdue():
+    """Invoices past due: days late, penalties and indemnity as the invoices state them."""
+    rows = pay.overdue(get_session(), principal(), tz=tz())
+    return render_template("treasury/overdue.html", rows=rows)
+
+
+@bp.get("/invoices/<int:invoice_id>/reminders/<int:level>.pdf")
+def reminder_pdf(invoice_id, level):
+    reminder = pay.reminder_pdf(get_session(), principal(), invoice_id, level)
+    return Response(reminder.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="relance-{level}-{invoice_id}.pdf"'})
 
 
 @bp.get("/invoices/<int:invoice_id>.pdf")

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import iso11649
 
-from invoices import Credit, OpenInvoice, creditor_reference, match_credits
+from invoices import Credit, OpenInvoice, invoice_reference, match_credits
 from invoices.matching import references_in
 
 DAY = date(2026, 12, 1)
@@ -19,12 +19,12 @@ NAMES = {M1: ["Association L'Escale", "escale"], M2: ["Association solidaire n°
 
 def inv(i: int, cents: int, customer=M1) -> OpenInvoice:
     number = f"2026-{i:06d}"
-    return OpenInvoice(i, number, customer, cents, DAY, creditor_reference(number))
+    return OpenInvoice(i, number, customer, cents, DAY, invoice_reference(1, number))
 
 
 def test_creditor_reference_is_iso11649_and_found_however_written():
-    ref = creditor_reference("2026-000123")
-    assert iso11649.is_valid(ref) and ref.endswith("2026000123")
+    ref = invoice_reference(1, "2026-000123")
+    assert iso11649.is_valid(ref) and ref.endswith("0012026000123")
     spaced = iso11649.format(ref)
     assert references_in(f"VIR {spaced} merci") == [ref]
     assert references_in(f"{ref[:-1]}9") == []  # a wrong check digit is no reference

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from invoices.matching import creditor_reference
 from logipool.models import AccountCredit, Invoice, InvoiceKind, Nature, Payment, Role
 from logipool.services.accounting import FEC_COLUMNS
 
@@ -61,7 +60,10 @@ def test_full_month_billing_statement_and_fec_balance_to_the_cent(client, world,
     def total(member) -> str:
         return invoices[member.id]["total"]
 
-    by_ref = [Entry(total(m), TODAY, name=m.legal_name, creditor_ref=creditor_reference(invoices[m.id]["number"]))
+    def reference_of(summary) -> str:  # the RF reference printed on the invoice
+        return client.get(f"/api/v1/invoices/{summary['invoice_id']}", headers=staff).get_json()["payment_reference"]
+
+    by_ref = [Entry(total(m), TODAY, name=m.legal_name, creditor_ref=reference_of(invoices[m.id]))
               for m in members[:3]]
     by_amount = Entry(total(members[3]), TODAY, name=members[3].legal_name.upper(), ustrd="Virement novembre")
     over = Decimal(total(members[4])) + Decimal("12.34")

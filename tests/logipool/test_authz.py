@@ -657,9 +657,10 @@ def png_logo(width: int = 120, height: int = 40) -> bytes:
 
 def test_every_api_route_is_in_the_matrix(app):
     """A new endpoint must be added to the matrix above."""
-    from . import test_authz_banking, test_authz_invoices, test_authz_orders
+    from . import test_authz_banking, test_authz_invoices, test_authz_orders, test_authz_payments
 
-    cases = CASES + test_authz_orders.CASES + test_authz_invoices.CASES + test_authz_banking.CASES
+    cases = (CASES + test_authz_orders.CASES + test_authz_invoices.CASES + test_authz_banking.CASES
+             + test_authz_payments.CASES)
     covered = {(c.method, _route_of(c.path)) for c in cases}
     routes = set()
     for rule in app.url_map.iter_rules():

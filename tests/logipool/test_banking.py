@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from invoices.matching import creditor_reference
 from logipool.models import AccountCredit, BankLine, BankStatement, Payment, Role
 
 from .camt import Entry, assert_valid, statement
@@ -80,7 +79,7 @@ def test_camt_credits_pay_invoices_by_reference_partly_and_overpaid_once(client,
     first, second, third = issued[10000], issued[20000], issued[5000]
     doc = statement([
         Entry("100.00", TODAY, name="ASSOCIATION ALPHA-M1", iban=PAYER_IBAN,
-              creditor_ref=creditor_reference(first["number"])),
+              creditor_ref=first["payment_reference"]),
         Entry("120.00", TODAY, name="ASSOCIATION ALPHA-M1", ustrd=f"Acompte facture {second['number']}"),
         Entry("65.00", TODAY, name="ASSOC ALPHA M1", ustrd=f"REGLEMENT FACT {third['number']}"),
         Entry("42.00", TODAY, name="Inconnu", ustrd="Don"),
@@ -185,7 +184,7 @@ def test_french_bank_csv_exports_are_imported_and_matched(client, world, session
     assert r.get_json()["by_rule"] == {"reference": 1, "amount_payer": 1}
     assert invoice(client, staff, issued["other"]["id"])["status"] == "paid"
 
-    reference = creditor_reference(issued[20000]["number"])
+    reference = issued[20000]["payment_reference"]
     lbp = BANQUE_POSTALE.format(day=day, reference=f"{reference[:4]} {reference[4:8]} {reference[8:]}")
     r = upload(client, staff, lbp.encode("utf-8"), "releve.csv")
     assert r.status_code == 201, r.get_json()

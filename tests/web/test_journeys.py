@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from logipool.db import get_session
 from logipool.models import (
+    Coordination,
     Invoice,
     Member,
     Offer,
@@ -301,6 +302,35 @@ def test_treasurer_downloads_its_invoice_pdf_and_opens_why_this_amount(person):
     status, pdf = _download(person, href.removeprefix(person.base))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert status == 200 and "Solde d'ouverture" in text and f"{end:%Y}" in text
+
+
+def test_treasurer_pays_by_scanning_the_qr_code_of_the_invoice_page(person, _app):
+    """The QR code on the page, read back from the browser's own rendering, is the EPC payload of
+    what remains to pay, with the invoice's reference."""
+    import zxingcpp
+    from PIL import Image
+
+    person.sign_in("escale.tresorerie")
+    person.follow("Factures")
+    person.driver.find_element("css selector", "tbody tr td a").click()
+    reference = person.driver.find_element("id", "payment-reference").text.replace(" ", "")
+    total = person.driver.find_element("id", "invoice-total").text
+    person.screenshot("treasury-invoice-qr")
+    person.driver.set_window_size(1280, 1400)
+    figure = person.driver.find_element("css selector", "section.pay figure")
+    person.driver.execute_script("arguments[0].scrollIntoView()", figure)
+    image = Image.open(io.BytesIO(figure.screenshot_as_png))
+    (code,) = [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    with _app.app_context():
+        session = get_session()
+        invoice = session.scalars(select(Invoice).where(Invoice.payment_reference == reference)).one()
+        coordination = session.get(Coordination, invoice.coordination_id)
+        expected = "\n".join(["BCD", "002", "1", "SCT", coordination.bic, coordination.legal_name, coordination.iban,
+                               f"EUR{invoice.remaining_cents // 100}.{invoice.remaining_cents % 100:02d}", "",
+                               reference])
+    assert code == expected
+    amount = total.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
+    assert code.split("\n")[7] == f"EUR{amount}"
 
 
 def test_treasurer_of_another_association_gets_404_on_the_first_ones_invoice(person, _app):
