@@ -5,8 +5,9 @@ two places ("12.34"), datetimes are ISO 8601 with an offset.
 
 One module per capability, as in ``api/``, ``services/``, ``web/`` and ``models/``: ``directory``,
 ``accounts``, ``ledger``, ``health``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``,
-``banking``, ``accounting``, ``funding``, ``mail``; ``common`` holds the shared field types and base schemas.
-Every public name is re-exported here, so ``from logipool import schemas as s`` then ``s.BookingSchema`` works."""
+``banking``, ``accounting``, ``funding``, ``mail``, ``audit``, ``privacy``; ``common`` holds the shared field types
+and base schemas. Every public name is re-exported here, so ``from logipool import schemas as s`` then
+``s.BookingSchema`` works."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .accounts import (
     UserSchema,
     UserUpdateSchema,
 )
+from .audit import AUDIT_ACTIONS, AUDIT_ENTITIES, AuditActorSchema, AuditEventSchema, AuditQuery
 from .banking import (
     AccountCreditQuery,
     AccountCreditSchema,
@@ -186,6 +188,8 @@ from .vehicles import (
 )
 
 __all__ = [
+    # audit
+    "AUDIT_ENTITIES", "AUDIT_ACTIONS", "AuditActorSchema", "AuditEventSchema", "AuditQuery",
     # common
     "Whole", "UtcDateTime", "Day", "MAX_CENTS", "MONEY_PATTERN", "Money", "decimal_between", "Siren", "Siret",
     "Identifier", "VatNumber", "Iban", "Bic",
