@@ -270,6 +270,37 @@ def mail_remind() -> None:
     click.echo(f"{written[0]} due-back, {written[1]} closing, {written[2]} invoice reminders written")
 
 
+@users_group.command("export")
+@click.option("--email", required=True)
+@with_appcontext
+@_fail_cleanly
+def users_export(email) -> None:
+    """Print everything held about a person as JSON (GDPR articles 15 and 20)."""
+    import json
+
+    from . import schemas
+    from .services import passwords, privacy
+
+    session = get_session()
+    data = privacy.export_user(session, None, passwords.user_by_email(session, email).id)
+    click.echo(json.dumps(schemas.PersonalDataSchema().dump(data), indent=1, ensure_ascii=False))
+
+
+@users_group.command("erase")
+@click.option("--email", required=True)
+@click.confirmation_option(prompt="Erase this person's name, e-mail, password and tokens for good?")
+@with_appcontext
+@_fail_cleanly
+def users_erase(email) -> None:
+    """Anonymise a person (GDPR article 17); invoices, charges and the audit trail stay intact."""
+    from .services import passwords, privacy
+
+    session = get_session()
+    user = privacy.erase_user(session, None, passwords.user_by_email(session, email).id)
+    session.commit()
+    click.echo(f"User {user.id} erased: now {user.email}, no role, no token.")
+
+
 @click.group("tokens")
 def tokens_group() -> None:
     """API tokens."""

@@ -149,6 +149,14 @@ from .orders import (
     SupplierUpdateSchema,
     TierSchema,
 )
+from .privacy import (
+    ErasureSchema,
+    PersonActionSchema,
+    PersonalDataSchema,
+    PersonRoleSchema,
+    PersonSchema,
+    PersonTokenSchema,
+)
 from .routes import SHARE_METHODS, PlanStopSchema, RoutePlanRequestSchema, RoutePlanResultSchema, RoutePlanSchema
 from .storage import (
     ChargeUntilSchema,
@@ -217,6 +225,9 @@ __all__ = [
     "ZoneSchema", "ZoneUpdateSchema", "StorageBookingSchema", "StorageQuery", "EndStorageSchema",
     "ChargeUntilSchema", "OccupancyStepSchema", "OccupancySchema", "OccupancyQuery", "FunderShareSchema",
     "WarehouseCostSchema", "CostPartSchema", "WarehouseCostResultSchema",
+    # privacy
+    "PersonSchema", "PersonRoleSchema", "PersonTokenSchema", "PersonActionSchema", "PersonalDataSchema",
+    "ErasureSchema",
     # routes
     "SHARE_METHODS", "PlanStopSchema", "RoutePlanRequestSchema", "RoutePlanSchema", "RoutePlanResultSchema",
     # orders
