@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import migrate
+from . import metrics, migrate
 from .db import database, get_session
 from .errors import ServiceError, flatten_messages
 from .models import Role
@@ -385,6 +385,7 @@ def serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", None)
+            self.cfg.set("child_exit", metrics.child_exit)
 
         def load(self):
             return _create_app()
