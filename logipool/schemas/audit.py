@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
 from ..audit import ENTITIES
 from .common import PageArgs, UtcDateTime, Whole
@@ -38,8 +38,13 @@ class AuditEventSchema(Schema):
                                  "after null for a deleted one). Amounts are in cents or decimal strings, "
                                  "instants ISO 8601 UTC; secrets, files and a person's name and e-mail read "
                                  "\"[withheld]\"."})
-    actor = fields.Function(lambda event: AuditActorSchema().dump(event), metadata={
-        "description": "Who made the change.", "type": "object"})
+    actor = fields.Nested(AuditActorSchema, metadata={"description": "Who made the change."})
+
+    @pre_dump
+    def _with_actor(self, event, **kwargs):
+        """The actor's columns, nested as one object."""
+        return {**{name: getattr(event, name) for name in ("id", "at", "entity", "entity_id", "action",
+                                                           "member_id", "changes")}, "actor": event}
 
 
 class AuditQuery(PageArgs):

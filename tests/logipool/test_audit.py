@@ -13,6 +13,7 @@ from logipool.models import AuditEvent, Role, Site, SiteKind
 
 from ..factories import make_vehicle
 from .test_errors import assert_problem
+from .test_orders import _need, _ok, catalogue, cycle  # noqa: F401 - fixtures
 
 FUTURE = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(days=30)
 
@@ -180,3 +181,19 @@ def test_the_trail_costs_the_booking_path_little(client, world, session, app):
     print(f"\n{n} bookings: {with_trail:.2f} s with the trail, {without:.2f} s without "
           f"({with_trail / without:.2f}×)")
     assert with_trail < 2 * without
+
+
+def test_needs_and_the_allocation_are_in_the_trail(client, world, catalogue, cycle):  # noqa: F811 - fixtures
+    h = world.a.headers(Role.MANAGER)
+    _, offers = catalogue
+    cid = cycle["id"]
+    _ok(client.post(f"/api/v1/order-cycles/{cid}/open", headers=h))
+    need = _ok(_need(client, world, cid, world.a.member, offers["RIZ1"]["id"], 30, Role.MEMBER_REP), 201)
+    _ok(client.post(f"/api/v1/order-cycles/{cid}/close", headers=h))
+    _ok(client.post(f"/api/v1/order-cycles/{cid}/allocate", json={}, headers=h))
+    events = trail(client, world.a.headers(Role.AUDITOR), entity="order_cycle", entity_id=cid)["items"]
+    allocated = next(e for e in events if "allocation" in e["changes"])
+    assert allocated["changes"]["status"] == ["closed", "allocated"]
+    assert allocated["changes"]["allocation"][0] is None and allocated["changes"]["allocation"][1]
+    mine = trail(client, world.a.headers(Role.MEMBER_REP), entity="order_need")["items"]
+    assert [(e["entity_id"], e["changes"]["target"]) for e in mine] == [(need["id"], [None, "30"])]
