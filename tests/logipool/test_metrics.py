@@ -65,3 +65,59 @@ def test_metrics_answer_loopback_callers_and_the_token_only(client, app, monkeyp
     monkeypatch.setitem(app.config, "METRICS_TOKEN", "metrics-secret-for-the-test")
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}, **outside).status_code == 404
     assert scrape(client, headers={"Authorization": "Bearer metrics-secret-for-the-test"}, **outside)
+
+
+def test_several_gunicorn_workers_report_one_merged_count(database_url, tmp_path):
+    """With PROMETHEUS_MULTIPROC_DIR, a scrape counts the requests every worker answered."""
+    import http.client
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import ROOT, _free_port
+
+    port, samples_dir = _free_port(), tmp_path / "metrics"
+    samples_dir.mkdir()
+    env = os.environ | {"LOGIPOOL_DATABASE_URL": database_url, "LOGIPOOL_SECRET_KEY": "test",
+                        "LOGIPOOL_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
+                        "PROMETHEUS_MULTIPROC_DIR": str(samples_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                             "--log-level", "warning", "-c", "python:logipool.metrics", "--chdir", str(ROOT),
+                             "wsgi:app"], env=env, cwd=tmp_path)
+
+    def get(path):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            conn.close()
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if get("/livez")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        def livez_count() -> float:
+            status, text = get("/metrics")
+            assert status == 200
+            return sum(s.value for f in text_string_to_metric_families(text) for s in f.samples
+                       if s.name == "logipool_requests_total" and s.labels.get("endpoint") == "/livez")
+
+        before = livez_count()
+        for _ in range(30):
+            assert get("/livez")[0] == 200
+        counted = livez_count() - before
+        assert counted == 30
+        workers = {p.name.rsplit("_", 1)[-1] for p in samples_dir.glob("counter_*.db")}
+        print(f"\n/livez counted {counted:.0f} times across {len(workers)} worker file(s)")
+    finally:
+        proc.terminate()
+        proc.wait(20)
