@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import NO_VALUE
 
 from .models import (
+    AccountCredit,
     ApiToken,
     AuditEvent,
+    BankLine,
     Charge,
     Coordination,
     CycleBudget,
@@ -48,10 +50,11 @@ from .models import (
 )
 
 # bookings, needs, budgets, allocations (an order cycle's allocation), charges, invoices,
-# payments, and the settings: coordination, members, sites, funders, vehicles, zones,
-# suppliers and prices, users, roles and tokens
+# payments, bank lines and their matching, account credits, and the settings: coordination,
+# members, sites, funders, vehicles, zones, suppliers and prices, users, roles and tokens
 AUDITED: tuple[type, ...] = (
     VehicleBooking, StorageBooking, OrderNeed, CycleBudget, OrderCycle, Charge, Invoice, Payment,
+    BankLine, AccountCredit,
     Coordination, Member, Site, Funder, Vehicle, VehicleBlackout, VehicleQuota, StorageZone, Supplier,
     Offer, User, RoleGrant, ApiToken,
 )

@@ -2,15 +2,15 @@
 
 An UPDATE of an event is refused by a trigger on both databases.
 
-Revision ID: 0011_audit_trail
-Revises: 0010_vat_by_nature
+Revision ID: 0012_audit_trail
+Revises: 0011_bank_statements
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_audit_trail'
-down_revision = '0010_vat_by_nature'
+revision = '0012_audit_trail'
+down_revision = '0011_bank_statements'
 branch_labels = None
 depends_on = None
 
