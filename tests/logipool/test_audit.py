@@ -155,7 +155,7 @@ def test_the_trail_costs_the_booking_path_little(client, world, session, app):
     session.commit()
     h = world.a.headers(Role.MANAGER)
     db = app.extensions["logipool.db"]
-    n = 60
+    n = 20
 
     def run(vehicle, hour0):
         started = time.perf_counter()
@@ -167,18 +167,23 @@ def test_the_trail_costs_the_booking_path_little(client, world, session, app):
         return time.perf_counter() - started
 
     run(vehicles[0], 1000)  # warm up
-    for factory in (db._read, db._write):
-        event.remove(factory, "after_flush", audit.record)
-    try:
-        without = run(vehicles[1], 0)
-    finally:
-        db.listen("after_flush", audit.record)
-    with_trail = run(vehicles[0], 0)
+    # rounds alternate with and without the hook, and the best round of each counts: the
+    # machine's other load slows some rounds, never makes one faster
+    timings = {"with": [], "without": []}
+    for round_ in range(3):
+        for factory in (db._read, db._write):
+            event.remove(factory, "after_flush", audit.record)
+        try:
+            timings["without"].append(run(vehicles[1], 200 * round_))
+        finally:
+            db.listen("after_flush", audit.record)
+        timings["with"].append(run(vehicles[0], 200 * round_))
+    with_trail, without = min(timings["with"]), min(timings["without"])
     events = session.scalar(select(AuditEvent.id).where(AuditEvent.entity == "vehicle_booking").order_by(
         AuditEvent.id.desc()).limit(1))
     session.rollback()
     assert events is not None
-    print(f"\n{n} bookings: {with_trail:.2f} s with the trail, {without:.2f} s without "
+    print(f"\n{n} bookings, best of 3: {with_trail:.2f} s with the trail, {without:.2f} s without "
           f"({with_trail / without:.2f}×)")
     assert with_trail < 2 * without
 
