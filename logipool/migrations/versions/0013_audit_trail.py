@@ -2,15 +2,15 @@
 
 An UPDATE of an event is refused by a trigger on both databases.
 
-Revision ID: 0012_audit_trail
-Revises: 0011_bank_statements
+Revision ID: 0013_audit_trail
+Revises: 0012_mail_outbox
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_audit_trail'
-down_revision = '0011_bank_statements'
+revision = '0013_audit_trail'
+down_revision = '0012_mail_outbox'
 branch_labels = None
 depends_on = None
 
