@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from . import api, cli, db, errors, ratelimit, requestlog, security, web
+from . import api, audit, cli, db, errors, metrics, ratelimit, requestlog, security, web
 from .config import load_config
 
 
@@ -25,7 +25,9 @@ def create_app(config: dict | None = None, *, instance_path: str | None = None) 
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     requestlog.init_app(app)
+    metrics.init_app(app)
     db.init_app(app)
+    audit.init_app(app)
     ratelimit.init_app(app)
     errors.register(app)
     api.init_app(app)

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import migrate
+from . import metrics, migrate
 from .db import database, get_session
 from .errors import ServiceError, flatten_messages
 from .models import Role
@@ -270,6 +270,37 @@ def mail_remind() -> None:
     click.echo(f"{written[0]} due-back, {written[1]} closing, {written[2]} invoice reminders written")
 
 
+@users_group.command("export")
+@click.option("--email", required=True)
+@with_appcontext
+@_fail_cleanly
+def users_export(email) -> None:
+    """Print everything held about a person as JSON (GDPR articles 15 and 20)."""
+    import json
+
+    from . import schemas
+    from .services import passwords, privacy
+
+    session = get_session()
+    data = privacy.export_user(session, None, passwords.user_by_email(session, email).id)
+    click.echo(json.dumps(schemas.PersonalDataSchema().dump(data), indent=1, ensure_ascii=False))
+
+
+@users_group.command("erase")
+@click.option("--email", required=True)
+@click.confirmation_option(prompt="Erase this person's name, e-mail, password and tokens for good?")
+@with_appcontext
+@_fail_cleanly
+def users_erase(email) -> None:
+    """Anonymise a person (GDPR article 17); invoices, charges and the audit trail stay intact."""
+    from .services import passwords, privacy
+
+    session = get_session()
+    user = privacy.erase_user(session, None, passwords.user_by_email(session, email).id)
+    session.commit()
+    click.echo(f"User {user.id} erased: now {user.email}, no role, no token.")
+
+
 @click.group("tokens")
 def tokens_group() -> None:
     """API tokens."""
@@ -354,6 +385,7 @@ def serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", None)
+            self.cfg.set("child_exit", metrics.child_exit)
 
         def load(self):
             return _create_app()

@@ -54,6 +54,8 @@ DEFAULTS: dict[str, object] = {
     "SMTP_FROM": "logipool <no-reply@localhost>",
     "SMTP_TIMEOUT": 30,  # seconds per SMTP command
     "MAIL_MAX_ATTEMPTS": 8,  # transient failures retried with back-off (1, 2, 4 … minutes), then failed
+    # /metrics answers loopback callers, and anyone sending this bearer token when it is set
+    "METRICS_TOKEN": None,
 }
 
 SUPPORTED_LOCALES = ("fr_FR", "en_GB", "en_US")

@@ -173,6 +173,11 @@ class Database:
     def session(self, *, write: bool = True) -> Session:
         return (self._write if write else self._read)()
 
+    def listen(self, name: str, fn: Callable) -> None:
+        """A session event on every session of this database, read and write alike."""
+        for factory in (self._read, self._write):
+            event.listen(factory, name, fn)
+
 
 def init_app(app: Flask) -> None:
     app.extensions["logipool.db"] = Database(

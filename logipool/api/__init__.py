@@ -35,6 +35,7 @@ API_PREFIX = "/api/v1"
 def init_app(app: Flask) -> None:
     from . import (
         accounting,
+        audit,
         banking,
         charges,
         coordinations,
@@ -72,7 +73,7 @@ def init_app(app: Flask) -> None:
     })
     api = LogipoolApi(app)
     for module in (coordinations, directory, users, tokens, charges, vehicles, storage, routes, orders, invoices,
-                   banking, accounting, funding, payments):
+                   banking, accounting, funding, payments, audit):
         for blp in module.blueprints():
             api.register_blueprint(blp, url_prefix=f"{API_PREFIX}/{blp.url_prefix_suffix}")
     health.init_app(app)

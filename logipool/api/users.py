@@ -10,7 +10,7 @@ from ..auth import current
 from ..db import get_session
 from ..security import external_url
 from ..services import accounts as svc
-from ..services import passwords
+from ..services import passwords, privacy
 from .common import ApiBlueprint, commit
 
 blp = ApiBlueprint("users", "users", "People who use the coordination, with their role here.")
@@ -78,6 +78,28 @@ class UserInvitation(MethodView):
         mailed = passwords.mail_invitation(get_session(), user, url)
         commit()
         return {"url": url, "expires_in_days": passwords.INVITATION_DAYS, "mailed": mailed}
+
+
+@blp.route("/<int:user_id>/export")
+class UserExport(MethodView):
+    @blp.response(200, s.PersonalDataSchema)
+    def get(self, user_id):
+        """The person's own data, machine-readable (GDPR articles 15 and 20): for the person
+        (``/users/{own id}/export``) or a platform-scoped token."""
+        return privacy.export_user(get_session(), current(), user_id)
+
+
+@blp.route("/<int:user_id>/erase")
+class UserErase(MethodView):
+    @blp.response(200, s.ErasureSchema)
+    def post(self, user_id):
+        """Erase the person (GDPR article 17): name, e-mail, password, invitation and tokens go,
+        every role is withdrawn and every web session ends; invoices, charges, payments, bookings
+        and the audit trail stay, referring to the user id only. Administrators of the
+        coordination (for people who work only here) or a platform-scoped token."""
+        user = privacy.erase_user(get_session(), current(), user_id)
+        commit()
+        return {"id": user.id, "email": user.email, "erased": True}
 
 
 def blueprints():

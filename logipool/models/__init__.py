@@ -1,8 +1,8 @@
 """Database models (SQLAlchemy 2.x typed declarative). Every row belongs to one coordination.
 
 One module per capability, as in ``api/``, ``services/`` and ``web/``: ``directory``, ``accounts``,
-``ledger``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``, ``banking``, ``accounting``, ``mail``;
-``base`` holds what they share (the enum column type, the address mixin, shared enums). Every model
+``ledger``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``, ``banking``, ``accounting``, ``mail``,
+``audit``; ``base`` holds what they share (the enum column type, the address mixin, shared enums). Every model
 is re-exported here, so ``from logipool.models import Member`` works, and importing this package
 registers every table."""
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .accounting import ChartOfAccounts
 from .accounts import ApiToken, Role, RoleGrant, User
+from .audit import AuditEvent
 from .banking import AccountCredit, BankLine, BankLineState, BankStatement
 from .base import AddressMixin, Nature, TemperatureClass, VatRegime, VatTreatment, enum_column
 from .directory import Coordination, Funder, FunderKind, Member, MemberKind, Site, SiteKind
@@ -51,6 +52,8 @@ __all__ = [
     "MemberKind", "SiteKind", "FunderKind", "Coordination", "Member", "Site", "Funder",
     # accounts
     "Role", "User", "RoleGrant", "ApiToken",
+    # audit
+    "AuditEvent",
     # ledger
     "ChargeSource", "Charge",
     # vehicles

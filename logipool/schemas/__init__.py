@@ -5,8 +5,9 @@ two places ("12.34"), datetimes are ISO 8601 with an offset.
 
 One module per capability, as in ``api/``, ``services/``, ``web/`` and ``models/``: ``directory``,
 ``accounts``, ``ledger``, ``health``, ``vehicles``, ``storage``, ``routes``, ``orders``, ``invoices``,
-``banking``, ``accounting``, ``funding``, ``mail``; ``common`` holds the shared field types and base schemas.
-Every public name is re-exported here, so ``from logipool import schemas as s`` then ``s.BookingSchema`` works."""
+``banking``, ``accounting``, ``funding``, ``mail``, ``audit``, ``privacy``; ``common`` holds the shared field types
+and base schemas. Every public name is re-exported here, so ``from logipool import schemas as s`` then
+``s.BookingSchema`` works."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .accounts import (
     UserSchema,
     UserUpdateSchema,
 )
+from .audit import AUDIT_ACTIONS, AUDIT_ENTITIES, AuditActorSchema, AuditEventSchema, AuditQuery
 from .banking import (
     AccountCreditQuery,
     AccountCreditSchema,
@@ -163,6 +165,14 @@ from .payments import (
     page_of_direct_debits,
     page_of_mandates,
 )
+from .privacy import (
+    ErasureSchema,
+    PersonActionSchema,
+    PersonalDataSchema,
+    PersonRoleSchema,
+    PersonSchema,
+    PersonTokenSchema,
+)
 from .routes import SHARE_METHODS, PlanStopSchema, RoutePlanRequestSchema, RoutePlanResultSchema, RoutePlanSchema
 from .storage import (
     ChargeUntilSchema,
@@ -202,6 +212,8 @@ from .vehicles import (
 )
 
 __all__ = [
+    # audit
+    "AUDIT_ENTITIES", "AUDIT_ACTIONS", "AuditActorSchema", "AuditEventSchema", "AuditQuery",
     # common
     "Whole", "UtcDateTime", "Day", "MAX_CENTS", "MONEY_PATTERN", "Money", "decimal_between", "Siren", "Siret",
     "Identifier", "VatNumber", "Iban", "Bic",
@@ -229,6 +241,9 @@ __all__ = [
     "ZoneSchema", "ZoneUpdateSchema", "StorageBookingSchema", "StorageQuery", "EndStorageSchema",
     "ChargeUntilSchema", "OccupancyStepSchema", "OccupancySchema", "OccupancyQuery", "FunderShareSchema",
     "WarehouseCostSchema", "CostPartSchema", "WarehouseCostResultSchema",
+    # privacy
+    "PersonSchema", "PersonRoleSchema", "PersonTokenSchema", "PersonActionSchema", "PersonalDataSchema",
+    "ErasureSchema",
     # routes
     "SHARE_METHODS", "PlanStopSchema", "RoutePlanRequestSchema", "RoutePlanSchema", "RoutePlanResultSchema",
     # orders

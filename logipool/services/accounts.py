@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..auth import STAFF_READERS, Principal, hash_token, new_token_secret, require
@@ -172,7 +172,11 @@ def remove_user(session: Session, principal: Principal, user_id: int) -> None:
     grant = _grant(session, principal, user_id)
     if grant.role == Role.ADMIN and _admins(session, grant.coordination_id) == 1:
         raise Conflict("A coordination keeps at least one admin: name another admin first.")
-    session.execute(delete(ApiToken).where(ApiToken.grant_id == grant.id))
+    # row by row, each an event of the audit trail; newest first, so a token made from another
+    # goes before its parent (whose deletion would cascade to it)
+    for token in session.scalars(select(ApiToken).where(ApiToken.grant_id == grant.id).order_by(ApiToken.id.desc())):
+        session.delete(token)
+        session.flush()
     session.delete(grant)
     session.flush()
 
@@ -246,8 +250,9 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> None:
     now = utcnow()
     ids = [token_id]
     while ids:
-        session.execute(update(ApiToken).where(ApiToken.id.in_(ids), ApiToken.revoked_at.is_(None))
-                        .values(revoked_at=now))
+        # row by row, not a bulk UPDATE: each revocation is an event of the audit trail
+        for token in session.scalars(select(ApiToken).where(ApiToken.id.in_(ids), ApiToken.revoked_at.is_(None))):
+            token.revoked_at = now
         ids = session.scalars(select(ApiToken.id).where(ApiToken.parent_id.in_(ids))).all()
     session.flush()
 

@@ -27,6 +27,7 @@ from purchasing.receipt import split_delivered
 from purchasing.solver import diagnose
 from purchasing.tabular import parse_needs, parse_price_list
 
+from .. import metrics
 from ..auth import READERS, STAFF, Principal, require
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -567,7 +568,8 @@ def allocate(session: Session, principal: Principal, cycle_id: int, time_limit_s
         raise InvalidInput("No plan can meet every bound: " + " ".join(reasons),
                            errors={"needs": reasons})
     try:
-        allocation = purchasing.split_order(problem, time_limit=limit)
+        with metrics.timed("allocation"):
+            allocation = purchasing.split_order(problem, time_limit=limit)
     except purchasing.NoPlanError as exc:
         raise InvalidInput(f"{exc}: " + " ".join(exc.reasons), errors={"needs": list(exc.reasons) or [str(exc)]}) \
             from None

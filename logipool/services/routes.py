@@ -19,6 +19,7 @@ import routing
 from purchasing import apportion, format_cents, to_cents
 from routing.jsonio import network_from_dict
 
+from .. import metrics
 from ..auth import READERS, STAFF, STAFF_READERS, Principal, require
 from ..db import database, utcnow
 from ..errors import Conflict, InvalidInput, NotFound
@@ -315,7 +316,8 @@ def _solve(app: Flask, plan_id: int) -> None:
     beating = threading.Thread(target=heartbeat, name=f"route-plan-{plan_id}-heartbeat", daemon=True)
     beating.start()
     try:
-        columns = solve(problem_data, time_limit=limit, seed=seed, method=method, progress=progress)
+        with metrics.job("route_plan"), metrics.timed("route_plan"):
+            columns = solve(problem_data, time_limit=limit, seed=seed, method=method, progress=progress)
         alive.set()
         beating.join()
         update(status=PlanStatus.SOLVED, finished_at=utcnow(), error=None, **columns)

@@ -159,6 +159,11 @@ CASES = [
     Case("invite user", "POST", "/api/v1/users/{a.user_ids[auditor]}/invitation", expect(201, (ADMIN,))),
     Case("invite user of other coordination", "POST", "/api/v1/users/{b.user_ids[auditor]}/invitation",
          expect(404, (ADMIN,))),
+    Case("export own data", "GET", "/api/v1/users/{a.user_ids[auditor]}/export",
+         expect(200, (AUDITOR,), 404)),
+    Case("erase user", "POST", "/api/v1/users/{a.user_ids[auditor]}/erase", expect(200, (ADMIN,))),
+    # audit trail
+    Case("read the audit trail", "GET", "/api/v1/audit/", expect(200, ALL)),
     # tokens
     Case("list tokens", "GET", "/api/v1/tokens/", expect(200, ALL)),
     Case("create token", "POST", "/api/v1/tokens/", expect(201, ALL), body={"name": "laptop"}),
