@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from . import api, cli, db, errors, ratelimit, requestlog, security, web
+from . import api, cli, db, errors, queue, ratelimit, requestlog, security, web
 from .config import load_config
 
 
@@ -31,5 +31,6 @@ def create_app(config: dict | None = None, *, instance_path: str | None = None) 
     api.init_app(app)
     security.init_app(app)
     web.init_app(app)
+    queue.init_app(app)  # after the capabilities have declared their jobs
     cli.register(app)
     return app

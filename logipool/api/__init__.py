@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         directory,
         health,
         invoices,
+        jobs,
         orders,
         routes,
         storage,
@@ -67,7 +68,7 @@ def init_app(app: Flask) -> None:
         "security": [{"bearerAuth": []}],
     })
     api = LogipoolApi(app)
-    for module in (coordinations, directory, users, tokens, charges, vehicles, storage, routes, orders, invoices):
+    for module in (coordinations, directory, users, tokens, charges, vehicles, storage, routes, orders, invoices, jobs):
         for blp in module.blueprints():
             api.register_blueprint(blp, url_prefix=f"{API_PREFIX}/{blp.url_prefix_suffix}")
     health.init_app(app)

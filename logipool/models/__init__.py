@@ -20,6 +20,7 @@ from .invoices import (
     InvoiceStatus,
     Payment,
 )
+from .jobs import Job, JobState, QueueWorker
 from .ledger import Charge, ChargeSource
 from .orders import CycleBudget, CycleStatus, Offer, OrderCycle, OrderNeed, Supplier
 from .routes import PlanStatus, RoutePlan
@@ -56,5 +57,7 @@ __all__ = [
     # invoices
     "InvoiceKind", "InvoiceStatus", "InvoiceCounter", "BillingRun", "Invoice", "InvoiceLine",
     "InvoiceDeduction", "Payment",
+    # jobs
+    "JobState", "Job", "QueueWorker",
 ]
 

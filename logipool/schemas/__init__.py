@@ -84,6 +84,7 @@ from .invoices import (
     page_of_runs,
     page_of_summaries,
 )
+from .jobs import JOB_STATES, JobErrorSchema, JobSchema, job_problem
 from .ledger import ChargeQuery, ChargeSchema, ChargeTotalsSchema, SubsidySchema
 from .orders import (
     FEE_KEYS,
@@ -199,5 +200,7 @@ __all__ = [
     "InvoiceSummarySchema", "InvoiceSchema", "BillingRunCreateSchema", "RunInvoiceSchema", "BillingRunSchema",
     "StatementQuery", "StatementPdfQuery", "OpenItemSchema", "StatementEntrySchema", "StatementSchema",
     "ExportQuery", "page_of_summaries", "page_of_runs",
+    # jobs
+    "JOB_STATES", "JobErrorSchema", "JobSchema", "job_problem",
 ]
 
