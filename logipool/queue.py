@@ -289,7 +289,7 @@ def _error_of(exc: Exception) -> dict:
         error = {"status": exc.status, "slug": exc.slug, "detail": exc.detail}
         if exc.errors:
             error["errors"] = exc.errors
-        return error
+        return error | {k: v for k, v in exc.extra.items() if k not in error}
     return {"status": 500, "slug": "job-error", "detail": f"The job failed: {type(exc).__name__}: {exc}"[:2000]}
 
 

@@ -47,12 +47,16 @@ def enqueue(session: Session, kind: str, params: dict, *, principal: Principal |
             coordination_id: int | None = None, dedupe_key: str | None = None,
             time_limit_s: int | None = None) -> Job:
     """Add a job to the session's transaction; its message is sent when the transaction commits.
-    With ``dedupe_key``, a job already recorded under that key is returned instead."""
+    With ``dedupe_key``, a job already recorded under that key is returned instead, unless it
+    failed (then it gives up the key to the new one)."""
     spec = HANDLERS[kind]
     if dedupe_key is not None:
         existing = session.scalars(select(Job).where(Job.dedupe_key == dedupe_key)).first()
-        if existing is not None:
+        if existing is not None and existing.state != JobState.FAILED:
             return existing
+        if existing is not None:
+            existing.dedupe_key = None
+            session.flush()
     job = Job(kind=kind, params=params, state=JobState.QUEUED, dedupe_key=dedupe_key,
               coordination_id=principal.coordination_id if principal else coordination_id,
               created_by_id=principal.user_id if principal else None,
