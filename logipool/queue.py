@@ -38,7 +38,7 @@ from .errors import ServiceError
 log = logging.getLogger("logipool.queue")
 
 __all__ = ["Handler", "JobContext", "JobLost", "crontab", "handler", "periodic", "HANDLERS", "PERIODIC",
-           "init_app", "queue_of", "worker_name", "Transient"]
+           "init_app", "queue_of", "worker_name", "Transient", "listen", "LISTENERS"]
 
 
 class JobLost(RuntimeError):
@@ -85,6 +85,7 @@ class Handler:
 
 HANDLERS: dict[str, Handler] = {}
 PERIODIC: dict[str, tuple[crontab, Callable[[Session, datetime], dict]]] = {}
+LISTENERS: dict[str, list[Callable[[Session, dict], None]]] = {}
 
 
 def handler(kind: str, *, max_attempts: int = 3, time_limit_s: int = 600,
@@ -107,6 +108,18 @@ def periodic(name: str, schedule: crontab):
 
     def register(fn):
         PERIODIC[name] = (schedule, fn)
+        return fn
+
+    return register
+
+
+def listen(event: str):
+    """Subscribe ``fn(session, params)`` to an event handed out by ``notify`` jobs
+    (``invoice.due_soon``, ``invoice.overdue``, ``cycle.closing_soon``); it runs in the job's
+    transaction, committed with its success, retried with it."""
+
+    def register(fn):
+        LISTENERS.setdefault(event, []).append(fn)
         return fn
 
     return register
@@ -148,6 +161,10 @@ class Queue:
         for name, (schedule, fn) in PERIODIC.items():
             huey.periodic_task(schedule, name=f"logipool.{name}")(self._scheduled(name, fn))
         huey.periodic_task(crontab(), name="logipool.reap")(self.reap)
+
+    @property
+    def backend(self) -> str:
+        return "immediate" if self.immediate else type(self.huey.storage).__name__.removesuffix("Storage").lower()
 
     @property
     def immediate(self) -> bool:
@@ -298,6 +315,8 @@ def queue_of(app: Flask) -> Queue:
 
 
 def init_app(app: Flask) -> None:
+    from .services import scheduled  # noqa: F401 - declares the scheduled work
+
     app.extensions["logipool.queue"] = Queue(app)
 
 

@@ -856,14 +856,15 @@ def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=tz)
 
 
-def create_billing_run(session: Session, principal: Principal, data: dict, *, tz: ZoneInfo) -> BillingRun:
+def create_billing_run(session: Session, principal: Principal, data: dict, *, tz: ZoneInfo,
+                       today: date | None = None) -> BillingRun:
     """One draft per payer from every uninvoiced charge whose period ends by the end of
     ``period_end`` (local date, inclusive); 422 when there is nothing to invoice."""
     require(principal, *STAFF)
     start, end = data["period_start"], data["period_end"]
     if end < start:
         raise InvalidInput.field("period_end", "The period ends before it starts.")
-    if end >= today_in(tz) and not data.get("confirm_in_progress"):
+    if end >= (today or today_in(tz)) and not data.get("confirm_in_progress"):
         raise InvalidInput.field("period_end", f"The period ends on {end}, which is not over yet: charges may still "
                                                "come. Bill it anyway with confirm_in_progress: true.")
     cutoff = _local_midnight(end + timedelta(days=1), tz)
