@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from logipool import create_app
-from logipool.models import Charge, Invoice, InvoiceStatus, Job, JobState, PlanStatus, RoutePlan, Role
+from logipool.models import Charge, Invoice, InvoiceStatus, Job, JobState, PlanStatus, Role, RoutePlan
 
 from .conftest import ROOT, _free_port
 from .test_invoicing import charge, fresh, make_billable
