@@ -19,6 +19,7 @@ RUNS = [
     ("invoices", ["invoices_bench.py", "--count", "1000", "--workers", "1", "2", "--runs", "50"]),
     ("billing", ["billing_bench.py", "--members", "1000"]),
     ("pages", ["pages_bench.py", "--runs", "50"]),
+    ("queue", ["queue_bench.py", "--jobs", "200", "--members", "1000"]),
 ]
 
 

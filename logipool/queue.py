@@ -323,6 +323,8 @@ def init_app(app: Flask) -> None:
 # a job added to a session is sent once that session commits (never for a rollback)
 @event.listens_for(Session, "after_commit")
 def _send_committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint: the jobs wait for the real commit
+        return
     pending = session.info.pop("logipool.jobs", None)
     for target_app, job_id, limit in pending or ():
         try:

@@ -183,7 +183,7 @@ def test_cycle_reminders_come_48_hours_before_the_needs_deadline(app, world, ses
     cycles = {}
     for name, deadline in (("soon", now + timedelta(hours=30)), ("later", now + timedelta(hours=60))):
         cycles[name] = OrderCycle(coordination_id=world.a.coordination.id, name=f"Cycle {name}",
-                                  status=CycleStatus.OPEN, needs_deadline=deadline)
+                                  status=CycleStatus.OPEN, needs_deadline=deadline, supplier_ids=[])
         session.add(cycles[name])
     session.commit()
     found = queue_of(app).run_periodic("cycle_reminders", scheduled.cycle_reminders, now)
