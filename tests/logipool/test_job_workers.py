@@ -85,13 +85,14 @@ def test_a_worker_killed_mid_solve_leaves_the_plan_to_the_next_worker(queued_app
     client = other.test_client()
     first = start_worker(database_url, queue_url, tmp_path)
     try:
-        r = plan(client, world, day, time_limit=8)
+        r = plan(client, world, day, time_limit=5)
         assert r.status_code == 202, r.get_json()
         job_id, plan_id = _job_id(r), r.get_json()["id"]
         wait_for(lambda: _job(session, job_id).state == JobState.RUNNING, 60, "the solve to start")
         time.sleep(1.0)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
+        fresh(session)
         assert session.get(RoutePlan, plan_id).status == PlanStatus.RUNNING  # what the dead worker left
         time.sleep(STALE_S + 0.5)
         second = start_worker(database_url, queue_url, tmp_path)  # reaps at start: takes the job up again
