@@ -202,15 +202,17 @@ def test_two_web_servers_and_two_workers_run_each_job_once_and_show_it_from_both
     for _ in range(2):
         port = _free_port()
         servers.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level",
-             "warning", "--control-socket", str(tmp_path / f"gunicorn-{port}.ctl"), "--chdir", str(ROOT), "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}",
+             "--log-level", "warning", "--control-socket", str(tmp_path / f"gunicorn-{port}.ctl"),
+             "--chdir", str(ROOT), "wsgi:app"],
             env=env, cwd=tmp_path))
         ports.append(port)
     workers = [start_worker(database_url, redis_url, tmp_path) for _ in range(2)]
     h = world.a.headers(Role.MANAGER)
     try:
         for port in ports:
-            wait_for(lambda port=port: _livez(port), 120, f"gunicorn on {port}")
+            # importing the application takes seconds on an idle machine, a minute on a loaded one
+            wait_for(lambda port=port: _livez(port), 300, f"gunicorn on {port}")
         body = {"day": "2030-06-04", "vehicle_ids": [day["fridge"].id, day["van"].id], "stops": day["stops"],
                 "time_limit": 1, "share_method": "shapley"}
         jobs = []
