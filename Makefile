@@ -36,7 +36,10 @@ run: $(VENV)/.installed
 	@echo "  A demo token (platform manager), in another terminal:"
 	@echo "    $(BIN)/logipool tokens create --email $(DEMO_TOKEN_EMAIL)"
 	@echo "  then: curl -H 'Authorization: Bearer <token>' http://$(HOST):$(PORT)/api/v1/members/"
+	@echo "  Background jobs (route solves, billing-run issues, scheduled work): one worker beside the server."
 	@echo
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/logipool worker & worker=$$!; \
 	$(BIN)/logipool serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed

@@ -21,6 +21,7 @@ RUNS = [
     ("pages", ["pages_bench.py", "--runs", "50"]),
     ("matching", ["matching_bench.py", "--lines", "5000", "--invoices", "2000"]),
     ("mail", ["mail_bench.py", "--members", "1000"]),
+    ("queue", ["queue_bench.py", "--jobs", "200", "--members", "1000"]),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from . import api, audit, cli, db, errors, metrics, ratelimit, requestlog, security, web
+from . import api, audit, cli, db, errors, metrics, queue, ratelimit, requestlog, security, web
 from .config import load_config
 
 
@@ -33,5 +33,6 @@ def create_app(config: dict | None = None, *, instance_path: str | None = None) 
     api.init_app(app)
     security.init_app(app)
     web.init_app(app)
+    queue.init_app(app)  # after the capabilities have declared their jobs
     cli.register(app)
     return app

@@ -1,4 +1,4 @@
-"""The ``logipool`` command: database, demo data, users, tokens, and the server."""
+"""The ``logipool`` command: database, demo data, users, tokens, the server and the job worker."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _create_app():
 def register(app) -> None:
     """Attach the commands to the app, so ``logipool`` and Flask's test runner both see them."""
     for command in (db_group, demo_command, coordinations_group, users_group, tokens_group, serve, routing_group,
-                    purchasing_group, mail_group):
+                    purchasing_group, mail_group, worker, jobs_group):
         app.cli.add_command(command)
 
 
@@ -391,3 +391,46 @@ def serve(host: str, port: int, workers: int) -> None:
             return _create_app()
 
     Server().run()
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, type=int, help="jobs run at once by this process")
+@click.option("--worker-type", type=click.Choice(["thread", "process"]), default="thread", show_default=True,
+              help="process: each job in a forked process, and Huey enforces time limits")
+@click.option("--no-periodic", is_flag=True, help="leave the scheduled jobs to other workers")
+@with_appcontext
+def worker(workers: int, worker_type: str, no_periodic: bool) -> None:
+    """Run background jobs (Huey's consumer) from the queue of LOGIPOOL_QUEUE_URL."""
+    from .queue import run_worker
+
+    run_worker(current_app._get_current_object(), workers=workers, worker_type=worker_type,
+               periodic=not no_periodic)
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Background jobs: the reaper and the scheduled work, on demand."""
+
+
+@jobs_group.command("reap")
+@with_appcontext
+def jobs_reap() -> None:
+    """Take up again (or fail) the jobs whose worker went silent."""
+    from .queue import queue_of
+
+    outcome = queue_of(current_app).reap()
+    click.echo(f"taken up {outcome['taken_up']}, failed {outcome['failed']}, sent again {outcome['resent']}")
+
+
+@jobs_group.command("run")
+@click.argument("name")
+@click.option("--now", help="the instant to run it for (ISO 8601), default now")
+@with_appcontext
+def jobs_run(name: str, now: str | None) -> None:
+    """Run one scheduled job now (e.g. billing_draft, storage_close, payment_reminders, cycle_reminders)."""
+    from .db import utcnow
+    from .queue import PERIODIC, parse_time, queue_of
+
+    if name not in PERIODIC:
+        raise click.ClickException(f"No scheduled job {name!r}; one of {', '.join(sorted(PERIODIC))}.")
+    click.echo(queue_of(current_app).run_periodic(name, PERIODIC[name][1], parse_time(now) if now else utcnow()))

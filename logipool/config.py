@@ -56,6 +56,14 @@ DEFAULTS: dict[str, object] = {
     "MAIL_MAX_ATTEMPTS": 8,  # transient failures retried with back-off (1, 2, 4 … minutes), then failed
     # /metrics answers loopback callers, and anyone sending this bearer token when it is set
     "METRICS_TOKEN": None,
+    # the task queue (Huey): None for a SQLite file in the instance folder (one host),
+    # redis://host:6379/0 for workers on several hosts, "immediate" to run each job in the
+    # process that commits it (tests)
+    "QUEUE_URL": None,
+    "QUEUE_NAME": "logipool",
+    "JOB_HEARTBEAT_S": 5,  # how often a worker says it is alive, and a running job too
+    "JOB_STALE_AFTER_S": 60,  # a running job silent this long lost its worker
+    "JOB_RETRY_DELAY_S": 5,  # back-off after a transient error: this, then doubled at each attempt
 }
 
 SUPPORTED_LOCALES = ("fr_FR", "en_GB", "en_US")
@@ -115,6 +123,16 @@ def _check(config) -> None:
         except ValueError:
             raise ConfigError(f"LOGIPOOL_RATELIMIT_{name} must read like '10 per hour'") from None
     _check_mail(config)
+    queue = config["QUEUE_URL"]
+    if queue is not None and not (queue in ("immediate", "memory://") or re.fullmatch(
+            r"(redis|rediss|unix)://\S+|sqlite:///\S+", str(queue))):
+        raise ConfigError("LOGIPOOL_QUEUE_URL must be redis://host:port/db, sqlite:///path or immediate")
+    for name in ("JOB_HEARTBEAT_S", "JOB_STALE_AFTER_S", "JOB_RETRY_DELAY_S"):
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"LOGIPOOL_{name} must be a positive number of seconds")
+    if config["JOB_STALE_AFTER_S"] < 2 * config["JOB_HEARTBEAT_S"]:
+        raise ConfigError("LOGIPOOL_JOB_STALE_AFTER_S must be at least twice LOGIPOOL_JOB_HEARTBEAT_S")
     url = str(config["DATABASE_URL"])
     if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
         raise ConfigError("LOGIPOOL_DATABASE_URL must be a sqlite:/// or postgresql:// URL")

@@ -34,7 +34,7 @@ def _app(database_url, tmp_path_factory):
     # one application for the whole session (building it registers and documents every route);
     # a test that changes its configuration does so with monkeypatch, which puts it back
     app = create_app(
-        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test"},
+        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test", "QUEUE_URL": "immediate"},
         instance_path=str(tmp_path_factory.mktemp("instance")),
     )
     yield app

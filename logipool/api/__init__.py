@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
         funding,
         health,
         invoices,
+        jobs,
         orders,
         payments,
         routes,
@@ -73,7 +74,7 @@ def init_app(app: Flask) -> None:
     })
     api = LogipoolApi(app)
     for module in (coordinations, directory, users, tokens, charges, vehicles, storage, routes, orders, invoices,
-                   banking, accounting, funding, payments, audit):
+                   banking, accounting, funding, payments, audit, jobs):
         for blp in module.blueprints():
             api.register_blueprint(blp, url_prefix=f"{API_PREFIX}/{blp.url_prefix_suffix}")
     health.init_app(app)

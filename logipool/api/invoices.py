@@ -15,6 +15,7 @@ from ..db import get_session
 from ..services import invoicing as svc
 from ..services.parties import logo_of
 from .common import ApiBlueprint, commit
+from .jobs import accepted
 
 
 def _tz() -> ZoneInfo:
@@ -191,13 +192,15 @@ class BillingRunItem(MethodView):
 
 @runs.route("/<int:run_id>/issue")
 class BillingRunIssue(MethodView):
-    @runs.response(200, s.BillingRunSchema)
+    @runs.response(202, s.BillingRunSchema)
     def post(self, run_id):
-        """Issue all the run's drafts in one transaction, with consecutive numbers."""
+        """Check every draft, then queue the issue (``Location`` names the job): all drafts are
+        numbered consecutively, rendered and stored in one transaction, with the run's ZIP."""
         session = get_session()
-        run = svc.issue_run(session, current(), run_id, tz=_tz())
+        run, job = svc.request_issue(session, current(), run_id, tz=_tz())
         commit()
-        return svc.run_summary(session, run)
+        session.refresh(run)
+        return accepted(svc.run_summary(session, run), job)
 
 
 @runs.route("/<int:run_id>/invoices.zip")

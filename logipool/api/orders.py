@@ -16,6 +16,7 @@ from ..errors import InvalidInput
 from ..services import orders as svc
 from ..services.parties import logo_of
 from .common import ApiBlueprint, commit, crud_blueprint
+from .jobs import accepted
 
 MAX_UPLOAD = 1024 * 1024
 CSV = "text/csv; charset=utf-8"
@@ -141,12 +142,18 @@ _move("cancel", "Cancel the cycle (until it is ordered).")
 class CycleAllocate(MethodView):
     @cycles.arguments(s.AllocateSchema)
     @cycles.response(200, s.OrderCycleDetailSchema)
+    @cycles.alt_response(202, schema=s.OrderCycleDetailSchema,
+                         description="A large cycle: its allocation is queued; Location names the job.")
     def post(self, data, cycle_id):
         """Propose the fair split (max–min fill ratio, then most need, then least cost). Re-run it
-        after any change. Bounds no plan can meet are reported, naming members and offers."""
-        row = svc.allocate(get_session(), current(), cycle_id, data.get("time_limit_s"))
+        after any change. Bounds no plan can meet are reported, naming members and offers. A
+        large cycle is allocated by a background job (202)."""
+        row, job = svc.request_allocation(get_session(), current(), cycle_id, data.get("time_limit_s"))
         commit()
-        return row
+        if job is None:
+            return row
+        get_session().refresh(row)
+        return accepted(row, job)
 
 
 @cycles.route("/<int:cycle_id>/order")

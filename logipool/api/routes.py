@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 from flask.views import MethodView
 
 import invoices
@@ -13,6 +13,7 @@ from ..db import get_session
 from ..services import routes as svc
 from ..services.parties import logo_of
 from .common import ApiBlueprint, commit
+from .jobs import accepted
 
 blp = ApiBlueprint(
     "route_plans",
@@ -32,11 +33,10 @@ class RoutePlans(MethodView):
     @blp.response(202, s.RoutePlanSchema)
     def post(self, data):
         """Build the day's problem (vehicles from their bookings, windows from opening hours) and
-        start solving it in the background; poll the plan for its progress."""
+        queue its solve: ``Location`` names the job; the plan shows the progress too."""
         plan = svc.create_plan(get_session(), current(), data)
         commit()
-        svc.start_solving(current_app._get_current_object(), plan.id)
-        return plan
+        return accepted(plan, plan.job)
 
 
 @blp.route("/<int:plan_id>")

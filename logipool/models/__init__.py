@@ -29,6 +29,7 @@ from .invoices import (
     Refund,
     SepaMandate,
 )
+from .jobs import Job, JobState, QueueWorker
 from .ledger import Charge, ChargeSource
 from .mail import OPTIONAL_KINDS, MailKind, OutboxAttachment, OutboxMessage, OutboxState
 from .orders import CycleBudget, CycleStatus, Offer, OrderCycle, OrderNeed, Supplier
@@ -74,5 +75,7 @@ __all__ = [
     "ChartOfAccounts",
     # mail
     "MailKind", "OPTIONAL_KINDS", "OutboxState", "OutboxMessage", "OutboxAttachment",
+    # jobs
+    "JobState", "Job", "QueueWorker",
 ]
 

@@ -60,6 +60,8 @@ class BillingRun(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the issued PDFs as one ZIP, built by the issuing job (loaded only when downloaded)
+    archive: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class Invoice(Base):

@@ -112,6 +112,7 @@ from .invoices import (
     page_of_runs,
     page_of_summaries,
 )
+from .jobs import JOB_STATES, JobErrorSchema, JobSchema, job_problem
 from .ledger import ChargeQuery, ChargeSchema, ChargeTotalsSchema, SubsidySchema
 from .mail import MailPreferencesSchema
 from .orders import (
@@ -273,5 +274,7 @@ __all__ = [
     "MandateCreateSchema", "MandateSchema", "MandateQuery", "MandateRevokeSchema", "DirectDebitCreateSchema",
     "DebitInvoiceSchema", "DirectDebitSchema", "OverdueQuery", "OverdueSchema", "ReminderSchema",
     "RefundCreateSchema", "RefundSchema", "page_of_mandates", "page_of_direct_debits",
+    # jobs
+    "JOB_STATES", "JobErrorSchema", "JobSchema", "job_problem",
 ]
 

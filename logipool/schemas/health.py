@@ -8,3 +8,5 @@ from marshmallow import Schema, fields
 class HealthSchema(Schema):
     status = fields.String()
     database = fields.String()
+    queue = fields.Dict(metadata={"description": "backend, reachable, pending (jobs waiting), workers_seen "
+                                                 "(workers that reported in the last three heartbeats)"})

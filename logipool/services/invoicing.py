@@ -41,6 +41,7 @@ from invoices.i18n import long_date, month_year, number, percent
 from invoices.model import round_cents
 from purchasing import apportion, format_cents, from_cents
 
+from .. import queue
 from ..auth import READERS, STAFF, STAFF_READERS, Principal, require
 from ..db import read_in_chunks, utcnow
 from ..errors import Conflict, InvalidInput, NotFound
@@ -58,6 +59,7 @@ from ..models import (
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
+    Job,
     Member,
     Nature,
     OrderCycle,
@@ -67,7 +69,7 @@ from ..models import (
     VatRegime,
     VatTreatment,
 )
-from . import mail
+from . import jobs, mail
 from .crud import Resource, own_member_only
 from .parties import (
     coordination_party,
@@ -963,14 +965,15 @@ def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=tz)
 
 
-def create_billing_run(session: Session, principal: Principal, data: dict, *, tz: ZoneInfo) -> BillingRun:
+def create_billing_run(session: Session, principal: Principal, data: dict, *, tz: ZoneInfo,
+                       today: date | None = None) -> BillingRun:
     """One draft per payer from every uninvoiced charge whose period ends by the end of
     ``period_end`` (local date, inclusive); 422 when there is nothing to invoice."""
     require(principal, *STAFF)
     start, end = data["period_start"], data["period_end"]
     if end < start:
         raise InvalidInput.field("period_end", "The period ends before it starts.")
-    if end >= today_in(tz) and not data.get("confirm_in_progress"):
+    if end >= (today or today_in(tz)) and not data.get("confirm_in_progress"):
         raise InvalidInput.field("period_end", f"The period ends on {end}, which is not over yet: charges may still "
                                                "come. Bill it anyway with confirm_in_progress: true.")
     cutoff = _local_midnight(end + timedelta(days=1), tz)
@@ -1035,11 +1038,7 @@ def _locked_run(session: Session, principal: Principal, run_id: int) -> BillingR
 def issue_run(session: Session, principal: Principal, run_id: int, *, tz: ZoneInfo) -> BillingRun:
     """Issue every draft of the run in one transaction: consecutive numbers, all or none."""
     run = _locked_run(session, principal, run_id)
-    drafts = session.scalars(
-        select(Invoice).where(Invoice.billing_run_id == run.id, Invoice.status == InvoiceStatus.DRAFT)
-        .order_by(Invoice.id).with_for_update()).all()
-    if not drafts:
-        raise Conflict(f"Billing run {run.id} has no draft left to issue.")
+    drafts = _run_drafts(session, run)
     coordination, today = _coordination(session, principal), today_in(tz)
     mandates = active_mandates(session, coordination.id, (i.member_id for i in drafts))
     documents = [_prepare(session, invoice, coordination, today, mandates) for invoice in drafts]  # all checked
@@ -1052,6 +1051,58 @@ def issue_run(session: Session, principal: Principal, run_id: int, *, tz: ZoneIn
     session.flush()
     mail.invoices_issued(session, drafts)
     return run
+
+
+def _run_drafts(session: Session, run: BillingRun) -> list[Invoice]:
+    drafts = session.scalars(
+        select(Invoice).where(Invoice.billing_run_id == run.id, Invoice.status == InvoiceStatus.DRAFT)
+        .order_by(Invoice.id).with_for_update()).all()
+    if not drafts:
+        raise Conflict(f"Billing run {run.id} has no draft left to issue.")
+    return drafts
+
+
+def request_issue(session: Session, principal: Principal, run_id: int, *, tz: ZoneInfo) -> tuple[BillingRun, Job]:
+    """Check every draft of the run as issuing would (422 naming the draft and field), then queue
+    the issue: the job numbers, renders and stores the PDFs and the run's ZIP in one transaction."""
+    run = _locked_run(session, principal, run_id)
+    coordination, today = _coordination(session, principal), today_in(tz)
+    checks = session.begin_nested()  # the checks set issue and due dates: not kept
+    try:
+        for invoice in _run_drafts(session, run):
+            if not invoice.lines:
+                raise InvalidInput(f"lines: invoice draft {invoice.id} has no line; add charges before issuing it.",
+                                   errors={"lines": ["An invoice needs at least one line."]},
+                                   extra={"invoice_id": invoice.id})
+            if invoice.kind == InvoiceKind.INVOICE and invoice.due_date is not None:
+                _check_due_date(invoice, invoice.due_date, today)
+            invoice.issue_date = today
+            invoice.due_date = invoice.due_date or today + timedelta(days=coordination.payment_terms_days)
+            _document(invoice, coordination, "DRAFT", _delivery_address(session, invoice))
+    finally:
+        checks.rollback()
+    job = jobs.enqueue(session, "billing_run.issue", {"run_id": run.id}, principal=principal,
+                       dedupe_key=f"billing_run.issue:{run.id}")
+    return run, job
+
+
+@queue.handler("billing_run.issue", max_attempts=3, time_limit_s=3600)
+def _issue_job(session: Session, ctx: queue.JobContext) -> dict:
+    """Issue the run and store its ZIP, committed with the job's success: a retried or re-taken
+    job finds the run issued (nothing posted or numbered twice) or issues it from the start."""
+    principal = jobs.principal_of(ctx.acting_as)
+    run = RUNS.get(session, principal, ctx.params["run_id"], for_update=True)
+    if run.issued_at is None:
+        issue_run(session, principal, run.id, tz=ZoneInfo(ctx.app.config["TIMEZONE"]))
+    if run.archive is None:
+        run.archive = b"".join(_zip_chunks(session.execute(
+            select(Invoice.number, Invoice.issue_date, Invoice.pdf)
+            .where(Invoice.billing_run_id == run.id, Invoice.status != InvoiceStatus.DRAFT)
+            .order_by(Invoice.number))))
+        session.flush()
+    count = session.scalar(select(func.count()).select_from(Invoice).where(Invoice.billing_run_id == run.id))
+    return {"url": f"/api/v1/billing-runs/{run.id}", "invoices": count,
+            "archive_url": f"/api/v1/billing-runs/{run.id}/invoices.zip"}
 
 
 def delete_run(session: Session, principal: Principal, run_id: int) -> None:
@@ -1098,19 +1149,22 @@ def zip_run(session: Session, principal: Principal, run_id: int, *, chunk: int =
             select(Invoice.number, Invoice.issue_date, Invoice.pdf)
             .where(Invoice.id.in_(chunk_ids)).order_by(Invoice.number))]
 
-    documents = read_in_chunks(ids, read, chunk=chunk)
+    archive = session.scalar(select(BillingRun.archive).where(BillingRun.id == run.id))
+    if archive is not None:
+        return iter((archive,))  # built by the issuing job
+    return _zip_chunks(read_in_chunks(ids, read, chunk=chunk))
 
-    def generate() -> Iterator[bytes]:
-        pipe = _Pipe()
-        with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for number, issue_date, pdf in documents:
-                info = zipfile.ZipInfo(f"{number}.pdf", date_time=(*issue_date.timetuple()[:3], 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, pdf)
-                yield pipe.take()
-        yield pipe.take()
 
-    return generate()
+def _zip_chunks(documents: Iterable[tuple]) -> Iterator[bytes]:
+    """(number, issue date, PDF) as a ZIP, piece by piece."""
+    pipe = _Pipe()
+    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for number, issue_date, pdf in documents:
+            info = zipfile.ZipInfo(f"{number}.pdf", date_time=(*issue_date.timetuple()[:3], 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, pdf)
+            yield pipe.take()
+    yield pipe.take()
 
 
 # The year-end archive -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from purchasing.receipt import split_delivered
 from purchasing.solver import diagnose
 from purchasing.tabular import parse_needs, parse_price_list
 
-from .. import metrics
+from .. import metrics, queue
 from ..auth import READERS, STAFF, Principal, require
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -37,6 +37,7 @@ from ..models import (
     Coordination,
     CycleBudget,
     CycleStatus,
+    Job,
     Member,
     Nature,
     Offer,
@@ -48,7 +49,7 @@ from ..models import (
     TemperatureClass,
     VatTreatment,
 )
-from . import mail
+from . import jobs, mail
 from .crud import Resource, own_member_only, refers
 from .directory import member_in_coordination
 from .ledger import ChargeDraft, Payer, post_charges
@@ -583,6 +584,32 @@ def allocate(session: Session, principal: Principal, cycle_id: int, time_limit_s
     session.flush()
     mail.cycle_allocated(session, cycle)
     return cycle
+
+
+#: a cycle with more (need, offer) pairs than this is allocated by a job; smaller ones at once
+ALLOCATE_INLINE_MAX = 300
+
+
+def request_allocation(session: Session, principal: Principal, cycle_id: int,
+                       time_limit_s: int | None = None) -> tuple[OrderCycle, Job | None]:
+    """Allocate a small cycle at once; queue a large one's allocation as a job (returned)."""
+    require(principal, *STAFF)
+    cycle = CYCLES.get(session, principal, cycle_id)
+    if cycle.status not in (CycleStatus.CLOSED, CycleStatus.ALLOCATED):
+        raise Conflict(f"The cycle is {cycle.status.value}: close it before allocating.")
+    pairs = sum(len(n.offer_ids) for n in session.scalars(select(OrderNeed).where(OrderNeed.cycle_id == cycle.id)))
+    if pairs <= ALLOCATE_INLINE_MAX:
+        return allocate(session, principal, cycle_id, time_limit_s), None
+    limit = time_limit_s or cycle.time_limit_s
+    job = jobs.enqueue(session, "order_cycle.allocate", {"cycle_id": cycle.id, "time_limit_s": limit},
+                       principal=principal, time_limit_s=int(limit) * 3 + 60)
+    return cycle, job
+
+
+@queue.handler("order_cycle.allocate", max_attempts=3, time_limit_s=300)
+def _allocate_job(session: Session, ctx: queue.JobContext) -> dict:
+    cycle = allocate(session, jobs.principal_of(ctx.acting_as), ctx.params["cycle_id"], ctx.params["time_limit_s"])
+    return {"url": f"/api/v1/order-cycles/{cycle.id}", "status": cycle.status.value}
 
 
 def place_order(session: Session, principal: Principal, cycle_id: int) -> OrderCycle:

@@ -3,13 +3,12 @@ in the background with progress, share its cost, post the shares as charges when
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +18,7 @@ import routing
 from purchasing import apportion, format_cents, to_cents
 from routing.jsonio import network_from_dict
 
-from .. import metrics
+from .. import metrics, queue
 from ..auth import READERS, STAFF, STAFF_READERS, Principal, require
 from ..db import database, utcnow
 from ..errors import Conflict, InvalidInput, NotFound
@@ -38,6 +37,7 @@ from ..models import (
     VehicleKind,
 )
 from ..validators import DAYS
+from . import jobs
 from .crud import paginate
 from .ledger import ChargeDraft, Payer, post_charges
 from .parties import coordination_party, document_part, member_party, site_address
@@ -45,7 +45,6 @@ from .parties import coordination_party, document_part, member_party, site_addre
 # Emission factors (g CO2e per km, tank to wheel, diesel), after ADEME's Base Carbone orders of
 # magnitude for a light utility vehicle, a 7.5-12 t rigid truck and the same with its cooling unit.
 CO2_G_PER_KM = {VehicleKind.VAN: 250, VehicleKind.TRUCK: 550, VehicleKind.REFRIGERATED_TRUCK: 650}
-STALE_AFTER = timedelta(minutes=2)  # a running plan silent this long lost its worker: it is marked failed
 #: the sharing methods as a charge's basis names them
 SHARE_METHODS = {"shapley": "valeur de Shapley", "proportional_standalone": "au prorata du coût seul",
                  "by_load": "au prorata du chargement", "equal": "parts égales", "nucleolus": "nucléole"}
@@ -223,18 +222,12 @@ def create_plan(session: Session, principal: Principal, data: dict) -> RoutePlan
     )
     session.add(plan)
     session.flush()
+    plan.job = jobs.enqueue(session, "route_plan.solve", {"plan_id": plan.id}, principal=principal,
+                            time_limit_s=plan.time_limit_s + SOLVE_MARGIN_S)
     return plan
 
 
-def start_solving(app: Flask, plan_id: int) -> threading.Thread:
-    """Solve in a background thread of this process; the plan's row carries the progress."""
-    thread = threading.Thread(target=_solve, args=(app, plan_id), name=f"route-plan-{plan_id}", daemon=True)
-    thread.start()
-    return thread
-
-
 ROUTES_SHARE = 0.4  # of a plan's time limit for its routes; the rest for the cost-sharing solves
-HEARTBEAT_S = 5.0  # how often a running solve says it is alive
 
 
 def solve(problem_data: dict, *, time_limit: float, seed: int, method: str, progress=None) -> dict:
@@ -284,48 +277,58 @@ def solve(problem_data: dict, *, time_limit: float, seed: int, method: str, prog
     }
 
 
-def _solve(app: Flask, plan_id: int) -> None:
-    db = database(app)
-    lock = threading.Lock()  # the worker and its heartbeat write the same row
+#: seconds a solve job may run beyond the plan's own time limit (building the maps and run sheets)
+SOLVE_MARGIN_S = 120
+
+
+def _plan_failed(session: Session, params: dict, error: dict) -> None:
+    """The solve job failed for good (error, time limit, worker lost too often): the plan says why."""
+    plan = session.get(RoutePlan, params["plan_id"], with_for_update=True)
+    if plan is not None and plan.status in (PlanStatus.QUEUED, PlanStatus.RUNNING):
+        plan.status, plan.error, plan.finished_at = PlanStatus.FAILED, error["detail"], utcnow()
+        session.flush()
+
+
+@queue.handler("route_plan.solve", max_attempts=2, time_limit_s=3600, on_failure=_plan_failed)
+def _solve_job(session: Session, ctx: queue.JobContext) -> dict:
+    """Solve a plan; its row carries the progress while it runs. The solved columns are written
+    with the job's success, so a worker that dies mid-solve leaves the plan to be solved again."""
+    plan_id = ctx.params["plan_id"]
+    url = f"/api/v1/route-plans/{plan_id}"
+    db = database(ctx.app)
+    with db.session(write=False) as s:
+        row = s.get(RoutePlan, plan_id)
+        if row is None:
+            raise NotFound(f"Route plan {plan_id} was deleted.")
+        if row.status not in (PlanStatus.QUEUED, PlanStatus.RUNNING):
+            return {"url": url, "status": row.status.value}  # done by an earlier attempt
+        problem_data, limit, seed, method = row.problem, row.time_limit_s, row.seed, row.share_method
 
     def update(**values) -> None:
-        with lock, db.session() as s:
+        with db.session() as s:
             row = s.get(RoutePlan, plan_id)
             for k, v in values.items():
                 setattr(row, k, v)
             row.heartbeat_at = utcnow()
             s.commit()
 
-    with db.session(write=False) as s:
-        row = s.get(RoutePlan, plan_id)
-        problem_data, limit, seed, method = row.problem, row.time_limit_s, row.seed, row.share_method
-    update(status=PlanStatus.RUNNING, started_at=utcnow(), error=None)
+    update(status=PlanStatus.RUNNING, started_at=utcnow(), error=None, progress={})
     last = [0.0]
 
     def progress(values: dict) -> None:
         if time.monotonic() - last[0] >= 1.0:
             last[0] = time.monotonic()
             update(progress=values)
+            ctx.progress(values, every_s=0)
 
-    alive = threading.Event()
-
-    def heartbeat() -> None:
-        while not alive.wait(HEARTBEAT_S):
-            update()
-
-    beating = threading.Thread(target=heartbeat, name=f"route-plan-{plan_id}-heartbeat", daemon=True)
-    beating.start()
-    try:
-        with metrics.job("route_plan"), metrics.timed("route_plan"):
-            columns = solve(problem_data, time_limit=limit, seed=seed, method=method, progress=progress)
-        alive.set()
-        beating.join()
-        update(status=PlanStatus.SOLVED, finished_at=utcnow(), error=None, **columns)
-    except Exception as exc:  # noqa: BLE001 - any failure is reported on the plan, not lost in a thread
-        alive.set()
-        beating.join()
-        app.logger.exception("route plan %s failed", plan_id)
-        update(status=PlanStatus.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=utcnow())
+    with metrics.job("route_plan"), metrics.timed("route_plan"):
+        columns = solve(problem_data, time_limit=limit, seed=seed, method=method, progress=progress)
+    plan = session.get(RoutePlan, plan_id, with_for_update=True)
+    for k, v in columns.items():
+        setattr(plan, k, v)
+    plan.status, plan.finished_at, plan.error, plan.heartbeat_at = PlanStatus.SOLVED, utcnow(), None, utcnow()
+    session.flush()
+    return {"url": url, "status": "solved", "cost": columns["progress"].get("best_cost")}
 
 
 def list_plans(session: Session, principal: Principal, args: dict) -> dict:
@@ -340,9 +343,6 @@ def get_plan(session: Session, principal: Principal, plan_id: int) -> RoutePlan:
     plan = session.get(RoutePlan, plan_id)
     if plan is None or plan.coordination_id != principal.coordination_id:
         raise NotFound(f"No route plan {plan_id} here.")
-    alive = plan.heartbeat_at or plan.started_at or plan.created_at
-    if plan.status in (PlanStatus.QUEUED, PlanStatus.RUNNING) and utcnow() - alive > STALE_AFTER:
-        plan.status, plan.error = PlanStatus.FAILED, "The solve was interrupted (server restarted); plan again."
     return plan
 
 

@@ -33,6 +33,7 @@ def gunicorn_port(database_url, tmp_path_factory):
         "LOGIPOOL_DATABASE_URL": database_url,
         "LOGIPOOL_SECRET_KEY": "test",
         "LOGIPOOL_LOG_LEVEL": "WARNING",
+        "LOGIPOOL_QUEUE_URL": "immediate",
         "PYTHONPATH": str(ROOT),
     }
     command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--threads", str(THREADS),

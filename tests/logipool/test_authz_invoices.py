@@ -62,7 +62,7 @@ CASES = [
          body={"period_start": "2026-11-01", "period_end": "2026-11-30"}),
     Case("read a billing run", "GET", "/api/v1/billing-runs/{run}", expect(200, READ_ALL)),
     Case("read a billing run of other coordination", "GET", "/api/v1/billing-runs/{run_b}", expect(404, READ_ALL)),
-    Case("issue a billing run", "POST", "/api/v1/billing-runs/{run}/issue", expect(200, STAFF)),
+    Case("issue a billing run", "POST", "/api/v1/billing-runs/{run}/issue", expect(202, STAFF)),
     Case("discard a billing run", "DELETE", "/api/v1/billing-runs/{run}", expect(204, STAFF)),
     Case("discard an issued billing run", "DELETE", "/api/v1/billing-runs/{run_issued}", expect(409, STAFF)),
     Case("billing run ZIP", "GET", "/api/v1/billing-runs/{run_issued}/invoices.zip", expect(200, READ_ALL)),
@@ -110,7 +110,7 @@ def build_invoicing(client, session, a: Tenant, b: Tenant) -> dict:
                         headers=headers)
         assert r.status_code == 201, r.get_json()
         if issue:
-            assert client.post(f"/api/v1/billing-runs/{r.get_json()['id']}/issue", headers=headers).status_code == 200
+            assert client.post(f"/api/v1/billing-runs/{r.get_json()['id']}/issue", headers=headers).status_code == 202
         return r.get_json()["id"]
 
     return {

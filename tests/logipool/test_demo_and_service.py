@@ -127,7 +127,9 @@ def test_the_demo_has_last_months_invoices_issued_and_this_months_charges_to_com
 
 def test_healthz(client):
     r = client.get("/healthz")
-    assert r.status_code == 200 and r.get_json() == {"status": "ok", "database": "ok"}
+    assert r.status_code == 200 and r.get_json() == {
+        "status": "ok", "database": "ok",
+        "queue": {"backend": "immediate", "reachable": True, "pending": 0, "workers_seen": 0}}
 
 
 def test_docs_page_needs_no_internet(client):

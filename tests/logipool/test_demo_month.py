@@ -130,7 +130,7 @@ def test_the_demo_month_is_invoiced_exactly_once(runner, client, session, monkey
     refused = client.post("/api/v1/billing-runs/", json=period, headers=manager)  # next month is not over
     assert refused.status_code == 422 and "period_end" in refused.get_json()["errors"]
     run = post("/api/v1/billing-runs/", {**period, "confirm_in_progress": True}, 201)
-    post(f"/api/v1/billing-runs/{run['id']}/issue")
+    post(f"/api/v1/billing-runs/{run['id']}/issue", status=202)
     archive = client.get(f"/api/v1/billing-runs/{run['id']}/invoices.zip", headers=manager)
     assert archive.status_code == 200
 

@@ -123,7 +123,7 @@ def run_and_issue(client, headers, end="2026-11-30") -> dict:
     assert r.status_code == 201, r.get_json()
     run = r.get_json()
     r = client.post(f"/api/v1/billing-runs/{run['id']}/issue", headers=headers)
-    assert r.status_code == 200, r.get_json()
+    assert r.status_code == 202 and r.headers["Location"].startswith("/api/v1/jobs/"), r.get_json()
     return r.get_json()
 
 

@@ -361,6 +361,20 @@ def test_cli_sends_the_outbox(runner, client, world, truck, smtp, mailing):
     assert len(smtp.messages) == 2
 
 
+def test_the_workers_send_the_outbox_every_minute(app, client, world, truck, smtp, mailing):
+    """The scheduled ``mail_deliver`` task (run by the job workers each minute) sends what is due."""
+    from logipool.db import utcnow
+    from logipool.queue import queue_of
+    from logipool.services import scheduled
+
+    book(client, world, truck.id, at(0), at(3), role=REP)
+    assert smtp.messages == []  # written to the outbox, not sent in the request
+    summary = queue_of(app).run_periodic("mail_deliver", scheduled.mail_deliver, utcnow())
+    assert summary == {"summary": "2 sent, 0 to retry, 0 failed, 0 refused"}
+    assert len(smtp.messages) == 2
+    assert queue_of(app).run_periodic("mail_deliver", scheduled.mail_deliver, utcnow())["summary"].startswith("0 sent")
+
+
 # Opt-out -------------------------------------------------------------------------------------
 
 

@@ -337,27 +337,38 @@ def test_the_whole_solve_with_its_sharing_honours_the_time_limit_and_reports_pro
     assert columns["progress"]["phase"] == "done"
 
 
-def test_a_running_plan_that_still_beats_is_not_declared_failed(client, world, session):
-    """Long past its time limit but with a recent heartbeat, a plan stays running; silent for
-    minutes, it is failed; solved, it carries no error."""
+def test_a_solve_whose_worker_still_beats_is_left_alone_a_silent_one_is_failed_with_its_reason(app, client, world,
+                                                                                                  session):
+    """Long past the plan's time limit but with a recent heartbeat, a solve stays running; silent
+    on its last attempt, the reaper fails its job and the plan says why, never "running" forever."""
     from datetime import timedelta
 
     from logipool.db import utcnow
-    from logipool.models import PlanStatus, RoutePlan
+    from logipool.models import Job, JobState, PlanStatus, RoutePlan
+    from logipool.queue import queue_of
 
-    long_ago = utcnow() - timedelta(hours=1)
-    rows = {}
-    for name, heartbeat, status in (("beating", utcnow(), PlanStatus.RUNNING),
-                                    ("silent", long_ago, PlanStatus.RUNNING)):
-        rows[name] = RoutePlan(coordination_id=world.a.coordination.id, day=DAY, status=status,
+    long_ago = utcnow() - timedelta(minutes=5)
+    rows, jobs = {}, {}
+    for name, heartbeat in (("beating", utcnow()), ("silent", long_ago)):
+        rows[name] = RoutePlan(coordination_id=world.a.coordination.id, day=DAY, status=PlanStatus.RUNNING,
                                share_method="shapley", time_limit_s=1, seed=0, problem={}, progress={},
                                created_at=long_ago, started_at=long_ago, heartbeat_at=heartbeat)
         session.add(rows[name])
+        session.flush()
+        jobs[name] = Job(coordination_id=world.a.coordination.id, kind="route_plan.solve",
+                         params={"plan_id": rows[name].id}, state=JobState.RUNNING, attempts=2, max_attempts=2,
+                         time_limit_s=3600, worker="elsewhere:1", started_at=long_ago, heartbeat_at=heartbeat,
+                         progress={})
+        session.add(jobs[name])
     session.commit()
+    outcome = queue_of(app).reap()
+    assert outcome["failed"] == [jobs["silent"].id] and outcome["taken_up"] == []
     h = world.a.headers(Role.MANAGER)
     assert client.get(f"/api/v1/route-plans/{rows['beating'].id}", headers=h).get_json()["status"] == "running"
     silent = client.get(f"/api/v1/route-plans/{rows['silent'].id}", headers=h).get_json()
-    assert silent["status"] == "failed" and "interrupted" in silent["error"]
+    assert silent["status"] == "failed" and "stopped answering" in silent["error"]
+    job = client.get(f"/api/v1/jobs/{jobs['silent'].id}", headers=h).get_json()
+    assert job["state"] == "failed" and job["error"]["status"] == 503 and "elsewhere:1" in job["error"]["detail"]
 
 
 def test_warehouse_and_pallet_handling_times_are_planned_and_on_the_run_sheet(client, world, day):
