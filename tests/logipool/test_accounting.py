@@ -1,6 +1,7 @@
-"""The FEC export over a full month: a billing run with VAT and funders' parts, a credit note, a
-bank statement paying half the invoices by reference, one by amount and payer, one beyond what it
-owes — then the year's FEC, read back column by column: every entry balanced, numbered without
+"""The FEC export over a full month: a billing run with VAT and funders' parts, a credit note, the
+direct-debit file of a mandated member, a bank statement paying half the invoices by reference
+(the direct debit among them), one by amount and payer, one beyond what it owes, reminder letters
+for the rest — then the year's FEC, read back column by column: every entry balanced, numbered without
 gap per journal, dated in the year, and its totals equal to what was invoiced and paid to the cent."""
 
 from __future__ import annotations
@@ -8,12 +9,15 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from lxml import etree
 from sqlalchemy import func, select
 
+import invoices as lib
 from logipool.models import AccountCredit, Invoice, InvoiceKind, Nature, Payment, Role
+from logipool.services import payments
 from logipool.services.accounting import FEC_COLUMNS
 
 from ..factories import make_member
@@ -48,10 +52,25 @@ def test_full_month_billing_statement_and_fec_balance_to_the_cent(client, world,
         charge(session, a, 12345 + 1111 * i, member=m, rate="20", subsidies=[subsidy(a, 1000 + i)])
         charge(session, a, 3333 + 7 * i, member=m, rate="5.5", nature=Nature.GOODS)
     charge(session, a, 50000, funder=a.funder, rate="20")
+    a.coordination.sepa_creditor_id = "FR72ZZZ123456"
     session.commit()
+    mandated = members[2]
+    r = client.post("/api/v1/mandates/", headers=staff, json={
+        "member_id": mandated.id, "reference": "LP-ASSO0-01", "signed_on": "2026-01-15",
+        "iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX"})
+    assert r.status_code == 201, r.get_json()
     run = run_and_issue(client, staff)
     invoices = {i["member_id"]: i for i in run["invoices"] if i["member_id"]}
     assert len(invoices) == 6
+    # the mandated member's invoice is collected by a pain.008 file, valid by its XSD
+    r = client.post("/api/v1/direct-debits/", json={"billing_run_id": run["id"]}, headers=staff)
+    assert r.status_code == 201, r.get_json()
+    debit = r.get_json()
+    assert debit["count"] == 1 and [i["number"] for i in debit["invoices"]] == [invoices[mandated.id]["number"]]
+    pain = etree.fromstring(client.get(f"/api/v1/direct-debits/{debit['id']}/pain.008.xml", headers=staff).data)
+    lib.pain008_schema().assertValid(pain)
+    collected_text = pain.xpath("//p:RmtInf/p:Ustrd/text()",
+                                namespaces={"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"})[0]
     credited = invoices[members[5].id]
     r = client.post(f"/api/v1/invoices/{credited['invoice_id']}/credit-notes", json={"reason": "Erreur", "amount":
                     "10.00"}, headers=staff)
@@ -64,7 +83,9 @@ def test_full_month_billing_statement_and_fec_balance_to_the_cent(client, world,
         return client.get(f"/api/v1/invoices/{summary['invoice_id']}", headers=staff).get_json()["payment_reference"]
 
     by_ref = [Entry(total(m), TODAY, name=m.legal_name, creditor_ref=reference_of(invoices[m.id]))
-              for m in members[:3]]
+              for m in members[:2]]
+    # the collection arrives on the statement with the remittance text the direct-debit file sent
+    by_ref.append(Entry(total(mandated), TODAY, name=mandated.legal_name, ustrd=collected_text))
     by_amount = Entry(total(members[3]), TODAY, name=members[3].legal_name.upper(), ustrd="Virement novembre")
     over = Decimal(total(members[4])) + Decimal("12.34")
     overpaid = Entry(f"{over:.2f}", TODAY, name="X", ustrd=f"Facture {invoices[members[4].id]['number']}")
@@ -75,6 +96,21 @@ def test_full_month_billing_statement_and_fec_balance_to_the_cent(client, world,
     assert r.status_code == 201, r.get_json()
     assert (r.get_json()["matched"], r.get_json()["unmatched"]) == (5, 1)
     assert r.get_json()["by_rule"] == {"reference": 4, "amount_payer": 1}
+
+    # reminders for the rest: the credited member's invoice and the funder's, once each
+    fresh(session)
+    rest = session.scalars(select(Invoice).where(
+        Invoice.coordination_id == a.coordination.id, Invoice.kind == InvoiceKind.INVOICE,
+        Invoice.paid_cents < Invoice.total_cents - Invoice.credited_cents)).all()
+    assert {(i.member_id, i.funder_id) for i in rest} == {(members[5].id, None), (None, a.funder.id)}
+    later = datetime.combine(rest[0].due_date + timedelta(days=11), datetime.min.time(), tzinfo=UTC)
+    r = client.get(f"/api/v1/overdue?on={later.date().isoformat()}", headers=staff)
+    assert r.status_code == 200, r.get_json()
+    assert sorted(row["invoice_id"] for row in r.get_json()) == sorted(i.id for i in rest)
+    letters = payments.send_due_reminders(session, later)
+    assert sorted(x.invoice_id for x in letters) == sorted(i.id for i in rest)
+    assert {x.level for x in letters} == {1} and payments.send_due_reminders(session, later) == []
+    session.commit()
 
     r = client.get(f"/api/v1/accounting/fec?year={TODAY.year}", headers=world.a.headers(Role.AUDITOR))
     assert r.status_code == 200, r.get_data(as_text=True)
