@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import http
+
 from flask import Flask
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
 
-from ..errors import handle_http_exception
+from ..errors import PROBLEM_MIMETYPE, handle_http_exception
+from ..schemas.common import DECIMAL_PATTERN
 
 
 class ProblemSchema(Schema):
@@ -22,11 +26,38 @@ class ProblemSchema(Schema):
                          metadata={"description": "For validation errors: field → messages."})
 
 
+def wire_types(self, field, ret=None, **kwargs) -> dict:
+    """The OpenAPI type of what is really sent: a decimal goes over the wire as a string (never
+    through binary floating point), an enumeration as one of its names."""
+    if isinstance(field, fields.Decimal):
+        return {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN}
+    if isinstance(field, fields.Enum) and all(isinstance(v, str) for v in (ret or {}).get("enum", []) if v is not None):
+        return {"type": "string"}
+    return {}
+
+
 class LogipoolApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)
+
+    def _init_spec(self, **kwargs):
+        super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(wire_types)
+
+    def _register_responses(self):
+        """Every error response, once for all operations: a problem document, sent as
+        ``application/problem+json``."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any other error (see `type`).", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 API_PREFIX = "/api/v1"

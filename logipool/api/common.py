@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import http
+import re
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -36,8 +39,22 @@ class InputParser(FlaskParser):
         return data
 
 
+BINARY = {"type": "string", "format": "binary"}
+
+_VERBS = {"get": "Read", "post": "Create", "put": "Replace", "patch": "Change", "delete": "Delete"}
+
+
+def _words(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").lower()
+
+
 class ApiBlueprint(Blueprint):
-    """A resource blueprint whose every view needs a valid bearer token."""
+    """A resource blueprint whose every view needs a valid bearer token.
+
+    It also writes the contract of its views into the OpenAPI document, once for all: an
+    ``operationId`` from the view's name, a summary (the docstring's, else one made from the
+    name), the error responses every view may give (``application/problem+json``), and a
+    document response (PDF, CSV, ZIP, SVG, iCalendar, XML…) as binary of its media type."""
 
     # unknown query arguments are refused like unknown body fields, not silently dropped
     ARGUMENTS_PARSER = InputParser(unknown=RAISE)
@@ -45,8 +62,57 @@ class ApiBlueprint(Blueprint):
     def __init__(self, name: str, url_prefix_suffix: str, description: str, *, public: bool = False):
         super().__init__(name, __name__, description=description)
         self.url_prefix_suffix = url_prefix_suffix
+        self.public = public
         if not public:
             self.before_request(authenticate)
+        self._prepare_doc_cbks.append(self._prepare_errors_doc)
+
+    def response(self, status_code, schema=None, *, content_type=None, **kwargs):
+        """A response of another media type than JSON is a document: its bytes, declared binary so
+        that clients (and the documentation page) save it as it is."""
+        if schema is None and content_type and not content_type.endswith(("/json", "+json")):
+            schema = BINARY
+        elif schema is None and content_type:
+            schema = {"type": "object"}
+        return super().response(status_code, schema, content_type=content_type, **kwargs)
+
+    def _store_endpoint_docs(self, endpoint, obj, parameters, tags, **options):
+        super()._store_endpoint_docs(endpoint, obj, parameters, tags, **options)
+        resource = _words(self.name)
+        for method, doc in self._docs[endpoint].items():
+            if method == "parameters":
+                continue
+            doc.setdefault("manual_doc", {}).setdefault(
+                "operationId", f"{self.name}_{_words(endpoint).replace(' ', '_')}_{method}")
+            doc["docstring"].setdefault("summary", self._summary(resource, endpoint, method))
+
+    @staticmethod
+    def _summary(resource: str, endpoint: str, method: str) -> str:
+        def a(noun: str) -> str:
+            return f"{'an' if noun[0] in 'aeio' else 'a'} {noun}"
+
+        words = _words(endpoint)
+        if endpoint == "Collection":
+            return f"List {resource}" if method == "get" else f"Create {a(resource.removesuffix('s'))}"
+        if endpoint == "Item":
+            return f"{_VERBS[method]} {a(resource.removesuffix('s'))}"
+        if endpoint.islower():  # an action on one row: confirm, cancel…
+            return f"{endpoint.capitalize()} {a(resource.removesuffix('s'))}"
+        if words.endswith(" item"):
+            return f"{_VERBS[method]} {a(words.removesuffix(' item'))}"
+        if words.endswith("s") and method in ("get", "post"):
+            return f"List {words}" if method == "get" else f"Create {a(words.removesuffix('s'))}"
+        return f"{_VERBS[method]} the {words}"
+
+    def _prepare_errors_doc(self, doc, doc_info, *, method, **kwargs):
+        responses = doc.setdefault("responses", {})
+        codes = [404, 422] if self.public else [401, 403, 404, 422]
+        if method != "get":
+            codes.append(409)
+        for code in codes:
+            if code not in responses and str(code) not in responses:
+                responses[code] = http.HTTPStatus(code).name
+        return doc
 
 
 def commit() -> None:

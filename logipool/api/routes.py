@@ -92,6 +92,7 @@ class RoutePlanRunSheet(MethodView):
 class RoutePlanAccept(MethodView):
     @blp.response(200, s.RoutePlanSchema)
     def post(self, plan_id):
+        """Accept the solved plan as the day's rounds."""
         plan = svc.accept(get_session(), current(), plan_id)
         commit()
         return plan

@@ -77,6 +77,7 @@ class StorageBookingItem(MethodView):
 class CancelStorage(MethodView):
     @bookings.response(200, s.StorageBookingSchema)
     def post(self, booking_id):
+        """Cancel the booking: its pallet positions are free again."""
         row = svc.cancel_booking(get_session(), current(), booking_id)
         commit()
         return row

@@ -76,6 +76,9 @@ MAX_CENTS = 10**13
 MONEY_PATTERN = r"^[+-]?[0-9]+(\.[0-9]{1,2})?$"
 
 
+DECIMAL_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+
+
 _MONEY = re.compile(MONEY_PATTERN, re.ASCII)
 
 
