@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import http
 import re
+import time
 
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -15,6 +18,8 @@ from .. import inputs
 from .. import schemas as s
 from ..auth import authenticate, current
 from ..db import get_session
+from ..errors import Conflict
+from ..services import idempotency
 from ..services.crud import Resource
 
 
@@ -65,7 +70,7 @@ class ApiBlueprint(Blueprint):
         self.public = public
         if not public:
             self.before_request(authenticate)
-        self._prepare_doc_cbks.append(self._prepare_errors_doc)
+        self._prepare_doc_cbks.append(self._prepare_contract_doc)
 
     def response(self, status_code, schema=None, *, content_type=None, **kwargs):
         """A response of another media type than JSON is a document: its bytes, declared binary so
@@ -104,7 +109,9 @@ class ApiBlueprint(Blueprint):
             return f"List {words}" if method == "get" else f"Create {a(words.removesuffix('s'))}"
         return f"{_VERBS[method]} the {words}"
 
-    def _prepare_errors_doc(self, doc, doc_info, *, method, **kwargs):
+    def _prepare_contract_doc(self, doc, doc_info, *, method, **kwargs):
+        if doc_info.get("idempotent"):
+            doc.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
         responses = doc.setdefault("responses", {})
         codes = [404, 422] if self.public else [401, 403, 404, 422]
         if method != "get":
@@ -118,6 +125,59 @@ class ApiBlueprint(Blueprint):
 def commit() -> None:
     """The one commit of a write request (services only flush)."""
     get_session().commit()
+
+
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": idempotency.HEADER,
+    "required": False,
+    "schema": {"type": "string", "pattern": idempotency.KEY_PATTERN, "example": "5f1d9a36-2c0e-4d8f-9a51-0c7e1b2d3f4a"},
+    "description": "Send the request again with the same key and the same body (after a time-out, say): "
+                   "you get the first response and nothing is written twice. The same key with another "
+                   "request is refused (422). Keys are yours in this coordination and kept 24 hours.",
+}
+WAIT_FOR_FIRST = 10.0  # seconds a copy waits for the request holding its key to finish
+
+
+def idempotent(view):
+    """Make a view that creates money or documents safe to retry with an ``Idempotency-Key``.
+
+    Without the header the view runs as usual. With it: the first request runs and its response
+    is kept; a replay (same key, same method, path and body) gets that response — status, body and
+    the headers that matter, plus ``Idempotent-Replayed: true`` — and writes nothing; a copy sent
+    while the first is still running waits for it; another request with the key is refused (422).
+    Put it above the view's ``arguments`` and ``response`` decorators."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        raw = request.headers.get(idempotency.HEADER)
+        if raw is None:
+            return view(*args, **kwargs)
+        key = idempotency.checked_key(raw)
+        session, principal = get_session(), current()
+        print_ = idempotency.fingerprint(request.method, request.path, request.get_data(cache=True))
+        earlier = idempotency.claim(session, principal, key, print_)
+        deadline = time.monotonic() + WAIT_FOR_FIRST
+        while earlier is not None and earlier.status is None:  # the first copy has not answered yet
+            session.rollback()
+            if time.monotonic() > deadline:
+                raise Conflict("A request with this Idempotency-Key is still being processed: retry later.")
+            time.sleep(0.05)
+            earlier = idempotency.earlier(session, principal, key) or idempotency.claim(
+                session, principal, key, print_)
+        if earlier is not None:
+            session.rollback()
+            return Response(earlier.body, status=earlier.status,
+                            headers=earlier.headers | {"Idempotent-Replayed": "true"})
+        response = current_app.make_response(view(*args, **kwargs))
+        if response.status_code < 400:
+            idempotency.record(session, principal, key, response.status_code, dict(response.headers),
+                               response.get_data())
+            commit()
+        return response
+
+    wrapper._apidoc = {**getattr(view, "_apidoc", {}), "idempotent": True}
+    return wrapper
 
 
 def crud_blueprint(resource: Resource, plural: str, schema, update_schema, query_schema,

@@ -14,7 +14,7 @@ from ..auth import current
 from ..db import get_session
 from ..services import invoicing as svc
 from ..services.parties import logo_of
-from .common import ApiBlueprint, commit
+from .common import ApiBlueprint, commit, idempotent
 
 
 def _tz() -> ZoneInfo:
@@ -33,6 +33,7 @@ class Invoices(MethodView):
         """Invoices and credit notes (representatives and treasurers: their member's only)."""
         return svc.list_invoices(get_session(), current(), args)
 
+    @idempotent
     @blp.arguments(s.InvoiceCreateSchema)
     @blp.response(201, s.InvoiceSchema)
     def post(self, data):
@@ -78,6 +79,7 @@ class InvoiceItem(MethodView):
 
 @blp.route("/<int:invoice_id>/issue")
 class InvoiceIssue(MethodView):
+    @idempotent
     @blp.response(200, s.InvoiceSchema)
     def post(self, invoice_id):
         """Number it, date it today, render and store its Factur-X PDF. Only once (409 after)."""
@@ -131,6 +133,7 @@ class InvoiceXml(MethodView):
 
 @blp.route("/<int:invoice_id>/payments")
 class InvoicePayments(MethodView):
+    @idempotent
     @blp.arguments(s.PaymentCreateSchema)
     @blp.response(201, s.PaymentSchema)
     def post(self, data, invoice_id):
@@ -142,6 +145,7 @@ class InvoicePayments(MethodView):
 
 @blp.route("/<int:invoice_id>/credit-notes")
 class InvoiceCreditNotes(MethodView):
+    @idempotent
     @blp.arguments(s.CreditNoteRequestSchema)
     @blp.response(201, s.InvoiceSchema)
     def post(self, data, invoice_id):
@@ -165,6 +169,7 @@ class BillingRuns(MethodView):
         page["items"] = [svc.run_summary(session, run) for run in page["items"]]
         return page
 
+    @idempotent
     @runs.arguments(s.BillingRunCreateSchema)
     @runs.response(201, s.BillingRunSchema)
     def post(self, data):
@@ -191,6 +196,7 @@ class BillingRunItem(MethodView):
 
 @runs.route("/<int:run_id>/issue")
 class BillingRunIssue(MethodView):
+    @idempotent
     @runs.response(200, s.BillingRunSchema)
     def post(self, run_id):
         """Issue all the run's drafts in one transaction, with consecutive numbers."""

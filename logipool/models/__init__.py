@@ -13,6 +13,7 @@ from .accounts import ApiToken, Role, RoleGrant, User
 from .banking import AccountCredit, BankLine, BankLineState, BankStatement
 from .base import AddressMixin, Nature, TemperatureClass, VatRegime, VatTreatment, enum_column
 from .directory import Coordination, Funder, FunderKind, Member, MemberKind, Site, SiteKind
+from .idempotency import IdempotentRequest
 from .invoices import (
     BillingRun,
     Invoice,
@@ -57,6 +58,8 @@ __all__ = [
     "PlanStatus", "RoutePlan",
     # orders
     "Supplier", "Offer", "CycleStatus", "OrderCycle", "OrderNeed", "CycleBudget",
+    # idempotency
+    "IdempotentRequest",
     # invoices
     "InvoiceKind", "InvoiceStatus", "InvoiceCounter", "BillingRun", "Invoice", "InvoiceLine",
     "InvoiceDeduction", "Payment",
