@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
@@ -63,6 +63,17 @@ class LogipoolApi(Api):
 API_PREFIX = "/api/v1"
 
 
+def conditional_get(response: Response) -> Response:
+    """Every complete read under the API has an ETag — the document's own (an invoice PDF's
+    SHA-256) or the hash of the bytes sent — and answers ``If-None-Match`` with 304 and no body.
+    Streamed downloads (the CSV export, ZIPs) are read once and carry none."""
+    if (request.method in ("GET", "HEAD") and response.status_code == 200 and not response.is_streamed
+            and request.path.startswith(API_PREFIX)):
+        response.add_etag()  # keeps an ETag the view set
+        response.make_conditional(request)
+    return response
+
+
 def init_app(app: Flask) -> None:
     from . import (
         accounting,
@@ -106,4 +117,5 @@ def init_app(app: Flask) -> None:
         for blp in module.blueprints():
             api.register_blueprint(blp, url_prefix=f"{API_PREFIX}/{blp.url_prefix_suffix}")
     health.init_app(app)
+    app.after_request(conditional_get)
     app.extensions["logipool.api"] = api

@@ -113,6 +113,9 @@ class ApiBlueprint(Blueprint):
         if doc_info.get("idempotent"):
             doc.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
         responses = doc.setdefault("responses", {})
+        if method == "get":  # see logipool.api.conditional_get
+            doc.setdefault("parameters", []).append("IF_NONE_MATCH")
+            responses.setdefault(304, "NOT_MODIFIED")
         codes = [404, 422] if self.public else [401, 403, 404, 422]
         if method != "get":
             codes.append(409)
