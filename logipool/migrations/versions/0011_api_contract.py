@@ -1,13 +1,14 @@
-"""idempotency keys: the first response to each Idempotency-Key, per coordination and user
+"""API contract: the first response to each Idempotency-Key (per coordination and user), and a
+vehicle booking's revision (sequence, last change) for calendar clients
 
-Revision ID: 0011_idempotency_keys
+Revision ID: 0011_api_contract
 Revises: 0010_vat_by_nature
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_idempotency_keys'
+revision = '0011_api_contract'
 down_revision = '0010_vat_by_nature'
 branch_labels = None
 depends_on = None
@@ -37,7 +38,17 @@ def upgrade() -> None:
     with op.batch_alter_table('idempotent_request', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_idempotent_request_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_idempotent_request_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('vehicle_booking', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sequence', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
+    bookings = sa.table('vehicle_booking', sa.column('created_at'), sa.column('updated_at'))
+    op.execute(bookings.update().values(updated_at=bookings.c.created_at))
+    with op.batch_alter_table('vehicle_booking', schema=None) as batch_op:
+        batch_op.alter_column('updated_at', existing_type=sa.DateTime(timezone=True), nullable=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('vehicle_booking', schema=None) as batch_op:
+        batch_op.drop_column('updated_at')
+        batch_op.drop_column('sequence')
     op.drop_table('idempotent_request')
