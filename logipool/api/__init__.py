@@ -7,14 +7,18 @@ import http
 from flask import Flask, Response, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 from ..errors import PROBLEM_MIMETYPE, handle_http_exception
 from ..schemas.common import DECIMAL_PATTERN
 
 
 class ProblemSchema(Schema):
-    """RFC 9457 problem details, the body of every error."""
+    """RFC 9457 problem details, the body of every error; a problem may carry further members
+    (RFC 9457 extensions) that say more about it."""
+
+    class Meta:
+        unknown = INCLUDE
 
     type = fields.String(metadata={"example": "/problems/validation-error"})
     title = fields.String(metadata={"example": "Unprocessable Content"})
@@ -24,6 +28,10 @@ class ProblemSchema(Schema):
     request_id = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          metadata={"description": "For validation errors: field → messages."})
+    conflicts = fields.List(fields.Dict(), metadata={
+        "description": "For conflicts: the bookings or periods in the way."})
+    rows = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "For a refused import: column → the problems found, by row."})
 
 
 def wire_types(self, field, ret=None, **kwargs) -> dict:
@@ -31,6 +39,8 @@ def wire_types(self, field, ret=None, **kwargs) -> dict:
     through binary floating point), an enumeration as one of its names."""
     if isinstance(field, fields.Decimal):
         return {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN}
+    if isinstance(field, fields.Email):  # marshmallow accepts (and sends back) non-ASCII local parts
+        return {"format": "idn-email"}
     if isinstance(field, fields.Enum) and all(isinstance(v, str) for v in (ret or {}).get("enum", []) if v is not None):
         return {"type": "string"}
     return {}

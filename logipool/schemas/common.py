@@ -201,7 +201,8 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
 
 class AddressFields(Schema):
     street = fields.String(validate=validate.Length(max=200))
-    postcode = fields.String(validate=validate.Regexp(r"^[0-9A-Z -]{2,10}$"))
+    postcode = fields.String(validate=validate.Regexp(r"^([0-9A-Z -]{2,10})?$"),
+                             metadata={"description": "Empty when not known."})
     city = fields.String(validate=validate.Length(max=100))
     country = fields.String(validate=validate.Regexp(r"^[A-Z]{2}$"), metadata={"description": "ISO 3166-1 alpha-2"})
 
