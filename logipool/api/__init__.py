@@ -30,8 +30,8 @@ class ProblemSchema(Schema):
                          metadata={"description": "For validation errors: field → messages."})
     conflicts = fields.List(fields.Dict(), metadata={
         "description": "For conflicts: the bookings or periods in the way."})
-    rows = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
-        "description": "For a refused import: column → the problems found, by row."})
+    rows = fields.List(fields.Dict(), metadata={
+        "description": "For a refused import: each problem found, with its row and column."})
 
 
 def wire_types(self, field, ret=None, **kwargs) -> dict:

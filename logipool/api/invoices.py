@@ -118,7 +118,7 @@ class InvoicePdf(MethodView):
         invoice = svc.pdf_of(get_session(), current(), invoice_id)
         return Response(invoice.pdf, mimetype="application/pdf", headers={
             "ETag": f'"{invoice.pdf_sha256}"', "X-Content-SHA256": invoice.pdf_sha256,
-            "Content-Disposition": f'inline; filename="{invoice.number}.pdf"'})
+            "Content-Disposition": f'attachment; filename="{invoice.number}.pdf"'})
 
 
 @blp.route("/<int:invoice_id>/facturx.xml")
@@ -241,7 +241,7 @@ class StatementPdf(MethodView):
                            end=args.get("end"))
         pdf = lib.render_statement(st, lang=args["lang"], logo=logo_of(get_session(), current().coordination_id))
         return Response(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="releve-{st.as_of}.pdf"'})
+                        headers={"Content-Disposition": f'attachment; filename="releve-{st.as_of}.pdf"'})
 
 
 def blueprints():

@@ -84,7 +84,7 @@ class RoutePlanRunSheet(MethodView):
         return Response(
             plan.runsheet_pdf,
             mimetype="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="tournees-{plan.day}.pdf"'},
+            headers={"Content-Disposition": f'attachment; filename="tournees-{plan.day}.pdf"'},
         )
 
 
@@ -128,7 +128,7 @@ class RoutePlanDeliveryNotePdf(MethodView):
                 note, lang=args["lang"], logo=logo_of(get_session(), current().coordination_id)
             ),
             mimetype="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{note.number}.pdf"'},
+            headers={"Content-Disposition": f'attachment; filename="{note.number}.pdf"'},
         )
 
 
