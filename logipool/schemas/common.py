@@ -175,6 +175,16 @@ Bic = lambda **kw: Identifier("bic", **kw)  # noqa: E731
 Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def printable(value: str) -> None:
+    """Text printed on a document (PDF and its Factur-X XML): no control character but tab and
+    line breaks, which XML cannot carry."""
+    if _CONTROL.search(value):
+        raise ValidationError("Text printed on a document cannot contain control characters.")
+
+
 Email = lambda **kw: fields.Email(validate=validate.Length(max=254), **kw)  # noqa: E731
 
 

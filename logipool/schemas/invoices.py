@@ -12,7 +12,7 @@ from purchasing import format_cents
 from ..models import InvoiceKind, InvoiceStatus
 from ..services import invoicing
 from ..services.parties import vat_regime
-from .common import MONEY_PATTERN, CsvQuery, Day, LangQuery, Money, PageArgs, UtcDateTime, Whole, page_of
+from .common import MONEY_PATTERN, CsvQuery, Day, LangQuery, Money, PageArgs, UtcDateTime, Whole, page_of, printable
 
 MONEY_NOTE = "Decimal string in euros, e.g. \"12.34\"."
 
@@ -30,7 +30,7 @@ class InvoiceCreateSchema(Schema):
     funder_id = Whole(metadata={"description": "The funder invoiced (or give member_id)."})
     charge_ids = fields.List(Whole(), load_default=list, validate=validate.Length(max=5000),
                              metadata={"description": "Uninvoiced charges of that payer; may be empty for now."})
-    note = fields.String(validate=validate.Length(max=500),
+    note = fields.String(validate=[validate.Length(max=500), printable],
                          metadata={"description": "Printed on the invoice; default: the coordination's note."})
 
     @validates_schema
@@ -40,7 +40,7 @@ class InvoiceCreateSchema(Schema):
 
 
 class InvoiceUpdateSchema(Schema):
-    note = fields.String(validate=validate.Length(max=500))
+    note = fields.String(validate=[validate.Length(max=500), printable])
     due_date = Day(allow_none=True, metadata={
         "description": "null: issue date + the coordination's payment terms (at most 60 days)."})
 
@@ -102,7 +102,7 @@ class PaymentSchema(PaymentCreateSchema):
 
 
 class CreditNoteRequestSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=200), printable])
     amount = Money(attribute="amount_cents", data_key="amount", metadata={
         "description": "Incl. VAT; default: all that remains to pay."})
 

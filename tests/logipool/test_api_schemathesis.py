@@ -72,3 +72,14 @@ def test_a_refused_import_lists_its_rows_as_documented(client, world, session):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["components"]["schemas"]["Problem"]["properties"]["rows"]["type"] == "array"
     assert isinstance(body["rows"], list) and {"row", "column", "message"} <= body["rows"][0].keys()
+
+
+def test_a_credit_note_reason_with_control_characters_is_refused_not_a_500(client, world, session, invoice):  # noqa: F811
+    """The reason is printed in the credit note's Factur-X XML, which cannot carry them."""
+    staff = world.a.headers(Role.MANAGER)
+    before = client.get(f"/api/v1/invoices/{invoice}", headers=staff).get_json()
+    refused = client.post(f"/api/v1/invoices/{invoice}/credit-notes", json={"reason": "Erreur\u0013"}, headers=staff)
+    assert "reason" in assert_problem(refused, 422)["errors"]
+    assert client.get(f"/api/v1/invoices/{invoice}", headers=staff).get_json() == before
+    ok = client.post(f"/api/v1/invoices/{invoice}/credit-notes", json={"reason": "Erreur\tde saisie\n"}, headers=staff)
+    assert ok.status_code == 201, ok.get_json()
