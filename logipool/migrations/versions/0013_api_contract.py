@@ -1,15 +1,15 @@
 """API contract: the first response to each Idempotency-Key (per coordination and user), and a
 vehicle booking's revision (sequence, last change) for calendar clients
 
-Revision ID: 0011_api_contract
-Revises: 0010_vat_by_nature
+Revision ID: 0013_api_contract
+Revises: 0012_mail_outbox
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_api_contract'
-down_revision = '0010_vat_by_nature'
+revision = '0013_api_contract'
+down_revision = '0012_mail_outbox'
 branch_labels = None
 depends_on = None
 
