@@ -61,6 +61,7 @@ from .common import (
     Whole,
     decimal_between,
     page_of,
+    printable,
 )
 from .directory import (
     CoordinationSchema,
@@ -187,7 +188,8 @@ from .vehicles import (
 
 __all__ = [
     # common
-    "Whole", "UtcDateTime", "Day", "MAX_CENTS", "MONEY_PATTERN", "Money", "decimal_between", "Siren", "Siret",
+    "Whole", "UtcDateTime", "Day", "MAX_CENTS", "MONEY_PATTERN", "Money", "decimal_between", "printable",
+    "Siren", "Siret",
     "Identifier", "VatNumber", "Iban", "Bic",
     "Name", "Email", "PageArgs", "page_of", "AddressFields", "PeriodArgs", "LangQuery", "CsvQuery",
     # directory
