@@ -12,7 +12,7 @@ from ..auth import current
 from ..db import get_session
 from ..errors import InvalidInput
 from ..services import banking as svc
-from .common import ApiBlueprint, commit
+from .common import ApiBlueprint, commit, idempotent
 
 STATEMENT_BODY = {
     "content": {
@@ -54,6 +54,7 @@ class BankStatements(MethodView):
     def get(self, args):
         return svc.list_statements(get_session(), current(), args)
 
+    @idempotent
     @statements.doc(requestBody=STATEMENT_BODY)
     @statements.response(201, s.BankImportResultSchema)
     def post(self):
@@ -86,6 +87,7 @@ class BankLineItem(MethodView):
 
 @lines.route("/<int:line_id>/match")
 class BankLineMatch(MethodView):
+    @idempotent
     @lines.arguments(s.BankLineMatchSchema)
     @lines.response(200, s.BankLineSchema)
     def post(self, data, line_id):

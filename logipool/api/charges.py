@@ -8,7 +8,7 @@ from .. import schemas as s
 from ..auth import current
 from ..db import get_session
 from ..services import ledger as svc
-from .common import ApiBlueprint, commit
+from .common import ApiBlueprint, commit, idempotent
 
 blp = ApiBlueprint("charges", "charges",
                    "Amounts owed by members and funders, each with its source and basis.")
@@ -25,6 +25,7 @@ class Charges(MethodView):
     def get(self, args):
         return svc.list_charges(get_session(), current(), args)
 
+    @idempotent
     @blp.arguments(s.ChargeSchema)
     @blp.response(201, s.ChargeSchema)
     def post(self, data):

@@ -14,7 +14,7 @@ from ..auth import current
 from ..db import get_session
 from ..services import invoicing as svc
 from ..services.parties import logo_of
-from .common import ApiBlueprint, commit
+from .common import ApiBlueprint, commit, idempotent
 from .jobs import accepted
 
 
@@ -34,6 +34,7 @@ class Invoices(MethodView):
         """Invoices and credit notes (representatives and treasurers: their member's only)."""
         return svc.list_invoices(get_session(), current(), args)
 
+    @idempotent
     @blp.arguments(s.InvoiceCreateSchema)
     @blp.response(201, s.InvoiceSchema)
     def post(self, data):
@@ -79,6 +80,7 @@ class InvoiceItem(MethodView):
 
 @blp.route("/<int:invoice_id>/issue")
 class InvoiceIssue(MethodView):
+    @idempotent
     @blp.response(200, s.InvoiceSchema)
     def post(self, invoice_id):
         """Number it, date it today, render and store its Factur-X PDF. Only once (409 after)."""
@@ -117,7 +119,7 @@ class InvoicePdf(MethodView):
         invoice = svc.pdf_of(get_session(), current(), invoice_id)
         return Response(invoice.pdf, mimetype="application/pdf", headers={
             "ETag": f'"{invoice.pdf_sha256}"', "X-Content-SHA256": invoice.pdf_sha256,
-            "Content-Disposition": f'inline; filename="{invoice.number}.pdf"'})
+            "Content-Disposition": f'attachment; filename="{invoice.number}.pdf"'})
 
 
 @blp.route("/<int:invoice_id>/facturx.xml")
@@ -132,6 +134,7 @@ class InvoiceXml(MethodView):
 
 @blp.route("/<int:invoice_id>/payments")
 class InvoicePayments(MethodView):
+    @idempotent
     @blp.arguments(s.PaymentCreateSchema)
     @blp.response(201, s.PaymentSchema)
     def post(self, data, invoice_id):
@@ -143,6 +146,7 @@ class InvoicePayments(MethodView):
 
 @blp.route("/<int:invoice_id>/credit-notes")
 class InvoiceCreditNotes(MethodView):
+    @idempotent
     @blp.arguments(s.CreditNoteRequestSchema)
     @blp.response(201, s.InvoiceSchema)
     def post(self, data, invoice_id):
@@ -166,6 +170,7 @@ class BillingRuns(MethodView):
         page["items"] = [svc.run_summary(session, run) for run in page["items"]]
         return page
 
+    @idempotent
     @runs.arguments(s.BillingRunCreateSchema)
     @runs.response(201, s.BillingRunSchema)
     def post(self, data):
@@ -192,6 +197,7 @@ class BillingRunItem(MethodView):
 
 @runs.route("/<int:run_id>/issue")
 class BillingRunIssue(MethodView):
+    @idempotent
     @runs.response(202, s.BillingRunSchema)
     def post(self, run_id):
         """Check every draft, then queue the issue (``Location`` names the job): all drafts are
@@ -238,7 +244,7 @@ class StatementPdf(MethodView):
                            end=args.get("end"))
         pdf = lib.render_statement(st, lang=args["lang"], logo=logo_of(get_session(), current().coordination_id))
         return Response(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="releve-{st.as_of}.pdf"'})
+                        headers={"Content-Disposition": f'attachment; filename="releve-{st.as_of}.pdf"'})
 
 
 def blueprints():

@@ -266,7 +266,7 @@ class PurchaseOrderPdf(MethodView):
         po = svc.purchase_order(get_session(), current(), cycle_id, supplier_id, _tz())
         pdf = invoices.render_purchase_order(po, lang=args["lang"], logo=_logo())
         return Response(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{po.number}.pdf"'})
+                        headers={"Content-Disposition": f'attachment; filename="{po.number}.pdf"'})
 
 
 @cycles.route("/<int:cycle_id>/purchase-orders/<int:supplier_id>.csv")
@@ -290,7 +290,7 @@ class DeliveryNotePdf(MethodView):
         note = svc.delivery_note(get_session(), current(), cycle_id, member_id, _tz())
         pdf = invoices.render_delivery_note(note, lang=args["lang"], logo=_logo())
         return Response(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{note.number}.pdf"'})
+                        headers={"Content-Disposition": f'attachment; filename="{note.number}.pdf"'})
 
 
 @cycles.route("/<int:cycle_id>/delivery-notes/<int:member_id>")

@@ -11,7 +11,7 @@ from .. import schemas as s
 from ..auth import current
 from ..db import get_session
 from ..services import payments as svc
-from .common import ApiBlueprint, commit
+from .common import ApiBlueprint, commit, idempotent
 
 
 def _tz() -> ZoneInfo:
@@ -75,6 +75,7 @@ class DirectDebits(MethodView):
         page["items"] = [_debit(session, d) for d in page["items"]]
         return page
 
+    @idempotent
     @debits.arguments(s.DirectDebitCreateSchema)
     @debits.response(201, s.DirectDebitSchema)
     def post(self, data):
@@ -122,6 +123,7 @@ class InvoiceReminders(MethodView):
     def get(self, invoice_id):
         return svc.list_reminders(get_session(), current(), invoice_id)
 
+    @idempotent
     @reminders.response(201, s.ReminderSchema)
     def post(self, invoice_id):
         """Send the next reminder now (first, then second); 422 when the invoice is not overdue."""
@@ -141,6 +143,7 @@ class InvoiceReminderPdf(MethodView):
 
 @reminders.route("/invoices/<int:credit_note_id>/refunds")
 class CreditNoteRefunds(MethodView):
+    @idempotent
     @reminders.arguments(s.RefundCreateSchema)
     @reminders.response(201, s.RefundSchema)
     def post(self, data, credit_note_id):

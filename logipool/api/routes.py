@@ -84,7 +84,7 @@ class RoutePlanRunSheet(MethodView):
         return Response(
             plan.runsheet_pdf,
             mimetype="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="tournees-{plan.day}.pdf"'},
+            headers={"Content-Disposition": f'attachment; filename="tournees-{plan.day}.pdf"'},
         )
 
 
@@ -92,6 +92,7 @@ class RoutePlanRunSheet(MethodView):
 class RoutePlanAccept(MethodView):
     @blp.response(200, s.RoutePlanSchema)
     def post(self, plan_id):
+        """Accept the solved plan as the day's rounds."""
         plan = svc.accept(get_session(), current(), plan_id)
         commit()
         return plan
@@ -127,7 +128,7 @@ class RoutePlanDeliveryNotePdf(MethodView):
                 note, lang=args["lang"], logo=logo_of(get_session(), current().coordination_id)
             ),
             mimetype="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{note.number}.pdf"'},
+            headers={"Content-Disposition": f'attachment; filename="{note.number}.pdf"'},
         )
 
 

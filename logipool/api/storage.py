@@ -13,7 +13,7 @@ from ..charts import occupancy_svg
 from ..db import get_session
 from ..services import storage as svc
 from ..timeline import peak
-from .common import ApiBlueprint, commit, crud_blueprint
+from .common import ApiBlueprint, commit, crud_blueprint, idempotent
 
 
 def _zones() -> ApiBlueprint:
@@ -57,6 +57,7 @@ class StorageBookings(MethodView):
     def get(self, args):
         return svc.list_bookings(get_session(), current(), args)
 
+    @idempotent
     @bookings.arguments(s.StorageBookingSchema)
     @bookings.response(201, s.StorageBookingSchema)
     def post(self, data):
@@ -77,6 +78,7 @@ class StorageBookingItem(MethodView):
 class CancelStorage(MethodView):
     @bookings.response(200, s.StorageBookingSchema)
     def post(self, booking_id):
+        """Cancel the booking: its pallet positions are free again."""
         row = svc.cancel_booking(get_session(), current(), booking_id)
         commit()
         return row

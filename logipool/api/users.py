@@ -35,6 +35,7 @@ class Users(MethodView):
 class Me(MethodView):
     @blp.response(200, s.MeSchema)
     def get(self):
+        """The user the token belongs to, with its role here."""
         return svc.get_me(get_session(), current())
 
     @blp.arguments(s.MeUpdateSchema)

@@ -11,7 +11,7 @@ from ..db import get_session
 from ..security import external_url
 from ..services import calendars
 from ..services import vehicles as svc
-from .common import ApiBlueprint, commit, crud_blueprint
+from .common import ApiBlueprint, commit, crud_blueprint, idempotent
 
 
 def _vehicles() -> ApiBlueprint:
@@ -69,6 +69,7 @@ class Bookings(MethodView):
     def get(self, args):
         return svc.list_bookings(get_session(), current(), args)
 
+    @idempotent
     @bookings.arguments(s.BookingSchema)
     @bookings.response(201, s.BookingSchema)
     def post(self, data):
@@ -81,6 +82,7 @@ class Bookings(MethodView):
 
 @bookings.route("/recurring")
 class Recurring(MethodView):
+    @idempotent
     @bookings.arguments(s.RecurringBookingSchema)
     @bookings.response(201, s.RecurringResultSchema)
     def post(self, data):

@@ -14,6 +14,7 @@ from .audit import AuditEvent
 from .banking import AccountCredit, BankLine, BankLineState, BankStatement
 from .base import AddressMixin, Nature, TemperatureClass, VatRegime, VatTreatment, enum_column
 from .directory import Coordination, Funder, FunderKind, Member, MemberKind, Site, SiteKind
+from .idempotency import IdempotentRequest
 from .invoices import (
     BillingRun,
     DirectDebit,
@@ -66,6 +67,8 @@ __all__ = [
     "PlanStatus", "RoutePlan",
     # orders
     "Supplier", "Offer", "CycleStatus", "OrderCycle", "OrderNeed", "CycleBudget",
+    # idempotency
+    "IdempotentRequest",
     # invoices
     "InvoiceKind", "InvoiceStatus", "InvoiceCounter", "BillingRun", "Invoice", "InvoiceLine",
     "InvoiceDeduction", "Payment", "MandateSequence", "SepaMandate", "DirectDebit", "Refund", "InvoiceReminder",

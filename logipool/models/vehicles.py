@@ -6,7 +6,18 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -96,6 +107,10 @@ class VehicleBooking(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the booking's revision, for calendar clients (iCalendar SEQUENCE and LAST-MODIFIED): every
+    # UPDATE of the row, whatever changes it, counts one more and stamps the time
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0", onupdate=text("sequence + 1"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     vehicle: Mapped[Vehicle] = relationship()
     member: Mapped[Member] = relationship()

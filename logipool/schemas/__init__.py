@@ -63,6 +63,7 @@ from .common import (
     Whole,
     decimal_between,
     page_of,
+    printable,
 )
 from .directory import (
     CoordinationSchema,
@@ -216,7 +217,8 @@ __all__ = [
     # audit
     "AUDIT_ENTITIES", "AUDIT_ACTIONS", "AuditActorSchema", "AuditEventSchema", "AuditQuery",
     # common
-    "Whole", "UtcDateTime", "Day", "MAX_CENTS", "MONEY_PATTERN", "Money", "decimal_between", "Siren", "Siret",
+    "Whole", "UtcDateTime", "Day", "MAX_CENTS", "MONEY_PATTERN", "Money", "decimal_between", "printable",
+    "Siren", "Siret",
     "Identifier", "VatNumber", "Iban", "Bic",
     "Name", "Email", "PageArgs", "page_of", "AddressFields", "PeriodArgs", "LangQuery", "CsvQuery",
     # directory

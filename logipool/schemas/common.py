@@ -76,6 +76,9 @@ MAX_CENTS = 10**13
 MONEY_PATTERN = r"^[+-]?[0-9]+(\.[0-9]{1,2})?$"
 
 
+DECIMAL_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+
+
 _MONEY = re.compile(MONEY_PATTERN, re.ASCII)
 
 
@@ -172,6 +175,16 @@ Bic = lambda **kw: Identifier("bic", **kw)  # noqa: E731
 Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def printable(value: str) -> None:
+    """Text printed on a document (PDF and its Factur-X XML): no control character but tab and
+    line breaks, which XML cannot carry."""
+    if _CONTROL.search(value):
+        raise ValidationError("Text printed on a document cannot contain control characters.")
+
+
 Email = lambda **kw: fields.Email(validate=validate.Length(max=254), **kw)  # noqa: E731
 
 
@@ -198,7 +211,8 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
 
 class AddressFields(Schema):
     street = fields.String(validate=validate.Length(max=200))
-    postcode = fields.String(validate=validate.Regexp(r"^[0-9A-Z -]{2,10}$"))
+    postcode = fields.String(validate=validate.Regexp(r"^([0-9A-Z -]{2,10})?$"),
+                             metadata={"description": "Empty when not known."})
     city = fields.String(validate=validate.Length(max=100))
     country = fields.String(validate=validate.Regexp(r"^[A-Z]{2}$"), metadata={"description": "ISO 3166-1 alpha-2"})
 

@@ -12,7 +12,7 @@ from purchasing import format_cents
 from ..models import InvoiceKind, InvoiceStatus
 from ..services import invoicing
 from ..services.parties import vat_regime
-from .common import CsvQuery, Day, LangQuery, Money, PageArgs, UtcDateTime, Whole, page_of
+from .common import MONEY_PATTERN, CsvQuery, Day, LangQuery, Money, PageArgs, UtcDateTime, Whole, page_of, printable
 
 MONEY_NOTE = "Decimal string in euros, e.g. \"12.34\"."
 
@@ -30,7 +30,7 @@ class InvoiceCreateSchema(Schema):
     funder_id = Whole(metadata={"description": "The funder invoiced (or give member_id)."})
     charge_ids = fields.List(Whole(), load_default=list, validate=validate.Length(max=5000),
                              metadata={"description": "Uninvoiced charges of that payer; may be empty for now."})
-    note = fields.String(validate=validate.Length(max=500),
+    note = fields.String(validate=[validate.Length(max=500), printable],
                          metadata={"description": "Printed on the invoice; default: the coordination's note."})
 
     @validates_schema
@@ -40,7 +40,7 @@ class InvoiceCreateSchema(Schema):
 
 
 class InvoiceUpdateSchema(Schema):
-    note = fields.String(validate=validate.Length(max=500))
+    note = fields.String(validate=[validate.Length(max=500), printable])
     due_date = Day(allow_none=True, metadata={
         "description": "null: issue date + the coordination's payment terms (at most 60 days)."})
 
@@ -59,12 +59,13 @@ class InvoiceLineSchema(Schema):
     nature = fields.String(attribute="nature.value")
     vat_treatment = fields.Function(
         lambda line: line.vat_treatment.value if line.vat_treatment else None, allow_none=True,
-        metadata={"description": "The VAT treatment of the charge's nature when the line was filled "
+        metadata={"type": "string", "description": "The VAT treatment of the charge's nature when the line was filled "
                                  "(outside_vat, franchise_293b, cost_sharing_261b, vat_registered, disbursement); "
                                  "null: the coordination's vat_regime."})
     vat_category = fields.Function(
         lambda line: vat_regime(line.vat_treatment).category_code if line.vat_treatment else None,
-        allow_none=True, metadata={"description": "EN 16931 VAT category of the line: S (VAT charged), "
+        allow_none=True, metadata={"type": "string",
+                                   "description": "EN 16931 VAT category of the line: S (VAT charged), "
                                                   "E (exempt, or disbursement excluded from the base), "
                                                   "O (outside the scope); null with vat_treatment null."})
     source = fields.String(metadata={"description": "What the charge comes from, in words, e.g. "
@@ -101,7 +102,7 @@ class PaymentSchema(PaymentCreateSchema):
 
 
 class CreditNoteRequestSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=200), printable])
     amount = Money(attribute="amount_cents", data_key="amount", metadata={
         "description": "Incl. VAT; default: all that remains to pay."})
 
@@ -113,7 +114,7 @@ class InvoiceSummarySchema(Schema):
     number = fields.String(allow_none=True, metadata={"description": "YYYY-NNNNNN, given at issue."})
     member_id = Whole(allow_none=True)
     funder_id = Whole(allow_none=True)
-    customer = fields.Function(invoicing.customer_name)
+    customer = fields.Function(invoicing.customer_name, metadata={"type": "string"})
     billing_run_id = Whole(allow_none=True)
     issue_date = Day(allow_none=True)
     due_date = Day(allow_none=True)
@@ -123,9 +124,11 @@ class InvoiceSummarySchema(Schema):
     paid = Money(attribute="paid_cents")
     credited = Money(attribute="credited_cents")
     remaining = fields.Function(lambda inv: format_cents(invoicing.remaining_cents(inv)),
-                                metadata={"description": "Left to pay (0 for drafts and credit notes)."})
+                                metadata={"type": "string", "pattern": MONEY_PATTERN,
+                                          "description": "Left to pay (0 for drafts and credit notes)."})
     original_id = Whole(allow_none=True)
-    original_number = fields.Function(lambda inv: inv.original.number if inv.original else None)
+    original_number = fields.Function(lambda inv: inv.original.number if inv.original else None, allow_none=True,
+                                      metadata={"type": "string"})
     payment_reference = fields.String(allow_none=True, metadata={
         "description": "ISO 11649 creditor reference (RF…) given at issue: what the payer quotes on a transfer "
                        "(printed, in the EPC QR code and in the Factur-X PaymentReference)."})
@@ -138,7 +141,8 @@ class InvoiceSummarySchema(Schema):
 
 
 class InvoiceSchema(InvoiceSummarySchema):
-    original_issue_date = fields.Function(lambda inv: inv.original.issue_date.isoformat() if inv.original else None)
+    original_issue_date = fields.Function(lambda inv: inv.original.issue_date.isoformat() if inv.original else None,
+                                          allow_none=True, metadata={"type": "string", "format": "date"})
     reason = fields.String(metadata={"description": "Why a credit note was issued."})
     note = fields.String()
     lines_total = Money(attribute="lines_cents", metadata={"description": "Lines excl. VAT, before deductions."})

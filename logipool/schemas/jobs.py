@@ -41,8 +41,9 @@ class JobSchema(Schema):
     result = fields.Dict(dump_only=True, allow_none=True, metadata={"description": "A short summary once succeeded."})
     result_url = fields.String(dump_only=True, allow_none=True,
                                metadata={"description": "Where the result is, once succeeded."})
-    error = fields.Method("_error", dump_only=True, allow_none=True,
-                          metadata={"description": "Set when failed (or retrying): problem fields."})
+    error = fields.Method("_error", dump_only=True, allow_none=True, metadata={
+        "type": "object", "description": "Set when failed (or retrying): problem fields (type, title, status, "
+                                         "detail, errors), as JobError."})
     attempts = Whole(dump_only=True)
     max_attempts = Whole(dump_only=True)
     time_limit_s = Whole(dump_only=True)

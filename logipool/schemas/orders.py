@@ -152,8 +152,8 @@ class OrderCycleDetailSchema(OrderCycleSchema):
                                    metadata={"description": "After receipt: what each member got and pays."})
     receipt = fields.Dict(dump_only=True, allow_none=True)
     names = fields.Method(
-        "_names", dump_only=True,
-        metadata={"description": "Who and what the plan's ids are: members, offers, suppliers."})
+        "_names", dump_only=True, allow_none=True,
+        metadata={"type": "object", "description": "Who and what the plan's ids are: members, offers, suppliers."})
 
     def _names(self, cycle) -> dict | None:
         problem = cycle.problem

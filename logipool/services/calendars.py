@@ -19,6 +19,7 @@ from ..models import (
     Coordination,
     Role,
     RoleGrant,
+    Site,
     User,
     Vehicle,
     VehicleBooking,
@@ -87,6 +88,12 @@ def _creator_may_still_read(session: Session, feed: CalendarFeed) -> bool:
     return grant.role in (*STAFF, Role.AUDITOR) or grant.member_id == feed.member_id
 
 
+def site_address(site: Site) -> str:
+    """Where the vehicle is collected, in one line as calendar clients show (and map) it."""
+    town = " ".join(part for part in (site.postcode, site.city) if part)
+    return ", ".join(part for part in (site.name, site.street, town) if part)
+
+
 def render_feed(session: Session, secret: str) -> bytes:
     """The ``.ics`` body; an unknown or revoked token, or one whose creator has lost access, is
     simply not found."""
@@ -109,20 +116,33 @@ def render_feed(session: Session, secret: str) -> bytes:
     cal.add("prodid", "-//logipool//calendar feed//FR")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"{title} – {coordination.name}")
+    sites: dict[int, Site | None] = {}
     for b in session.scalars(stmt.order_by(VehicleBooking.start_at)).all():
+        home = b.vehicle.home_site_id
+        if home is not None and home not in sites:
+            sites[home] = session.get(Site, home)
+        location = site_address(sites[home]) if sites.get(home) is not None else None
         who = b.vehicle.name if feed.member_id is not None else b.member.short_name
-        cal.add_component(booking_event(b, coordination, who, now))
+        # without a METHOD, DTSTAMP is when the event was last revised (RFC 5545 3.8.7.2): the
+        # feed's bytes change only when a booking does, so a client's If-None-Match gets a 304
+        cal.add_component(booking_event(b, coordination, who, b.updated_at, location=location))
     return cal.to_ical()
 
 
-def booking_event(b: VehicleBooking, coordination: Coordination, who: str, now) -> Event:
+def booking_event(b: VehicleBooking, coordination: Coordination, who: str, now, *,
+                  location: str | None = None) -> Event:
     """The booking as one VEVENT, the same in the feeds and in the e-mails: its UID is stable, so a
     calendar that imported a request sees it confirmed, or removed when it is rejected."""
     event = Event()
     event.add("uid", f"vehicle-booking-{b.id}@{coordination.slug}.logipool")
     event.add("dtstamp", now)
+    event.add("created", b.created_at)
+    event.add("last-modified", b.updated_at)
+    event.add("sequence", b.sequence)  # grows with every change of the booking
     event.add("dtstart", b.start_at)
     event.add("dtend", b.end_at)
+    if location:
+        event.add("location", location)
     tentative = b.status == BookingStatus.REQUESTED
     event.add("summary", f"{who}{' (demandée)' if tentative else ''}" + (f" – {b.purpose}" if b.purpose else ""))
     ended = b.status in (BookingStatus.REJECTED, BookingStatus.CANCELLED)

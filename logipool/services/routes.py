@@ -430,6 +430,10 @@ def delivery_note(session: Session, principal: Principal, plan_id: int, member_i
     stops.sort(key=lambda s: (arrivals.get(s["id"], ("", "99:99"))[1], s["id"]))  # in the order they arrive
     site_ids = {int(s.get("to_site") or s["site"]) for s in stops} | {int(s["site"]) for s in stops}
     sites = {x.id: x for x in session.scalars(select(Site).where(Site.id.in_(site_ids)))}
+    if site_ids - sites.keys():
+        gone = ", ".join(str(i) for i in sorted(site_ids - sites.keys()))
+        raise NotFound(f"Plan {plan_id} delivers to sites deleted since it was solved ({gone}): "
+                       "its delivery notes can no longer be drawn up.")
     items = []
     for s in stops:
         origin = sites[int(s["site"])].name if s["kind"] == "transfer" else "l'entrepôt"

@@ -29,7 +29,8 @@ def server(app, gunicorn_port):
     return gunicorn_port
 
 
-def fire(port: int, requests: list[tuple[str, dict, str]]) -> list[tuple[int, dict]]:
+def fire(port: int, requests: list[tuple[str, dict, str]], headers: dict[str, str] | None = None
+         ) -> list[tuple[int, dict]]:
     barrier = threading.Barrier(len(requests))
     results: list[tuple[int, dict] | None] = [None] * len(requests)
 
@@ -37,7 +38,8 @@ def fire(port: int, requests: list[tuple[str, dict, str]]) -> list[tuple[int, di
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         payload = json.dumps(body)
         barrier.wait()
-        conn.request("POST", path, payload, {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        conn.request("POST", path, payload, {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+                     | (headers or {}))
         response = conn.getresponse()
         results[i] = (response.status, json.loads(response.read() or b"{}"))
         conn.close()
