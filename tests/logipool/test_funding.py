@@ -39,7 +39,7 @@ def test_funder_statement_per_period_source_and_member(client, world, session):
     # drafts are not statements: nothing yet
     url = f"/api/v1/funders/{a.funder.id}/statement?start=2026-10-01&end=2026-11-30"
     assert client.get(url, headers=staff).get_json()["total"] == "0.00"
-    assert client.post(f"/api/v1/billing-runs/{run['id']}/issue", headers=staff).status_code == 200
+    assert client.post(f"/api/v1/billing-runs/{run['id']}/issue", headers=staff).status_code == 202
 
     st = client.get(url, headers=a.headers(Role.AUDITOR)).get_json()
     assert st["total"] == "47.34"

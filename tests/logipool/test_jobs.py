@@ -97,6 +97,18 @@ def test_a_refused_job_answers_its_error_as_problem_fields_and_another_coordinat
     assert other.status_code == 404 and other.mimetype == "application/problem+json"
 
 
+def test_who_reads_a_job_staff_and_auditors_of_its_coordination_members_only_their_own(app, world, flaky,
+                                                                                        client):
+    job_id = _add_job(app, "test.refused", {}, world.a.coordination.id)  # made by the system, for alpha
+    for role in (Role.ADMIN, Role.MANAGER, Role.AUDITOR):
+        assert client.get(f"/api/v1/jobs/{job_id}", headers=world.a.headers(role)).status_code == 200, role
+    for role in (Role.MEMBER_REP, Role.TREASURER):  # a member's people see the jobs they started only
+        assert client.get(f"/api/v1/jobs/{job_id}", headers=world.a.headers(role)).status_code == 404, role
+    for role in (Role.ADMIN, Role.MANAGER, Role.AUDITOR, Role.MEMBER_REP, Role.TREASURER):
+        assert client.get(f"/api/v1/jobs/{job_id}", headers=world.b.headers(role)).status_code == 404, role
+    assert client.get(f"/api/v1/jobs/{job_id}").status_code == 401
+
+
 def test_a_message_delivered_twice_runs_its_job_once(app, world, flaky):
     job_id = _add_job(app, "test.flaky", {"fail_times": 0}, world.a.coordination.id)
     queue_of(app).run(job_id)
