@@ -118,7 +118,7 @@ def test_exclusion_constraint_guards_the_database_itself(app, world, session, di
     session.commit()
     insert = text(
         "INSERT INTO vehicle_booking (coordination_id, vehicle_id, member_id, start_at, end_at, block_end, status, "
-        "purpose, notes, created_at) VALUES (:c, :v, :m, :s, :e, :e, :st, '', '', now())"
+        "purpose, notes, created_at, updated_at) VALUES (:c, :v, :m, :s, :e, :e, :st, '', '', now(), now())"
     )
     values = dict(c=world.a.coordination.id, v=truck.id, m=world.a.member.id)
     session.execute(
