@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from stdnum import bic as stdnum_bic
-from stdnum import iban as stdnum_iban
 from stdnum import iso11649
 from stdnum.eu import at_02
 from stdnum.exceptions import ValidationError
 from stdnum.iso7064 import mod_97_10
 
 from .exceptions import DocumentError
+from .identifiers import check_bic, check_iban
 from .model import RECOVERY_INDEMNITY_CENTS, round_cents
 
 _BODY = re.compile(r"^[A-Z0-9]{1,21}$")
@@ -30,19 +29,6 @@ _SEPA_TEXT = re.compile(r"^[A-Za-z0-9/?:().,'+ \-]*$")
 DAYS_IN_YEAR = 365
 
 
-def check_iban(value: str, field: str) -> str:
-    """The IBAN in compact form, or a DocumentError naming ``field``."""
-    try:
-        return stdnum_iban.validate(value)
-    except (ValidationError, TypeError, AttributeError) as exc:
-        raise DocumentError(f"{field}: {value!r} is not a valid IBAN ({exc})") from None
-
-
-def check_bic(value: str, field: str) -> str:
-    try:
-        return stdnum_bic.validate(value)
-    except (ValidationError, TypeError, AttributeError) as exc:
-        raise DocumentError(f"{field}: {value!r} is not a valid BIC ({exc})") from None
 
 
 def check_creditor_id(value: str, field: str) -> str:
